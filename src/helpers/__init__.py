@@ -1,0 +1,9 @@
+"""Analysis helpers for NCT04674345 (sorafenib maintenance after allo-HSCT).
+
+Data flow, one direction only::
+
+    contract (load + validate) -> cutoff -> competing_risks / survival / safety / subgroups
+    -> tables / figures (formatting and drawing) -> outputs (the one writer) -> report
+"""
+
+__version__ = "0.1.0"
