@@ -1,0 +1,38 @@
+"""Every path and project-wide constant in one place.
+
+A newcomer looking for "where does X live" starts here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DATA_DIR = PROJECT_ROOT / "data"
+SYNTHETIC_DATA_DIR = DATA_DIR / "synthetic"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+STUDY_ID = "NCT04674345"
+KERNEL_NAME = "nct04674345"
+KERNEL_DISPLAY_NAME = "Python (NCT04674345)"
+
+#: Analysis notebooks in run order; the report notebook comes last.
+ANALYSIS_NOTEBOOKS = ("01_cohort", "02_relapse", "03_safety", "04_subgroups")
+REPORT_NOTEBOOK = "90_report"
+
+#: Populations a run can select, and the ADSL flag behind each.
+POPULATION_FLAGS = {"ITT": "ITTFL", "SAFETY": "SAFFL", "PP": "PPROTFL"}
+
+#: Layout of one run's output directory (``OUT_DIR``)::
+#:
+#:     OUT_DIR/01_cohort.ipynb      executed, normalised notebook (the Make target)
+#:     OUT_DIR/01_cohort/           its artefacts: tbl-*.csv, fig-*.png, fig-*.svg, results.json
+#:     OUT_DIR/report.html, report.pdf
+#:     OUT_DIR/.make/               parameters and timings that Make and the summary use
+#:
+#: A notebook that fails leaves ``01_cohort.FAILED.ipynb`` and ``01_cohort.FAILED/`` instead.
+RESULTS_FILE = "results.json"
+FAILED_SUFFIX = ".FAILED"
+MAKE_STATE_DIR = ".make"
