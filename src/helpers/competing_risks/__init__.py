@@ -10,6 +10,7 @@ Event codes everywhere: 0 = censored, 1, 2, ... = causes (cmprsk's ``cencode = 0
 
 from ._validate import check_competing_risks_input
 from .cuminc import cumulative_incidence
+from .fine_gray import fine_gray
 from .gray import gray_test
 
 __all__ = ["check_competing_risks_input", "cumulative_incidence", "fine_gray", "gray_test"]
