@@ -77,12 +77,12 @@ sim_noevents <- data.frame(time = round(pmin(t_ev, t_c), 2), status = status, ar
                            x = round(rnorm(n), 2))
 wcsv(sim_noevents, "sim_noevents.csv")
 
-# The curve of group "flat" lies exactly at 0.5 between t = 2 and t = 5: R's
-# median is the midpoint 3.5.  Group "high" never reaches 0.5.
+# The curve of group "flat" lies exactly at 0.5 between t = 3 and t = 5: R's
+# median is the midpoint 4.  Group "high" never reaches 0.5.
 sim_half <- data.frame(
-  time   = c(1, 2, 3, 5, 6,   1, 2, 3, 4, 5, 6),
-  status = c(1, 1, 0, 1, 0,   1, 0, 0, 0, 0, 0),
-  group  = c(rep("flat", 5), rep("high", 6))
+  time   = c(1, 2, 3, 4, 5, 6,   1, 2, 3, 4, 5, 6),
+  status = c(1, 1, 1, 0, 1, 0,   1, 0, 0, 0, 0, 0),
+  group  = c(rep("flat", 6), rep("high", 6))
 )
 wcsv(sim_half, "sim_half.csv")
 
@@ -226,6 +226,8 @@ wcsv(do.call(rbind, lapply(names(cfits), function(k) cox_tab(cfits[[k]][[1]], k,
 wcsv(do.call(rbind, lapply(names(cfits), function(k) zph_tab(cfits[[k]][[1]], k))), "cox_zph.csv")
 
 # ---------------------------------------------------------------- subgroups
+# crr is run to convergence (gtol = 1e-12; its default 1e-6 stops early) so that the
+# values are the maximiser, not one stopping point of one algorithm.
 wald <- function(b, V) {
   st <- drop(t(b) %*% solve(V, b))
   c(statistic = st, df = length(b), p_value = pchisq(st, length(b), lower.tail = FALSE))
@@ -253,7 +255,7 @@ sub_crr <- function(d, sg, case) {
   for (lv in sort(unique(d[[sg]]))) {
     dd <- d[d[[sg]] == lv, ]
     cv <- model.matrix(~ arm, dd)[, -1, drop = FALSE]
-    f <- crr(dd$time, dd$status, cv, failcode = 1, cencode = 0)
+    f <- crr(dd$time, dd$status, cv, failcode = 1, cencode = 0, gtol = 1e-12, maxiter = 100)
     b <- f$coef[1]; se <- sqrt(f$var[1, 1]); z <- qnorm(0.975)
     rows[[lv]] <- data.frame(case = case, subgroup = sg, level = lv,
       estimate = exp(b), conf_low = exp(b - z * se), conf_high = exp(b + z * se),
@@ -261,7 +263,7 @@ sub_crr <- function(d, sg, case) {
   }
   r <- do.call(rbind, rows)
   mm <- model.matrix(as.formula(paste("~ arm *", sg)), d)[, -1, drop = FALSE]
-  fi <- crr(d$time, d$status, mm, failcode = 1, cencode = 0)
+  fi <- crr(d$time, d$status, mm, failcode = 1, cencode = 0, gtol = 1e-12, maxiter = 100)
   k <- grep(":", colnames(mm))
   r$p_interaction <- wald(fi$coef[k], fi$var[k, k, drop = FALSE])[["p_value"]]
   r
@@ -275,7 +277,7 @@ overall_cox <- function(d, case) {
 }
 overall_crr <- function(d, case) {
   cv <- model.matrix(~ arm, d)[, -1, drop = FALSE]
-  f <- crr(d$time, d$status, cv, failcode = 1, cencode = 0)
+  f <- crr(d$time, d$status, cv, failcode = 1, cencode = 0, gtol = 1e-12, maxiter = 100)
   b <- f$coef[1]; se <- sqrt(f$var[1, 1]); z <- qnorm(0.975)
   data.frame(case = case, subgroup = "Overall", level = "Overall", estimate = exp(b),
              conf_low = exp(b - z * se), conf_high = exp(b + z * se),
