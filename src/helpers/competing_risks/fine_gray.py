@@ -99,6 +99,10 @@ class FineGrayResult:
         Whether ``summary`` and :meth:`wald_test` use the robust variance.
     term_sources : dict
         Term -> the covariate or interaction ("ARM:DIAG") that produced it.
+    infinite_terms : tuple of str
+        Terms whose coefficient drifts to +/- infinity (see ``fine_gray``'s Warns); their
+        ``std_error``, confidence limits, ``statistic`` and ``p_value`` in ``summary`` are NaN,
+        ``coef`` and ``hr`` are the last iterate.
     """
 
     summary: pd.DataFrame
@@ -120,6 +124,7 @@ class FineGrayResult:
     conf_level: float
     robust: bool
     term_sources: dict[str, str] = field(repr=False)
+    infinite_terms: tuple[str, ...] = ()
 
     def wald_test(self, terms: Sequence[str] | str, *, robust: bool | None = None) -> dict[str, float]:
         """Joint Wald chi-square test that the given coefficients are all zero.
@@ -565,7 +570,8 @@ def fine_gray(
         If Newton-Raphson stops without converging, or if at the end a Newton step would still
         move a coefficient by more than ``sqrt(tol) * max(|coef|, 1)`` (the coxph check for an
         infinite coefficient, e.g. a level with no event of the cause). ``converged`` is then
-        False; the coefficient reported is the last iterate, not a limit.
+        False; the coefficient reported is the last iterate, not a limit, and the term's
+        inference columns in ``summary`` are NaN (``infinite_terms`` lists it).
 
     Notes
     -----
@@ -646,6 +652,7 @@ def fine_gray(
     var = var_naive @ (resid.T @ resid) @ var_naive
     var = (var + var.T) / 2
 
+    infinite_terms: tuple[str, ...] = ()
     if not converged:
         warnings.warn(
             f"fine_gray did not converge in {n_iter} Newton-Raphson steps ({tol=}); "
@@ -659,10 +666,11 @@ def fine_gray(
         # exponentially while the coefficient grows linearly)
         step = np.abs(var_naive @ neg_score)
         drifting = (step > np.sqrt(tol) * np.maximum(np.abs(b), 1.0)) & (step > 1e-3)
+        infinite_terms = tuple(t for t, f in zip(terms, drifting, strict=True) if f)
         if drifting.any():
             converged = False
             warnings.warn(
-                f"terms {[t for t, f in zip(terms, drifting, strict=True) if f]} have coefficients "
+                f"terms {list(infinite_terms)} have coefficients "
                 "drifting to +/- infinity (monotone pseudo-likelihood, e.g. a level with no event "
                 "of the cause); their estimates and standard errors are meaningless",
                 FineGrayConvergenceWarning,
@@ -672,6 +680,9 @@ def fine_gray(
     loglik_null = -problem.neg_loglik(np.zeros(problem.p))
     v_used = var if robust else var_naive
     se = np.sqrt(np.diag(v_used))
+    # no Wald inference for a coefficient on its way to infinity: its "standard error" is an
+    # artefact of where the iteration stopped
+    se = np.where([t in infinite_terms for t in terms], np.nan, se)
     z = b / se
     crit = stats.norm.ppf(0.5 + conf_level / 2)
     summary = pd.DataFrame(
@@ -706,5 +717,6 @@ def fine_gray(
         conf_level=conf_level,
         robust=robust,
         term_sources=sources,
+        infinite_terms=infinite_terms,
     )
 
