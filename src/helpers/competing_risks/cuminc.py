@@ -135,7 +135,8 @@ def confidence_interval(
     inner = (est > 0) & (est < 1) & (se > 0)
     ei, si = est[inner], se[inner]
     scale = z * si / (ei * np.log(ei))  # negative
-    low[inner] = ei ** np.exp(-scale)
+    with np.errstate(over="ignore"):  # exp overflows to inf for tiny estimates: est ** inf = 0
+        low[inner] = ei ** np.exp(-scale)
     high[inner] = ei ** np.exp(scale)
     return low, high
 

@@ -70,7 +70,7 @@ def _stratum_scores(
     safe_rs = np.where(live, rs, 1.0)
     skm = np.cumprod(np.where(live, (rs - dany) / safe_rs, 1.0), axis=0)  # right-continuous KM
     skmm = np.vstack((np.ones((1, n_g)), skm[:-1]))  # left-continuous KM
-    h = np.where(live, rs / skmm, 0.0)
+    h = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)
     tr = h.sum(axis=1)
     event_idx = idx[failed]
     event_g = g[failed]
@@ -96,8 +96,11 @@ def _stratum_scores(
         s = (fb[:, None] * (d1 - share)).sum(axis=0)
         scores[ci] = s[: n_g - 1]
 
+        with np.errstate(divide="ignore", invalid="ignore"):  # only used where nd1 > 1, rs > 0
+            t5_own = np.where(
+                nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0), 1.0
+            )
         t4_own = np.where(skm > 0, 1.0 - (1.0 - f[:, None]) / np.where(skm > 0, skm, 1.0), 1.0)
-        t5_own = np.where(nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0), 1.0)
         t3_own = t5_own * skmm * nd1[:, None] / (tr[:, None] * safe_rs)
         use_own = has1[:, None] & live
         use_comp = (skm > 0) & (d2 > 0)
