@@ -511,7 +511,8 @@ class _Design:
 
 
 def _is_categorical(col: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+    # bool enters as 0/1, as in helpers.competing_risks.fine_gray (term "COL")
+    return isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col)
 
 
 def _levels(col: pd.Series) -> list:
@@ -774,10 +775,10 @@ def cox(
     observed information, Wald z and two-sided normal p-values, exactly R's
     ``summary(coxph)``.
 
-    Categorical covariates (non-numeric or bool) are coded as R's treatment
-    contrasts: the first level (categorical order, else sorted) is the
-    reference and each other level a term ``COL[level]``.  Numeric covariates
-    enter linearly as term ``COL``.  An interaction ``(a, b)`` adds the products
+    Categorical covariates (pandas categorical, object or string) are coded as
+    R's treatment contrasts: the first level (categorical order, else sorted)
+    is the reference and each other level a term ``COL[level]``.  Numeric and
+    bool covariates enter linearly as term ``COL``.  An interaction ``(a, b)`` adds the products
     of their columns, named ``a_term:b_term`` (``ARM[Sorafenib]:DIAG[MDS]``).
 
     Hazard ratios that are not estimable are reported as NaN with a ``note``,
