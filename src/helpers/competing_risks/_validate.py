@@ -199,10 +199,11 @@ def encode_groups(values: Any, name: str = "group_col") -> tuple[np.ndarray, lis
             )
         return codes, labels
     try:
-        labels_arr, codes = np.unique(s.to_numpy(), return_inverse=True)
+        # hash-based: far faster than np.unique on strings at a million rows
+        codes, uniques = pd.factorize(s, sort=True)
     except TypeError:
         raise ValueError(f"{name} holds labels of mixed types that cannot be sorted; expected one type") from None
-    return codes.astype(np.int64).reshape(-1), [v.item() if isinstance(v, np.generic) else v for v in labels_arr]
+    return codes.astype(np.int64), [v.item() if isinstance(v, np.generic) else v for v in uniques]
 
 
 def check_times(times: Any, name: str = "times") -> np.ndarray:

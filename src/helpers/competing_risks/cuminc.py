@@ -100,6 +100,20 @@ def _one_group(
     return times, at_risk, np.cumsum(censored), est, var, cum_event
 
 
+def sort_by_group_then_time(t: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Permutation ordering patients by group code, then time (order among ties arbitrary).
+
+    Equivalent to ``np.lexsort((t, codes))`` up to ties, but several times faster: an unstable
+    (SIMD) sort of the times, then a stable radix sort of the small integer codes.
+    """
+    order = np.argsort(t)
+    if codes.max(initial=0) < np.iinfo(np.int16).max:
+        key = codes[order].astype(np.int16)
+    else:
+        key = codes[order]
+    return order[np.argsort(key, kind="stable")]
+
+
 def confidence_interval(
     estimate: np.ndarray, std_error: np.ndarray, conf_level: float = 0.95, conf_type: str = "log-log"
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +242,7 @@ def cumulative_incidence(
     else:
         codes, labels = encode_groups(data[group_col], name=f"group_col={group_col!r}")
 
-    order = np.lexsort((t, codes))
+    order = sort_by_group_then_time(t, codes)
     t, e, codes = t[order], e[order], codes[order]
     bounds = np.searchsorted(codes, np.arange(len(labels) + 1))
 

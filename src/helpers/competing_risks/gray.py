@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from ._validate import check_causes, check_columns, check_competing_risks_input, encode_groups
+from .cuminc import sort_by_group_then_time
 
 __all__ = ["gray_test"]
 
@@ -212,7 +213,7 @@ def gray_test(
         st, strata_labels = encode_groups(data[strata_col], name=f"strata_col={strata_col!r}")
         n_strata = len(strata_labels)
 
-    order = np.lexsort((t, st))
+    order = sort_by_group_then_time(t, st)
     t, e, g, st = t[order], e[order], g[order], st[order]
     bounds = np.searchsorted(st, np.arange(n_strata + 1))
     s = np.zeros((len(cause_codes), n_groups - 1))
