@@ -88,7 +88,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	  || { echo "ERROR: $(PYTHON) is $$($(PYTHON) --version 2>&1); this project needs Python >= 3.11 (make PYTHON=python3.11 ...)" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(KERNELSPEC): $(INSTALLED)
