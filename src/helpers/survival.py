@@ -450,7 +450,9 @@ def logrank_test(
     observed minus expected events and their hypergeometric covariance summed
     over strata; the statistic is ``(O - E)' V^- (O - E)`` over the groups with
     expected > 0, one group dropped, on that many groups minus one degrees of
-    freedom.
+    freedom.  With fewer than two such groups the statistic is 0 on 0 df (p
+    NaN); with a singular covariance (no information, where R's survdiff
+    stops) statistic and p are NaN.
 
     Returns
     -------
@@ -493,7 +495,12 @@ def logrank_test(
         return pd.DataFrame({"statistic": [0.0], "df": [max(df, 0)], "p_value": [np.nan]})
     diff = (obs - exp_)[use][1:]
     vv = var[np.ix_(use, use)][1:, 1:]
-    chi = float(diff @ np.linalg.solve(vv, diff))
+    try:
+        chi = float(diff @ np.linalg.solve(vv, diff))
+    except np.linalg.LinAlgError:
+        # no information (e.g. every patient with an event at one shared time);
+        # R's survdiff stops with "system is exactly singular"
+        return pd.DataFrame({"statistic": [np.nan], "df": [df], "p_value": [np.nan]})
     return pd.DataFrame(
         {"statistic": [chi], "df": [df], "p_value": [float(stats.chi2.sf(chi, df))]}
     )
