@@ -411,3 +411,28 @@ def test_cox_row_order_does_not_matter(datasets):
     a = cox(lung, "time", "status", ["age", "sex", "ph_ecog"])
     b = cox(lung.iloc[::-1], "time", "status", ["age", "sex", "ph_ecog"])
     npt.assert_allclose(b["coef"], a["coef"], rtol=1e-9)
+
+
+def test_cox_interaction_cell_without_events_is_not_estimable():
+    sub = _read("sim_subgroup")
+    sub = sub.assign(relapse=(sub["status"] == 1).astype(int))
+    got = cox(sub, "time", "relapse", ["arm", "risk"], interactions=[("arm", "risk")])
+    got = got.set_index("term")
+    cell = "arm[Sorafenib maintenance]:risk[rare]"
+    assert np.isnan(got.loc[cell, "hr"])
+    assert got.loc[cell, "note"].startswith("not estimable: no events among patients with")
+    assert got.drop(index=cell)["hr"].notna().all()
+
+
+def test_cox_without_finite_maximum_reports_nan_not_a_huge_hazard_ratio():
+    # the patient with the largest x always fails first: monotone likelihood in x
+    data = pd.DataFrame(
+        {
+            "time": np.arange(1.0, 21.0),
+            "status": [1] * 10 + [0] * 10,
+            "x": -np.arange(1.0, 21.0),
+        }
+    )
+    got = cox(data, "time", "status", ["x"])
+    assert got["hr"].isna().all()
+    assert got["note"].iloc[0].startswith("not estimable")

@@ -667,7 +667,7 @@ def _fit_cox(
     conf_level: float = 0.95,
 ) -> _CoxFit:
     from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceWarning
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
     if ties != "efron":
         raise ValueError(
@@ -709,34 +709,46 @@ def _fit_cox(
         df["__event__"] = ek
         if strata_cols:
             df["__strata__"] = sk
-        cph = CoxPHFitter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            cph.fit(
-                df,
-                duration_col="__time__",
-                event_col="__event__",
-                strata=["__strata__"] if strata_cols else None,
-                fit_options={"precision": 1e-14, "r_precision": 0.0, "max_steps": 200},
+        strata_arg = ["__strata__"] if strata_cols else None
+
+        def attempt(options: dict | None) -> tuple[CoxPHFitter | None, bool]:
+            cph = CoxPHFitter()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    cph.fit(df, duration_col="__time__", event_col="__event__",
+                            strata=strata_arg, fit_options=options)
+                except ConvergenceError:
+                    return None, True
+            return cph, any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+        cph, failed = attempt({"precision": 1e-14, "r_precision": 0.0, "max_steps": 200})
+        if failed:
+            # the strict tolerance can stall on rounding noise: lifelines' defaults
+            # decide whether the likelihood has a maximum at all
+            cph, failed = attempt(None)
+        if cph is None or failed:
+            # a monotone likelihood without an event-free level (e.g. separation by
+            # a continuous covariate): no finite maximum, nothing to report
+            for col in X.columns:
+                notes[col] = (
+                    "not estimable: Cox partial likelihood has no finite maximum "
+                    "(Newton-Raphson did not converge)"
+                )
+        else:
+            coef = cph.params_.copy()
+            vcov = cph.variance_matrix_.copy()
+            vcov.index = vcov.columns = coef.index
+            se = np.sqrt(np.diag(vcov.to_numpy()))
+            diverged = (
+                ~np.isfinite(coef.to_numpy())
+                | ~np.isfinite(se)
+                | (np.abs(coef.to_numpy()) > _DIVERGED_COEF)
+                | (se > _DIVERGED_SE)
             )
-        failed = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        coef = cph.params_.copy()
-        vcov = cph.variance_matrix_.copy()
-        vcov.index = vcov.columns = coef.index
-        se = np.sqrt(np.diag(vcov.to_numpy()))
-        diverged = (
-            ~np.isfinite(coef.to_numpy())
-            | ~np.isfinite(se)
-            | (np.abs(coef.to_numpy()) > _DIVERGED_COEF)
-            | (se > _DIVERGED_SE)
-        )
-        for col, bad in zip(coef.index, diverged):
-            if bad:
-                notes[col] = f"not estimable: coefficient of {col} diverges (monotone likelihood)"
-        if failed and not diverged.any():
-            # lifelines could not converge although nothing diverged: report, don't hide
-            for col in coef.index:
-                notes.setdefault(col, "caution: Newton-Raphson did not converge (lifelines)")
+            for col, bad in zip(coef.index, diverged):
+                if bad:
+                    notes[col] = f"not estimable: coefficient of {col} diverges (monotone likelihood)"
     rows = []
     for col in design.X.columns:
         if col in coef.index and not notes.get(col, "").startswith("not estimable"):
@@ -793,8 +805,11 @@ def cox(
     no events) makes the likelihood monotone: the coefficient runs to -infinity
     (+infinity) while R's coxph warns "coefficient may be infinite".  Those
     patients are set aside (the exact limit of the likelihood) and the remaining
-    terms are fitted without them.  Any other coefficient that still diverges
-    (|coef| > 10 or standard error > 50) is also reported as not estimable.
+    terms are fitted without them; an interaction cell without events is
+    handled the same way.  Any other coefficient that still diverges
+    (|coef| > 10 or standard error > 50) is also reported as not estimable, and
+    if Newton-Raphson does not converge at all (a partial likelihood without a
+    finite maximum, e.g. separation by a continuous covariate) every term is.
 
     Parameters
     ----------
@@ -930,8 +945,9 @@ def cox_ph_test(
     -------
     DataFrame
         ``term, statistic, df, p_value``: one row per model term (a factor is
-        one term on levels - 1 df, as R) and a last row ``GLOBAL``.  Terms that
-        are not estimable are left out.
+        one term on levels - 1 df, as R) and a last row ``GLOBAL``.  Levels set
+        aside as not estimable by :func:`cox` (no events) are left out, as their
+        patients are; a model with a diverging coefficient raises ``ValueError``.
     """
     if transform not in ("km", "identity", "log", "rank"):
         raise ValueError(f"{transform=}; expected 'km', 'identity', 'log' or 'rank'")
