@@ -68,8 +68,10 @@ def to_jsonable(value: Any) -> Any:
         return int(value)
     if isinstance(value, (float, np.floating)):
         return None if math.isnan(value) else float(value)
-    if isinstance(value, (pd.Timestamp, datetime, date)):
-        return value.isoformat()[:10] if isinstance(value, date) or value == value.normalize() else value.isoformat()
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
     if isinstance(value, Path):
         return str(value)
     if value is pd.NA:
@@ -113,15 +115,20 @@ class NotebookOutputs:
         }
 
     # -- artefacts -----------------------------------------------------------------------------
-    def table(self, output_id: str, df: pd.DataFrame, caption: str) -> Path:
-        """Write ``df`` unrounded to ``tbl-*.csv`` and register its caption."""
+    def table(self, output_id: str, data: pd.DataFrame, *, display: pd.DataFrame | None = None) -> Path:
+        """Write ``data`` unrounded to ``tbl-*.csv`` and, if given, its formatted ``display``
+        version (strings, as the report shows it) to ``tbl-*.display.csv``."""
         _check_id(output_id, "tbl")
-        path = atomic_write_bytes(self.dir / f"{output_id}.csv", table_csv_bytes(df))
-        self._results["tables"][output_id] = {"file": path.name, "caption": caption, "n_rows": len(df)}
+        path = atomic_write_bytes(self.dir / f"{output_id}.csv", table_csv_bytes(data))
+        entry = {"file": path.name, "n_rows": len(data)}
+        if display is not None:
+            shown = atomic_write_bytes(self.dir / f"{output_id}.display.csv", table_csv_bytes(display))
+            entry["display_file"] = shown.name
+        self._results["tables"][output_id] = entry
         self.save()
         return path
 
-    def figure(self, output_id: str, fig: Any, caption: str, alt: str, *, dpi: int = 150) -> Path:
+    def figure(self, output_id: str, fig: Any, *, dpi: int = 150) -> Path:
         """Write a matplotlib figure as PNG (report) and SVG (print) without dates or random ids."""
         import io
 
@@ -135,7 +142,7 @@ class NotebookOutputs:
             fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
         path = atomic_write_bytes(self.dir / f"{output_id}.png", png.getvalue())
         atomic_write_bytes(self.dir / f"{output_id}.svg", svg.getvalue())
-        self._results["figures"][output_id] = {"file": path.name, "caption": caption, "alt": alt}
+        self._results["figures"][output_id] = {"file": path.name, "svg": f"{output_id}.svg"}
         self.save()
         return path
 
@@ -148,13 +155,3 @@ class NotebookOutputs:
     def save(self) -> Path:
         """Write ``results.json``; called after every artefact so the file is always complete."""
         return atomic_write_bytes(self.dir / config.RESULTS_FILE, dumps_json(self._results).encode("utf-8"))
-
-
-def load_results(out_dir: str | Path, notebook: str) -> dict[str, Any]:
-    """Read one notebook's ``results.json`` from a run's output directory."""
-    path = Path(out_dir) / notebook / config.RESULTS_FILE
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} does not exist: run notebook {notebook!r} first (make report does it for you)"
-        )
-    return json.loads(path.read_text(encoding="utf-8"))

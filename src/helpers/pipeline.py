@@ -20,7 +20,6 @@ Command line (used by the Makefile)::
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
@@ -95,6 +94,7 @@ def run_notebook(
     *,
     kernel_name: str = config.KERNEL_NAME,
     progress_bar: bool = True,
+    source: Path | None = None,
 ) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``out_dir/<name>.ipynb`` with papermill.
 
@@ -103,12 +103,13 @@ def run_notebook(
     On failure the partial notebook and artefacts are renamed ``<name>.FAILED*`` and
     :class:`NotebookFailed` is raised with the failing cell and error.
 
-    Returns the path of the executed notebook.
+    ``source`` overrides ``notebooks/<name>.ipynb`` (tests use it). Returns the path of the
+    executed notebook.
     """
     import papermill as pm
 
     out_dir = Path(out_dir).resolve()
-    source = notebook_source(name)
+    source = Path(source) if source is not None else notebook_source(name)
     target = out_dir / f"{name}.ipynb"
     artefacts = out_dir / name
     failed_nb = out_dir / f"{name}{config.FAILED_SUFFIX}.ipynb"
@@ -131,7 +132,7 @@ def run_notebook(
             str(running),
             parameters=params,
             kernel_name=kernel_name,
-            cwd=str(config.NOTEBOOKS_DIR),
+            cwd=str(source.parent),
             progress_bar=progress_bar,
             request_save_on_cell_execute=True,
         )

@@ -197,6 +197,7 @@ def _html_notebook(meta: dict[str, Any], blocks: list[Block]) -> nbformat.Notebo
             cells.append(_html_cell(b.html))
         else:
             cells.append(nbformat.v4.new_markdown_cell(b.markdown))
+    nb.cells = cells
     return nb
 
 

@@ -1,0 +1,127 @@
+"""Cohort description: CONSORT flow counts and baseline characteristics, unrounded and tidy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from . import config
+
+TOTAL = "Total"
+
+
+def arm_levels(adsl: pd.DataFrame, arm_col: str = "ARM") -> list[str]:
+    """Arms in a fixed order: categorical order if set, else experimental (sorafenib) first."""
+    col = adsl[arm_col]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(c) for c in col.cat.categories]
+    levels = sorted(col.dropna().astype(str).unique())
+    return sorted(levels, key=lambda a: (not a.lower().startswith("soraf"), a))
+
+
+def consort_flow(screen: pd.DataFrame, adsl: pd.DataFrame, *, population: str = "ITT",
+                 arm_col: str = "ARM") -> dict[str, object]:
+    """Counts for a CONSORT 2010 flow diagram.
+
+    Assessed and excluded come from the screening log (``RANDFL``, ``EXCLREAS``); allocation,
+    receipt (``SAFFL``), discontinuation of study (``EOSSTT``, ``DCSREAS``) and analysis (the
+    population flag) come from ADSL. Reasons are sorted by frequency, then name.
+    """
+    flag = config.POPULATION_FLAGS[population.upper()]
+    randomised_in_log = screen["RANDFL"].eq("Y")
+    excluded = screen.loc[~randomised_in_log]
+    reasons = excluded["EXCLREAS"].fillna("Reason not recorded").value_counts()
+    reasons = reasons.sort_index().sort_values(ascending=False, kind="stable")
+    arms: dict[str, dict[str, object]] = {}
+    for arm in arm_levels(adsl, arm_col):
+        a = adsl[adsl[arm_col] == arm]
+        disc = a[a["EOSSTT"].eq("DISCONTINUED")]
+        disc_reasons = disc["DCSREAS"].fillna("Reason not recorded").value_counts()
+        disc_reasons = disc_reasons.sort_index().sort_values(ascending=False, kind="stable")
+        arms[arm] = {
+            "allocated": int(len(a)),
+            "received": int(a["SAFFL"].eq("Y").sum()),
+            "discontinued": int(len(disc)),
+            "discontinued_reasons": {str(k): int(v) for k, v in disc_reasons.items()},
+            "lost_to_follow_up": int(disc["DCSREAS"].fillna("").str.upper().str.contains("LOST").sum()),
+            "analysed": int(a[flag].eq("Y").sum()),
+        }
+    return {
+        "assessed": int(len(screen)),
+        "excluded": int(len(excluded)),
+        "excluded_reasons": {str(k): int(v) for k, v in reasons.items()},
+        "randomised": int(len(adsl)),
+        "population": population.upper(),
+        "arms": arms,
+    }
+
+
+def baseline_characteristics(adsl: pd.DataFrame, *, categorical: Mapping[str, str],
+                             continuous: Mapping[str, str], arm_col: str = "ARM") -> pd.DataFrame:
+    """Baseline characteristics by arm and in total, one row per variable, level and group.
+
+    Columns: ``variable, label, level, group, n, denominator, percent, median, q1, q3, minimum,
+    maximum, n_missing``. Categorical rows have ``n`` and ``percent`` (of patients with a known
+    value, as CONSORT asks, with missing values counted in their own ``"Missing"`` level);
+    continuous rows have the summary statistics. ``categorical`` and ``continuous`` map column
+    names to display labels, in display order.
+    """
+    groups = [(arm, adsl[adsl[arm_col] == arm]) for arm in arm_levels(adsl, arm_col)] + [(TOTAL, adsl)]
+    rows: list[dict[str, object]] = []
+    for col, label in continuous.items():
+        for g, d in groups:
+            v = pd.to_numeric(d[col], errors="raise")
+            known = v.dropna()
+            rows.append({"variable": col, "label": label, "level": "", "group": g, "n": int(len(known)),
+                         "denominator": int(len(d)), "percent": float("nan"),
+                         "median": float(known.median()) if len(known) else float("nan"),
+                         "q1": float(known.quantile(0.25)) if len(known) else float("nan"),
+                         "q3": float(known.quantile(0.75)) if len(known) else float("nan"),
+                         "minimum": float(known.min()) if len(known) else float("nan"),
+                         "maximum": float(known.max()) if len(known) else float("nan"),
+                         "n_missing": int(v.isna().sum())})
+    for col, label in categorical.items():
+        col_all = adsl[col]
+        if isinstance(col_all.dtype, pd.CategoricalDtype):
+            levels = [str(c) for c in col_all.cat.categories]
+        else:
+            levels = sorted(col_all.dropna().astype(str).unique())
+        has_missing = bool(col_all.isna().any())
+        for level in levels + (["Missing"] if has_missing else []):
+            for g, d in groups:
+                v = d[col]
+                n = int(v.isna().sum()) if level == "Missing" else int((v.astype("string") == level).sum())
+                rows.append({"variable": col, "label": label, "level": level, "group": g, "n": n,
+                             "denominator": int(len(d)), "percent": n / len(d) if len(d) else float("nan"),
+                             "median": float("nan"), "q1": float("nan"), "q3": float("nan"),
+                             "minimum": float("nan"), "maximum": float("nan"),
+                             "n_missing": int(v.isna().sum())})
+    return pd.DataFrame(rows)
+
+
+def follow_up_days(adsl: pd.DataFrame) -> pd.Series:
+    """Days from randomisation to the last known alive date or death, per patient."""
+    end = adsl["DTHDT"].where(adsl["DTHDT"].notna(), adsl["LSTALVDT"])
+    return (end - adsl["RANDDT"]).dt.days
+
+
+#: Baseline characteristics of Table 1: ADSL column -> label, in display order.
+BASELINE_CONTINUOUS = {"AGE": "Age, years"}
+BASELINE_CATEGORICAL = {
+    "AGEGR1": "Age group",
+    "SEX": "Sex",
+    "DIAG": "Diagnosis",
+    "DISSTAT": "Disease status at transplant",
+    "CYTORISK": "Cytogenetic/molecular risk",
+    "MRDPRE": "MRD before transplant",
+    "DONORTYP": "Donor type",
+    "CONDINT": "Conditioning intensity",
+    "SITEID": "Site",
+}
+
+
+def arm_counts(adsl: pd.DataFrame, arm_col: str = "ARM") -> dict[str, int]:
+    """Patients per arm, in :func:`arm_levels` order, plus the total."""
+    counts = {arm: int((adsl[arm_col] == arm).sum()) for arm in arm_levels(adsl, arm_col)}
+    return {**counts, TOTAL: int(len(adsl))}

@@ -1,0 +1,81 @@
+"""Provenance of a run: code version, input checksums, parameters, software versions, run date."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+
+#: Packages whose versions the report lists (the ones that compute or render results).
+REPORTED_PACKAGES = ("numpy", "scipy", "pandas", "lifelines", "matplotlib", "seaborn", "pandera",
+                     "pyarrow", "pyreadstat", "great-tables", "papermill", "nbconvert", "pypandoc-binary",
+                     "typst", "jupyterlab")
+
+
+def git_state(root: Path = config.PROJECT_ROOT) -> dict[str, Any]:
+    """Commit hash and whether tracked files differ from it; ``"unknown"`` outside a git checkout."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": "unknown", "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def package_versions(packages: tuple[str, ...] = REPORTED_PACKAGES) -> dict[str, str]:
+    out = {}
+    for name in packages:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def collect(files: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything a reviewer needs to reproduce the run.
+
+    ``files`` maps table names to objects with ``path``, ``sha256`` and ``n_rows`` attributes
+    (``helpers.contract.Trial.files``).
+    """
+    return {
+        "study": config.STUDY_ID,
+        "git": git_state(),
+        "data_files": [
+            {"table": name, "file": Path(f.path).name, "sha256": f.sha256, "rows": int(f.n_rows)}
+            for name, f in sorted(files.items())
+        ],
+        "parameters": dict(parameters),
+        "python": sys.version.split()[0],
+        "platform": f"{platform.system()} {platform.machine()}",
+        "packages": package_versions(),
+        "run_date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def provenance_tables(prov: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """The provenance as three small display frames: run, data files, software."""
+    git = prov["git"]
+    commit = git["commit"] + (" (with uncommitted changes)" if git.get("dirty") else "")
+    run = pd.DataFrame(
+        [("Study", prov["study"]), ("Git commit", commit), ("Run date", prov["run_date"]),
+         ("Python", f"{prov['python']} ({prov['platform']})")]
+        + [(f"Parameter {k}", str(v) if v not in ("", None) else "(none)") for k, v in prov["parameters"].items()],
+        columns=["Item", "Value"],
+    )
+    data = pd.DataFrame(prov["data_files"]).rename(
+        columns={"table": "Table", "file": "File", "sha256": "SHA-256", "rows": "Rows"})
+    software = pd.DataFrame(sorted(prov["packages"].items()), columns=["Package", "Version"])
+    return {"run": run, "data": data, "software": software}

@@ -1,0 +1,138 @@
+"""Safety: treatment-emergent adverse events (CTCAE grades) and sorafenib exposure, tidy and unrounded.
+
+Conventions (as the FDA/pharmaverse standard AE tables): the denominator is the safety
+population of each actual arm; a patient counts once per row, at their worst grade; only
+treatment-emergent events (``TRTEMFL == "Y"``) are tabulated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .cohort import TOTAL, arm_levels
+
+#: Overview rows: label -> predicate on ADAE rows.
+OVERVIEW = {
+    "Any TEAE": lambda ae: pd.Series(True, index=ae.index),
+    "TEAE grade 3 or higher": lambda ae: ae["AETOXGR"] >= 3,
+    "Serious TEAE": lambda ae: ae["AESER"].eq("Y"),
+    "Treatment-related TEAE": lambda ae: ae["AEREL"].eq("RELATED"),
+    "TEAE leading to dose reduction": lambda ae: ae["AEACN"].eq("DOSE REDUCED"),
+    "TEAE leading to interruption": lambda ae: ae["AEACN"].eq("DRUG INTERRUPTED"),
+    "TEAE leading to withdrawal": lambda ae: ae["AEACN"].eq("DRUG WITHDRAWN"),
+    "Fatal TEAE (grade 5)": lambda ae: ae["AETOXGR"] == 5,
+}
+
+
+def _safety_groups(adsl: pd.DataFrame, arm_col: str) -> list[tuple[str, pd.Index]]:
+    saf = adsl[adsl["SAFFL"].eq("Y")]
+    groups = [(arm, pd.Index(saf.loc[saf[arm_col] == arm, "USUBJID"])) for arm in arm_levels(adsl, arm_col)]
+    return groups + [(TOTAL, pd.Index(saf["USUBJID"]))]
+
+
+def _teae(adae: pd.DataFrame) -> pd.DataFrame:
+    return adae[adae["TRTEMFL"].eq("Y")]
+
+
+def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTARM") -> pd.DataFrame:
+    """Patients with at least one TEAE of each kind: ``category, group, n_patients, denominator,
+    percent, n_events`` (one row per category and group, Total last)."""
+    ae = _teae(adae)
+    rows = []
+    for label, predicate in OVERVIEW.items():
+        hit = ae[predicate(ae)]
+        for group, ids in _safety_groups(adsl, arm_col):
+            h = hit[hit["USUBJID"].isin(ids)]
+            n = int(h["USUBJID"].nunique())
+            rows.append({"category": label, "group": group, "n_patients": n, "denominator": len(ids),
+                         "percent": n / len(ids) if len(ids) else np.nan, "n_events": int(len(h))})
+    return pd.DataFrame(rows)
+
+
+def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTARM",
+                 min_percent: float = 0.0) -> pd.DataFrame:
+    """Patients with each preferred term, any grade and grade >= 3, by arm.
+
+    Columns: ``soc, term, group, n_any, percent_any, n_grade3plus, percent_grade3plus,
+    denominator``. Terms are kept when any arm reaches ``min_percent`` (0-100) at any grade, and
+    sorted by descending total frequency, then term (as pharmaverse's ``sort_at_path``).
+    """
+    ae = _teae(adae)
+    rows = []
+    for (soc, term), d in ae.groupby(["AEBODSYS", "AEDECOD"], sort=True):
+        for group, ids in _safety_groups(adsl, arm_col):
+            g = d[d["USUBJID"].isin(ids)]
+            n_any = int(g["USUBJID"].nunique())
+            n_g3 = int(g.loc[g["AETOXGR"] >= 3, "USUBJID"].nunique())
+            denom = len(ids)
+            rows.append({"soc": soc, "term": term, "group": group, "n_any": n_any,
+                         "percent_any": n_any / denom if denom else np.nan, "n_grade3plus": n_g3,
+                         "percent_grade3plus": n_g3 / denom if denom else np.nan, "denominator": denom})
+    out = pd.DataFrame(rows, columns=["soc", "term", "group", "n_any", "percent_any", "n_grade3plus",
+                                      "percent_grade3plus", "denominator"])
+    if out.empty:
+        return out
+    arms = out[out["group"] != TOTAL]
+    keep = arms.groupby("term")["percent_any"].max() * 100 >= min_percent
+    total = out[out["group"] == TOTAL].set_index("term")["n_any"]
+    order = (total[keep[keep].index].rename("total").reset_index()
+             .sort_values(["total", "term"], ascending=[False, True])["term"].tolist())
+    out = out[out["term"].isin(order)]
+    out["_order"] = out["term"].map({t: i for i, t in enumerate(order)})
+    group_order = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, arm_col))}
+    out["_group"] = out["group"].map(group_order)
+    return out.sort_values(["_order", "_group"]).drop(columns=["_order", "_group"]).reset_index(drop=True)
+
+
+def worst_grade_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, terms: list[str], *,
+                        arm_col: str = "ACTARM") -> pd.DataFrame:
+    """Patients by worst CTCAE grade (1-5) for each term: ``term, group, grade, n_patients, denominator, percent``."""
+    ae = _teae(adae)
+    ae = ae[ae["AEDECOD"].isin(terms)]
+    worst = ae.groupby(["AEDECOD", "USUBJID"])["AETOXGR"].max().rename("grade").reset_index()
+    rows = []
+    for term in terms:
+        w = worst[worst["AEDECOD"] == term]
+        for group, ids in _safety_groups(adsl, arm_col):
+            wg = w[w["USUBJID"].isin(ids)]
+            for grade in range(1, 6):
+                n = int((wg["grade"] == grade).sum())
+                rows.append({"term": term, "group": group, "grade": grade, "n_patients": n,
+                             "denominator": len(ids), "percent": n / len(ids) if len(ids) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def exposure_summary(adex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Sorafenib exposure per treated patient: ``USUBJID, duration_days, cumulative_dose_mg,
+    mean_daily_dose_mg, n_interruptions, n_reductions``.
+
+    Duration counts calendar days from first to last dose; periods at dose 0 are interruptions
+    and are excluded from the mean daily dose's denominator only through the dose itself
+    (mean daily dose = cumulative dose / duration, the relative dose intensity convention).
+    """
+    ex = adex.sort_values(["USUBJID", "ASTDT"])
+    days = (ex["AENDT"] - ex["ASTDT"]).dt.days + 1
+    ex = ex.assign(_days=days, _dose=ex["EXDOSE"] * days)
+    g = ex.groupby("USUBJID", sort=True)
+    first, last = g["ASTDT"].min(), g["AENDT"].max()
+    duration = (last - first).dt.days + 1
+    cumulative = g["_dose"].sum()
+    interruptions = g["EXADJ"].apply(lambda s: int(s.eq("DRUG INTERRUPTED").sum()))
+    reductions = g["EXADJ"].apply(lambda s: int(s.eq("DOSE REDUCED").sum()))
+    out = pd.DataFrame({"duration_days": duration, "cumulative_dose_mg": cumulative,
+                        "mean_daily_dose_mg": cumulative / duration, "n_interruptions": interruptions,
+                        "n_reductions": reductions}).reset_index()
+    return out[out["USUBJID"].isin(adsl["USUBJID"])].reset_index(drop=True)
+
+
+def exposure_overview(exposure: pd.DataFrame) -> dict[str, float]:
+    """A few exposure numbers the report quotes (unrounded)."""
+    n = len(exposure)
+    return {
+        "n_treated": n,
+        "median_duration_days": float(exposure["duration_days"].median()) if n else float("nan"),
+        "median_mean_daily_dose_mg": float(exposure["mean_daily_dose_mg"].median()) if n else float("nan"),
+        "proportion_interrupted": float((exposure["n_interruptions"] > 0).mean()) if n else float("nan"),
+        "proportion_reduced": float((exposure["n_reductions"] > 0).mean()) if n else float("nan"),
+    }

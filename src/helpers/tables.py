@@ -1,0 +1,253 @@
+"""Formatting and display of tables: the only place where numbers are rounded.
+
+Statistics modules return unrounded tidy frames; this module turns them into display strings
+(``"12.3% (8.1%, 17.4%)"``) and shows them in a notebook as a bundle that every renderer can use:
+HTML from great_tables for JupyterLab, nbconvert and Quarto HTML, a Markdown pipe table for the
+PDF (pandoc and Quarto's Typst), and plain text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+# -- number formatting --------------------------------------------------------------------------
+def fmt_num(x: float | None, digits: int = 1) -> str:
+    """A number with fixed decimals; missing values print as ``"NE"`` (not estimable)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "NE"
+    return f"{x:.{digits}f}"
+
+
+def fmt_pct(x: float | None, digits: int = 1) -> str:
+    """A proportion in [0, 1] as a percentage: ``0.1234 -> "12.3%"``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NE"
+    return f"{100 * x:.{digits}f}%"
+
+
+def fmt_pct_ci(est: float, low: float, high: float, digits: int = 1) -> str:
+    """``"12.3% (8.1%, 17.4%)"``, the tidycmprsk / gtsummary style."""
+    return f"{fmt_pct(est, digits)} ({fmt_pct(low, digits)}, {fmt_pct(high, digits)})"
+
+
+def fmt_ratio_ci(est: float, low: float, high: float, digits: int = 2) -> str:
+    """A hazard ratio with its interval: ``"0.62 (0.41, 0.94)"``; NE when not estimable."""
+    if est is None or not np.isfinite(est):
+        return "NE"
+    return f"{fmt_num(est, digits)} ({fmt_num(low, digits)}, {fmt_num(high, digits)})"
+
+
+def fmt_p(p: float | None) -> str:
+    """P-values as journals print them: 3 decimals, ``"<0.001"`` below, ``"NE"`` when missing."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "NE"
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.3f}"
+
+
+def fmt_n_pct(n: int, total: int, digits: int = 1) -> str:
+    """``"12 (34.3%)"``; a zero denominator prints ``"0"``."""
+    if total == 0:
+        return f"{n}"
+    return f"{n} ({100 * n / total:.{digits}f}%)"
+
+
+def fmt_median_range(values: pd.Series, digits: int = 0) -> str:
+    """``"52 (18-65)"``: median (minimum-maximum) of the non-missing values."""
+    v = pd.to_numeric(values, errors="raise").dropna()
+    if v.empty:
+        return "NE"
+    return f"{v.median():.{digits}f} ({v.min():.{digits}f}-{v.max():.{digits}f})"
+
+
+# -- display ------------------------------------------------------------------------------------
+def markdown_table(df: pd.DataFrame) -> str:
+    """A pipe table of the frame's cells as strings (pandoc and Quarto read it)."""
+    cols = [str(c) for c in df.columns]
+
+    def cell(v: object) -> str:
+        return ("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * len(cols)) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def html_table(df: pd.DataFrame, output_id: str, *, groupname_col: str | None = None,
+               spanners: dict[str, Sequence[str]] | None = None, source_note: str | None = None) -> str:
+    """great_tables HTML with a fixed table id, so the same frame gives the same bytes."""
+    import great_tables as gt
+
+    table = gt.GT(df, id=output_id, groupname_col=groupname_col)
+    for label, cols in (spanners or {}).items():
+        table = table.tab_spanner(label=label, columns=list(cols))
+    if source_note:
+        table = table.tab_source_note(source_note)
+    table = table.tab_options(table_font_size="13px", container_width="100%", table_width="100%")
+    return table.as_raw_html(inline_css=False)
+
+
+class DisplayTable:
+    """A formatted table that shows itself in every renderer (HTML, Markdown, plain text)."""
+
+    def __init__(self, df: pd.DataFrame, output_id: str, **html_options: object):
+        self.df = df
+        self.output_id = output_id
+        self.html_options = html_options
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        df = self.df
+        return {
+            "text/html": html_table(df, self.output_id, **self.html_options),  # type: ignore[arg-type]
+            "text/markdown": markdown_table(df),
+            "text/plain": df.to_string(index=False),
+        }
+
+
+def show_table(df: pd.DataFrame, output_id: str, **html_options: object) -> DisplayTable:
+    """Return an object that Jupyter displays as a table with HTML, Markdown and text forms."""
+    return DisplayTable(df, output_id, **html_options)
+
+
+# -- display frames: tidy results in, strings out ---------------------------------------------------
+def _group_header(tidy: pd.DataFrame, group_col: str = "group") -> dict[str, str]:
+    """``"Sorafenib maintenance" -> "Sorafenib maintenance (N=173)"`` from a ``denominator`` column."""
+    first = tidy.drop_duplicates(group_col)
+    return {str(r[group_col]): f"{r[group_col]} (N={int(r['denominator'])})" for _, r in first.iterrows()}
+
+
+def baseline_display(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 from :func:`helpers.cohort.baseline_characteristics`: one row per variable or level,
+    one column per arm and Total; continuous variables as median (IQR) [range]."""
+    headers = _group_header(tidy)
+    rows = []
+    for variable, v in tidy.groupby("variable", sort=False):
+        label = v["label"].iloc[0]
+        if (v["level"] == "").all():
+            cells = {headers[str(r.group)]: f"{r.median:.0f} ({r.q1:.0f}-{r.q3:.0f}) [{r.minimum:.0f}-{r.maximum:.0f}]"
+                     for r in v.itertuples()}
+            rows.append({"Characteristic": f"{label}, median (IQR) [range]", **cells})
+            continue
+        rows.append({"Characteristic": f"{label}, n (%)", **{h: "" for h in headers.values()}})
+        for level, lv in v.groupby("level", sort=False):
+            cells = {headers[str(r.group)]: fmt_n_pct(int(r.n), int(r.denominator)) for r in lv.itertuples()}
+            rows.append({"Characteristic": f"\u2003{level}", **cells})
+    return pd.DataFrame(rows)
+
+
+def cif_landmarks_display(landmarks: pd.DataFrame, cause_labels: dict[int, str]) -> pd.DataFrame:
+    """Cumulative incidence at landmark times: one row per cause and time, one column per group,
+    ``"12.3% (8.1%, 17.4%)"``. ``landmarks`` is ``cumulative_incidence(..., times=...)``."""
+    rows = []
+    for (cause, time), d in landmarks.groupby(["cause", "time"], sort=True):
+        row = {"Event": cause_labels.get(int(cause), f"Cause {cause}"), "Time": f"{time / 365.25:g} year"
+               + ("s" if time / 365.25 != 1 else "")}
+        for r in d.itertuples():
+            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def survival_landmarks_display(km: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Kaplan-Meier estimates at landmark times, one row per time, one column per group."""
+    rows = []
+    for time, d in km.groupby("time", sort=True):
+        row = {"Endpoint": label, "Time": f"{time / 365.25:g} year" + ("s" if time / 365.25 != 1 else "")}
+        for r in d.itertuples():
+            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def effect_rows_display(effects: pd.DataFrame) -> pd.DataFrame:
+    """Model and test rows (``analysis, estimate, conf_low, conf_high, p_value``) as strings."""
+    return pd.DataFrame({
+        "Analysis": effects["analysis"],
+        "Effect (95% CI)": [fmt_ratio_ci(e, lo, hi) if pd.notna(e) else "" for e, lo, hi in
+                            zip(effects["estimate"], effects["conf_low"], effects["conf_high"])],
+        "P-value": [fmt_p(p) for p in effects["p_value"]],
+    })
+
+
+def teae_overview_display(overview: pd.DataFrame) -> pd.DataFrame:
+    """Patients with at least one TEAE of each kind, n (%) per arm and Total."""
+    headers = _group_header(overview)
+    wide = overview.assign(cell=[fmt_n_pct(n, d) for n, d in zip(overview["n_patients"], overview["denominator"])])
+    out = wide.pivot(index="category", columns="group", values="cell")
+    out = out.loc[list(dict.fromkeys(overview["category"])), list(headers)].rename(columns=headers)
+    return out.reset_index().rename(columns={"category": "Patients with"}).rename_axis(columns=None)
+
+
+def teae_terms_display(terms: pd.DataFrame) -> pd.DataFrame:
+    """Preferred terms by arm, any grade and grade >= 3, n (%)."""
+    if terms.empty:
+        return pd.DataFrame(columns=["System organ class", "Preferred term"])
+    headers = _group_header(terms)
+    rows = []
+    for (soc, term), d in terms.groupby(["soc", "term"], sort=False):
+        row = {"System organ class": soc, "Preferred term": term}
+        for r in d.itertuples():
+            h = headers[str(r.group)]
+            row[f"{h}: any grade"] = fmt_n_pct(int(r.n_any), int(r.denominator))
+            row[f"{h}: grade \u22653"] = fmt_n_pct(int(r.n_grade3plus), int(r.denominator))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def subgroup_display(effects: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Subgroup table from :func:`helpers.subgroups.subgroup_effects`: events/patients per arm
+    (comparator first), effect with CI, interaction p-value on each subgroup's first line."""
+    labels = labels or {}
+    comparator, reference = effects["comparator_arm"].iloc[0], effects["reference_arm"].iloc[0]
+    rows = []
+    for subgroup, d in effects.groupby("subgroup", sort=False):
+        for i, r in enumerate(d.itertuples()):
+            rows.append({
+                "Subgroup": labels.get(str(subgroup), str(subgroup)) if i == 0 else "",
+                "Level": "" if str(r.level) == str(subgroup) else str(r.level),
+                f"{comparator}: events/N": f"{int(r.events_comparator)}/{int(r.n_comparator)}",
+                f"{reference}: events/N": f"{int(r.events_reference)}/{int(r.n_reference)}",
+                "Effect (95% CI)": fmt_ratio_ci(r.estimate, r.conf_low, r.conf_high),
+                "P-interaction": fmt_p(r.p_interaction) if i == 0 and pd.notna(r.p_interaction) else "",
+                "Note": r.note if isinstance(r.note, str) else "",
+            })
+    return pd.DataFrame(rows)
+
+
+def secondary_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """Secondary endpoints at 2 years: estimate per arm, effect with CI and the test's p-value."""
+    rows = []
+    for code, d in summary.groupby("paramcd", sort=False):
+        first = d.iloc[0]
+        row = {"Endpoint": first["endpoint"], "Time": f"{first['time'] / 365.25:g} years"}
+        for r in d.itertuples():
+            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
+        row["HR or sHR (95% CI)"] = fmt_ratio_ci(first["effect"], first["effect_low"], first["effect_high"])
+        row["Test"] = first["test"]
+        row["P-value"] = fmt_p(first["p_value"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def exposure_display(exposure: pd.DataFrame) -> pd.DataFrame:
+    """Sorafenib exposure among treated patients: median (IQR) and counts."""
+    n = len(exposure)
+
+    def med(col: str, digits: int = 0) -> str:
+        v = exposure[col]
+        return (f"{v.median():.{digits}f} ({v.quantile(0.25):.{digits}f}-{v.quantile(0.75):.{digits}f})"
+                if n else "NE")
+
+    return pd.DataFrame([
+        ("Treated patients, n", f"{n}"),
+        ("Duration of treatment, days, median (IQR)", med("duration_days")),
+        ("Mean daily dose, mg, median (IQR)", med("mean_daily_dose_mg")),
+        ("Patients with at least one interruption, n (%)", fmt_n_pct(int((exposure["n_interruptions"] > 0).sum()), n)),
+        ("Patients with at least one dose reduction, n (%)", fmt_n_pct(int((exposure["n_reductions"] > 0).sum()), n)),
+    ], columns=["Exposure", "Sorafenib maintenance"])

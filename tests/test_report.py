@@ -1,0 +1,146 @@
+"""The renderer without Quarto: cross-references, captions, offline HTML, PDF through pandoc + Typst."""
+
+import base64
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+
+from helpers import report
+from helpers.tables import show_table
+
+FRONT = """---
+title: "Demo report"
+subtitle: "Sub"
+format:
+  html:
+    embed-resources: true
+execute:
+  echo: false
+---"""
+
+
+def _png() -> str:
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot([0, 1], [0, 1])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def executed_notebook(extra_markdown: str = "") -> nbformat.NotebookNode:
+    """What papermill leaves after running a small Quarto-style report notebook."""
+    import pandas as pd
+
+    nb = nbformat.v4.new_notebook()
+    fig_cell = nbformat.v4.new_code_cell('#| label: fig-demo\n#| fig-cap: "A demo curve."\n#| fig-alt: "A line."\nshow()')
+    fig_cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})]
+    tbl_cell = nbformat.v4.new_code_cell('#| label: tbl-demo\n#| tbl-cap: "A demo table."\nshow_table()')
+    bundle = show_table(pd.DataFrame({"Arm": ["A"], "n": ["3 (50.0%)"]}), "tbl-demo")._repr_mimebundle_()
+    tbl_cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    prose = nbformat.v4.new_code_cell("Markdown(text)")
+    prose.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "Computed: see @tbl-demo."})]
+    hidden = nbformat.v4.new_code_cell("#| include: false\nx = 1")
+    hidden.outputs = [nbformat.v4.new_output("stream", name="stdout", text="should not show\n")]
+    nb.cells = [
+        nbformat.v4.new_raw_cell(FRONT),
+        hidden,
+        nbformat.v4.new_markdown_cell("## Results\n\nAs @fig-demo shows, and @tbl-demo lists." + extra_markdown),
+        fig_cell,
+        tbl_cell,
+        prose,
+    ]
+    return nb
+
+
+def test_front_matter_is_read_from_the_first_raw_cell():
+    meta = report.front_matter(executed_notebook())
+    assert meta["title"] == "Demo report"
+    assert meta["format"]["html"]["embed-resources"] is True
+
+
+def test_cell_options_are_split_from_the_source():
+    options, rest = report.cell_options('#| label: fig-x\n#| fig-cap: "Cap: with colon"\nplot()')
+    assert options == {"label": "fig-x", "fig-cap": "Cap: with colon"}
+    assert rest == "plot()"
+
+
+def test_cross_references_become_numbered_links():
+    meta, blocks = report.resolve_quarto(executed_notebook())
+    md = blocks[0].markdown
+    assert "[Figure 1](#fig-demo)" in md and "[Table 1](#tbl-demo)" in md
+    assert blocks[-1].markdown == "Computed: see [Table 1](#tbl-demo)."
+    assert [b.kind for b in blocks] == ["markdown", "figure", "table", "markdown"]
+
+
+def test_unknown_cross_reference_is_an_error_naming_it():
+    with pytest.raises(report.RenderError, match="@fig-missing"):
+        report.resolve_quarto(executed_notebook(" See @fig-missing."))
+
+
+def test_email_addresses_are_not_cross_references():
+    _, blocks = report.resolve_quarto(executed_notebook(" Contact stats@fig-unit.org."))
+    assert "stats@fig-unit.org" in blocks[0].markdown
+
+
+def test_html_is_self_contained_and_captioned():
+    html = report.render_html(executed_notebook())
+    assert "Figure 1: A demo curve." in html
+    assert "Table 1: A demo table." in html
+    assert 'id="fig-demo"' in html and 'id="tbl-demo"' in html
+    assert "should not show" not in html and "show_table()" not in html
+    # nothing is fetched when the file is opened: no external script, stylesheet, font or image
+    assert not re.search(r'<script[^>]+src=', html)
+    assert not re.search(r'<link[^>]+href=["\']?https?:', html)
+    assert not re.search(r'(src|href)=["\']https?://', html)
+    assert "@import" not in html
+    assert "mathjax" not in html.lower() and "require.js" not in html and "mermaid" not in html.lower()
+
+
+def test_pdf_renders_through_pandoc_and_typst(tmp_path):
+    pdf = report.render_pdf(executed_notebook(), tmp_path / "report.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert list(tmp_path.iterdir()) == [pdf]
+
+
+def test_markdown_for_the_pdf_carries_labels_and_captions(tmp_path):
+    md = report.report_markdown(executed_notebook(), tmp_path)
+    assert "![A demo curve.](fig-demo.png){#fig-demo}" in md
+    assert ": A demo table. {#tbl-demo}" in md
+    assert (tmp_path / "fig-demo.png").exists()
+
+
+def test_render_removes_a_stale_report_when_rendering_fails(tmp_path):
+    (tmp_path / "90_report.ipynb").write_text("not a notebook")
+    (tmp_path / "report.html").write_text("old")
+    with pytest.raises(Exception):
+        report.render(tmp_path, renderer="nbconvert")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_quarto_renderer_is_called_without_execution(tmp_path, monkeypatch):
+    """With quarto on PATH, render() hands the executed notebook to `quarto render --no-execute`."""
+    fake = tmp_path / "bin" / "quarto"
+    fake.parent.mkdir()
+    log = tmp_path / "calls.txt"
+    fake.write_text(f"""#!/usr/bin/env bash
+echo "$@" >> {log}
+src="$2"; fmt="$4"
+if [ "$fmt" = html ]; then echo '<html>quarto</html>' > "${{src%.ipynb}}.html"; else printf '%%PDF-1.7' > "${{src%.ipynb}}.pdf"; fi
+""")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    out = tmp_path / "run"
+    out.mkdir()
+    nbformat.write(executed_notebook(), out / "90_report.ipynb")
+    report.render(out, renderer="auto")
+    calls = log.read_text().splitlines()
+    assert [c.split()[2:] for c in calls] == [["--to", "html", "--no-execute"], ["--to", "typst", "--no-execute"]]
+    assert (out / "report.html").read_text() == "<html>quarto</html>\n"
+    assert (out / ".make" / "renderer").read_text() == "quarto\n"
