@@ -603,7 +603,17 @@ def generate(*, n_patients: int = 346, n_sites: int = 10, accrual_months: float 
 
     adsl = adsl.sort_values("USUBJID", kind="stable")
     out = {"adsl": adsl, "adtte": adtte, "adae": adae, "adex": adex, "screen": screen}
-    return {t: df[schemas.columns(t)].reset_index(drop=True) for t, df in out.items()}
+    return {t: _contract_frame(df, t) for t, df in out.items()}
+
+
+def _contract_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Contract column order and types; text missing values are NaN (never None)."""
+    df = df[schemas.columns(table)].reset_index(drop=True)
+    for v in schemas.TABLES[table]:
+        if v.kind == "str":
+            col = df[v.name].astype(object)
+            df[v.name] = col.where(col.notna(), np.nan)
+    return df
 
 
 def _exposure(rng, treated, start_day, duration, usubjid):

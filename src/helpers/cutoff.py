@@ -1,0 +1,159 @@
+"""Data cutoff: what was known on the cutoff date, and nothing after it.
+
+:func:`apply_cutoff` turns validated tables (or a :class:`helpers.contract.Trial`) into the
+tables an analysis at ``cutoff`` would have seen:
+
+* ADSL: patients randomised after the cutoff leave (from every table and the screening log);
+  deaths, relapses, end of study and end of treatment after the cutoff are undone
+  (``DTHFL = "N"``, ``EOSSTT = "ONGOING"``, ``EOTSTT = "ONGOING"``), ``LSTALVDT`` and
+  ``TRTEDT`` are capped at the cutoff; a sorafenib start after the cutoff is undone
+  (``TRTSDT``/``TRTEDT`` empty, ``SAFFL = "N"``).
+* ADTTE: rows with ``ADT`` after the cutoff are censored at the cutoff (``EVNTCD = 0``,
+  ``CNSR = 1``, ``AVAL = cutoff - STARTDT``, ``CNSDTDSC = "DATA CUTOFF"``).
+* ADAE: AEs starting after the cutoff leave; end dates after it become missing (ongoing).
+* ADEX: dosing periods starting after the cutoff leave; periods running past it end on it.
+* SCREEN: screenings after the cutoff leave.
+
+Inputs are never modified; the function is idempotent (cutting twice at the same date equals
+cutting once), and a later cutoff than the data's own leaves the data unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["apply_cutoff", "as_cutoff"]
+
+T = TypeVar("T")
+
+
+def as_cutoff(cutoff) -> pd.Timestamp:
+    """Parse a cutoff (ISO string, date, datetime, Timestamp) to a midnight Timestamp."""
+    try:
+        ts = pd.Timestamp(cutoff)
+    except (TypeError, ValueError):
+        raise ValueError(f"{cutoff=} is not a date; expected YYYY-MM-DD") from None
+    if ts is pd.NaT or pd.isna(ts):
+        raise ValueError(f"{cutoff=} is missing; expected a date YYYY-MM-DD")
+    if ts != ts.normalize():
+        raise ValueError(f"{cutoff=} has a time of day; expected a date YYYY-MM-DD")
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def apply_cutoff(tables: T, cutoff) -> T:
+    """Cut the trial data at ``cutoff`` (see the module docstring for every rule).
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame, or Trial
+        Validated tables ``adsl, adtte, adae, adex, screen`` (contract types), or a
+        :class:`helpers.contract.Trial`.
+    cutoff : date-like
+        Last day of data included.
+
+    Returns
+    -------
+    Same type as ``tables``
+        New frames; a Trial comes back with ``cutoff`` set.
+
+    Raises
+    ------
+    ValueError
+        If ``cutoff`` is not a date or precedes the first randomisation.
+    """
+    cut = as_cutoff(cutoff)
+    if hasattr(tables, "adsl") and hasattr(tables, "files"):
+        trial = tables
+        new = _cut(trial.tables, cut)  # type: ignore[attr-defined]
+        return replace(trial, **new, cutoff=cut)  # type: ignore[type-var]
+    if not isinstance(tables, Mapping):
+        raise TypeError(f"tables is {type(tables).__name__}; expected a dict of DataFrames "
+                        "or a Trial")
+    return _cut(tables, cut)  # type: ignore[return-value]
+
+
+def _cut(tables: Mapping[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    adsl = tables["adsl"]
+    first = adsl["RANDDT"].min()
+    if len(adsl) and cut < first:
+        raise ValueError(f"cutoff={cut.date()} precedes the first randomisation "
+                         f"({first.date()}); expected a date on or after it")
+    out = dict(tables)
+    kept = adsl["RANDDT"] <= cut
+    gone = set(adsl.loc[~kept, "USUBJID"])
+    out["adsl"] = _cut_adsl(adsl[kept].copy(), cut)
+    out["adtte"] = _cut_adtte(_keep(tables["adtte"], gone), cut)
+    out["adae"] = _cut_adae(_keep(tables["adae"], gone), cut)
+    out["adex"] = _cut_adex(_keep(tables["adex"], gone), cut)
+    screen = tables["screen"]
+    keep_sc = (screen["SCRNDT"] <= cut) & ~screen["USUBJID"].isin(gone)
+    out["screen"] = screen[keep_sc].reset_index(drop=True)
+    return out
+
+
+def _keep(df: pd.DataFrame, gone: set) -> pd.DataFrame:
+    return df[~df["USUBJID"].isin(gone)].copy()
+
+
+def _after(s: pd.Series, cut: pd.Timestamp) -> pd.Series:
+    return s.notna() & (s > cut)
+
+
+def _blank(df: pd.DataFrame, mask: pd.Series, cols: list[str]) -> None:
+    for c in cols:
+        if c in df.columns:
+            df.loc[mask, c] = pd.NaT if pd.api.types.is_datetime64_any_dtype(df[c]) else np.nan
+
+
+def _cut_adsl(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    # treatment not yet started at the cutoff
+    late_start = _after(d["TRTSDT"], cut)
+    _blank(d, late_start, ["TRTSDT", "TRTEDT", "EOTSTT", "DCTREAS"])
+    d.loc[late_start & (d["ARMCD"] == "SORA"), "SAFFL"] = "N"
+    d.loc[late_start, ["ACTARMCD", "ACTARM"]] = ["CTRL", "No maintenance"]
+    # treatment still running at the cutoff
+    on_trt = _after(d["TRTEDT"], cut)
+    d.loc[on_trt, "TRTEDT"] = cut
+    d.loc[on_trt, "EOTSTT"] = "ONGOING"
+    _blank(d, on_trt, ["DCTREAS"])
+    # deaths and relapses after the cutoff have not happened yet
+    late_death = _after(d["DTHDT"], cut)
+    d.loc[late_death, "DTHFL"] = "N"
+    _blank(d, late_death, ["DTHDT", "DTHCAUS"])
+    _blank(d, _after(d["RELDT"], cut), ["RELDT"])
+    late_eos = _after(d["EOSDT"], cut)
+    d.loc[late_eos, "EOSSTT"] = "ONGOING"
+    _blank(d, late_eos, ["EOSDT", "DCSREAS"])
+    d.loc[_after(d["LSTALVDT"], cut), "LSTALVDT"] = cut
+    return d.reset_index(drop=True)
+
+
+def _cut_adtte(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    late = _after(d["ADT"], cut)
+    d.loc[late, "ADT"] = cut
+    d.loc[late, "AVAL"] = (cut - d.loc[late, "STARTDT"]).dt.days.astype(d["AVAL"].dtype)
+    d.loc[late, "EVNTCD"] = 0
+    d.loc[late, "CNSR"] = 1
+    d.loc[late, "EVNTDESC"] = "Censored"
+    d.loc[late, "CNSDTDSC"] = "DATA CUTOFF"
+    return d.reset_index(drop=True)
+
+
+def _cut_adae(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    d = d[~_after(d["ASTDT"], cut)].copy()
+    _blank(d, _after(d["AENDT"], cut), ["AENDT"])
+    return d.reset_index(drop=True)
+
+
+def _cut_adex(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    d = d[~_after(d["ASTDT"], cut)].copy()
+    running = _after(d["AENDT"], cut)
+    d.loc[running, "AENDT"] = cut
+    d.loc[running, "EXDURD"] = ((cut - d.loc[running, "ASTDT"]).dt.days + 1).astype(
+        d["EXDURD"].dtype)
+    return d.reset_index(drop=True)
