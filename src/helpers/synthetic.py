@@ -315,6 +315,8 @@ def _ceil_days(t) -> np.ndarray:
 
 
 def _zpad(values: np.ndarray, width: int) -> np.ndarray:
+    if len(values) == 0:
+        return np.array([], dtype=object)
     return np.char.zfill(values.astype(str), width).astype(object)
 
 
