@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -11,46 +11,55 @@ from . import config
 TOTAL = "Total"
 
 
+def order_arms(arms: Sequence[str]) -> list[str]:
+    """The report's arm order: experimental (sorafenib) first, then the others alphabetically."""
+    return sorted(set(arms), key=lambda a: (not a.lower().startswith("soraf"), a))
+
+
 def arm_levels(adsl: pd.DataFrame, arm_col: str = "ARM") -> list[str]:
-    """Arms in a fixed order: categorical order if set, else experimental (sorafenib) first."""
-    col = adsl[arm_col]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return [str(c) for c in col.cat.categories]
-    levels = sorted(col.dropna().astype(str).unique())
-    return sorted(levels, key=lambda a: (not a.lower().startswith("soraf"), a))
+    """Arms present in ``adsl`` in the report's order (:func:`order_arms`)."""
+    return order_arms(adsl[arm_col].dropna().astype(str).unique())
+
+
+def _reason_counts(reasons: pd.Series) -> dict[str, int]:
+    counts = reasons.fillna("Reason not recorded").value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    return {str(k): int(v) for k, v in counts.items()}
 
 
 def consort_flow(screen: pd.DataFrame, adsl: pd.DataFrame, *, population: str = "ITT",
                  arm_col: str = "ARM") -> dict[str, object]:
     """Counts for a CONSORT 2010 flow diagram.
 
-    Assessed and excluded come from the screening log (``RANDFL``, ``EXCLREAS``); allocation,
-    receipt (``SAFFL``), discontinuation of study (``EOSSTT``, ``DCSREAS``) and analysis (the
-    population flag) come from ADSL. Reasons are sorted by frequency, then name.
+    Assessed and excluded (with reasons) come from the screening log (``RANDFL``, ``EXCLREAS``).
+    Per arm, from ADSL: allocated; received the allocated strategy (``SAFFL``); discontinued the
+    intervention (``EOTSTT``, reasons ``DCTREAS``); left the study, split into deaths and other
+    reasons (``EOSSTT``, ``DCSREAS``); analysed (the population flag). Reasons are sorted by
+    frequency, then name.
     """
     flag = config.POPULATION_FLAGS[population.upper()]
-    randomised_in_log = screen["RANDFL"].eq("Y")
-    excluded = screen.loc[~randomised_in_log]
-    reasons = excluded["EXCLREAS"].fillna("Reason not recorded").value_counts()
-    reasons = reasons.sort_index().sort_values(ascending=False, kind="stable")
+    excluded = screen.loc[~screen["RANDFL"].eq("Y")]
     arms: dict[str, dict[str, object]] = {}
     for arm in arm_levels(adsl, arm_col):
         a = adsl[adsl[arm_col] == arm]
-        disc = a[a["EOSSTT"].eq("DISCONTINUED")]
-        disc_reasons = disc["DCSREAS"].fillna("Reason not recorded").value_counts()
-        disc_reasons = disc_reasons.sort_index().sort_values(ascending=False, kind="stable")
+        stopped = a[a["EOTSTT"].eq("DISCONTINUED")]
+        left = a[a["EOSSTT"].eq("DISCONTINUED")]
+        died = left["DCSREAS"].eq("DEATH")
         arms[arm] = {
             "allocated": int(len(a)),
             "received": int(a["SAFFL"].eq("Y").sum()),
-            "discontinued": int(len(disc)),
-            "discontinued_reasons": {str(k): int(v) for k, v in disc_reasons.items()},
-            "lost_to_follow_up": int(disc["DCSREAS"].fillna("").str.upper().str.contains("LOST").sum()),
+            "treated": int(a["TRTSDT"].notna().sum()),
+            "discontinued_intervention": int(len(stopped)),
+            "discontinued_reasons": _reason_counts(stopped["DCTREAS"]),
+            "died": int(died.sum()),
+            "left_study": int((~died).sum()),
+            "left_study_reasons": _reason_counts(left.loc[~died, "DCSREAS"]),
             "analysed": int(a[flag].eq("Y").sum()),
         }
     return {
         "assessed": int(len(screen)),
         "excluded": int(len(excluded)),
-        "excluded_reasons": {str(k): int(v) for k, v in reasons.items()},
+        "excluded_reasons": _reason_counts(excluded["EXCLREAS"]),
         "randomised": int(len(adsl)),
         "population": population.upper(),
         "arms": arms,

@@ -64,7 +64,9 @@ def step_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None, yl
     as returned by ``cumulative_incidence`` (one cause) or ``kaplan_meier``. ``at_risk`` is the
     output of :func:`numbers_at_risk` at the tick times.
     """
-    groups = list(dict.fromkeys(curves["group"].astype(str)))
+    from .cohort import order_arms
+
+    groups = order_arms(curves["group"].astype(str).unique())
     colours = group_colours(groups)
     fig = plt.figure(figsize=(7.5, 5.2 if at_risk is not None else 4.5))
     grid = fig.add_gridspec(2, 1, height_ratios=(4, 0.25 + 0.22 * len(groups)) if at_risk is not None else (1, 0.0001),
@@ -100,6 +102,7 @@ def step_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None, yl
         tab.set_yticks(range(len(groups)))
         tab.set_yticklabels(list(reversed(groups)), fontsize=9)
         tab.tick_params(axis="both", length=0, labelbottom=False)
+        tab.tick_params(axis="y", pad=14)
         for side in ("top", "right", "bottom", "left"):
             tab.spines[side].set_visible(False)
         tab.set_title("Number at risk", loc="left", fontsize=9)
@@ -145,43 +148,44 @@ def forest_plot(effects: pd.DataFrame, *, estimate_label: str = "Hazard ratio (9
 
 def consort_diagram(flow: Mapping[str, object]) -> Figure:
     """CONSORT 2010 flow diagram from the counts of ``helpers.cohort.consort_flow``."""
-    fig, ax = plt.subplots(figsize=(8, 8.5))
+    fig, ax = plt.subplots(figsize=(8.5, 9.5))
     ax.set_axis_off()
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
-    box = {"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.3", "lw": 1}
+    box = {"boxstyle": "round,pad=0.5", "fc": "white", "ec": "0.3", "lw": 1}
 
-    def put(x: float, y: float, text: str, **kw: object) -> None:
-        ax.text(x, y, text, ha="center", va="center", fontsize=8.5, bbox=box, wrap=True, **kw)
+    def put(x: float, y: float, text: str, ha: str = "center") -> None:
+        ax.text(x, y, text, ha=ha, va="center", fontsize=8.5, bbox=box, multialignment="left")
 
     def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "-|>", "color": "0.3", "lw": 1})
 
-    excluded = flow["excluded_reasons"]
-    assert isinstance(excluded, Mapping)
-    reasons = "\n".join(f"  {k} (n={v})" for k, v in excluded.items())
-    put(50, 95, f"Assessed for eligibility (n={flow['assessed']})")
-    put(80, 83, f"Excluded (n={flow['excluded']})\n{reasons}", multialignment="left")
-    arrow(50, 92.5, 50, 74.5)
-    ax.plot([50, 62], [83, 83], color="0.3", lw=1)
-    put(50, 72, f"Randomised (n={flow['randomised']})")
+    def reasons(counts: object, indent: str = "   ") -> str:
+        assert isinstance(counts, Mapping)
+        return "".join(f"\n{indent}{k.capitalize() if k.isupper() else k} (n={v})" for k, v in counts.items())
+
+    put(30, 97, f"Assessed for eligibility (n={flow['assessed']})")
+    put(52, 85, f"Excluded (n={flow['excluded']}){reasons(flow['excluded_reasons'])}", ha="left")
+    arrow(30, 95.2, 30, 74.8)
+    ax.plot([30, 51.2], [85, 85], color="0.3", lw=1)
+    put(30, 73, f"Randomised (n={flow['randomised']})")
     arms = flow["arms"]
     assert isinstance(arms, Mapping)
     for x, (arm, c) in zip((25, 75), arms.items()):
-        arrow(50, 69.5, x, 62)
-        disc = "\n".join(f"  {k} (n={v})" for k, v in c["discontinued_reasons"].items()) or "  none"
-        put(x, 57, f"Allocated to {arm} (n={c['allocated']})\n"
-                   f"  Received allocated intervention (n={c['received']})\n"
-                   f"  Did not receive allocated intervention (n={c['allocated'] - c['received']})",
-            multialignment="left")
-        put(x, 35, f"Discontinued intervention (n={c['discontinued']})\n{disc}\n"
-                   f"Lost to follow-up (n={c['lost_to_follow_up']})", multialignment="left")
-        put(x, 12, f"Analysed, {flow['population']} (n={c['analysed']})\n"
-                   f"  Excluded from analysis (n={c['allocated'] - c['analysed']})", multialignment="left")
-        arrow(x, 51, x, 41)
-        arrow(x, 29, x, 16)
-    for y, label in ((57, "Allocation"), (35, "Follow-up"), (12, "Analysis")):
-        ax.text(50, y + 9.5, label, ha="center", va="center", fontsize=9, fontweight="bold",
+        arrow(30 if x < 50 else 30, 71.2, x, 64.5)
+        put(x, 60, f"Allocated to {arm.lower()} (n={c['allocated']})\n"
+                   f"   Received allocated strategy (n={c['received']})\n"
+                   f"   Did not receive it (n={c['allocated'] - c['received']})")
+        stopped = (f"Discontinued sorafenib (n={c['discontinued_intervention']}){reasons(c['discontinued_reasons'])}"
+                   if c["treated"] else "No maintenance treatment given")
+        put(x, 38, f"{stopped}\nDied (n={c['died']})\n"
+                   f"Left the study alive (n={c['left_study']}){reasons(c['left_study_reasons'])}")
+        put(x, 13, f"Analysed, {flow['population']} (n={c['analysed']})\n"
+                   f"   Not in the analysis population (n={c['allocated'] - c['analysed']})")
+        arrow(x, 55.3, x, 46)
+        arrow(x, 30, x, 16.5)
+    for y, label in ((66.5, "Allocation"), (48.5, "Follow-up"), (22, "Analysis")):
+        ax.text(50, y, label, ha="center", va="center", fontsize=9, fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.3", "fc": "#dde8f3", "ec": "none"})
     return fig
 

@@ -116,6 +116,20 @@ def show_table(df: pd.DataFrame, output_id: str, **html_options: object) -> Disp
 
 
 # -- display frames: tidy results in, strings out ---------------------------------------------------
+def fmt_years(days: float) -> str:
+    """Landmark times in days as years, 365 days to the year: ``730 -> "2 years"``."""
+    years = days / 365
+    return f"{years:g} year" + ("" if years == 1 else "s")
+
+
+def _arms_first(d: pd.DataFrame) -> list:
+    """Rows of ``d`` with the experimental (sorafenib) arm first, as in every table of the report."""
+    from .cohort import order_arms
+
+    order = {g: i for i, g in enumerate(order_arms(d["group"].astype(str).unique()))}
+    return sorted(d.itertuples(), key=lambda r: order[str(r.group)])
+
+
 def _group_header(tidy: pd.DataFrame, group_col: str = "group") -> dict[str, str]:
     """``"Sorafenib maintenance" -> "Sorafenib maintenance (N=173)"`` from a ``denominator`` column."""
     first = tidy.drop_duplicates(group_col)
@@ -146,9 +160,8 @@ def cif_landmarks_display(landmarks: pd.DataFrame, cause_labels: dict[int, str])
     ``"12.3% (8.1%, 17.4%)"``. ``landmarks`` is ``cumulative_incidence(..., times=...)``."""
     rows = []
     for (cause, time), d in landmarks.groupby(["cause", "time"], sort=True):
-        row = {"Event": cause_labels.get(int(cause), f"Cause {cause}"), "Time": f"{time / 365.25:g} year"
-               + ("s" if time / 365.25 != 1 else "")}
-        for r in d.itertuples():
+        row = {"Event": cause_labels.get(int(cause), f"Cause {cause}"), "Time": fmt_years(time)}
+        for r in _arms_first(d):
             row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -158,8 +171,8 @@ def survival_landmarks_display(km: pd.DataFrame, label: str) -> pd.DataFrame:
     """Kaplan-Meier estimates at landmark times, one row per time, one column per group."""
     rows = []
     for time, d in km.groupby("time", sort=True):
-        row = {"Endpoint": label, "Time": f"{time / 365.25:g} year" + ("s" if time / 365.25 != 1 else "")}
-        for r in d.itertuples():
+        row = {"Endpoint": label, "Time": fmt_years(time)}
+        for r in _arms_first(d):
             row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -225,8 +238,8 @@ def secondary_display(summary: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for code, d in summary.groupby("paramcd", sort=False):
         first = d.iloc[0]
-        row = {"Endpoint": first["endpoint"], "Time": f"{first['time'] / 365.25:g} years"}
-        for r in d.itertuples():
+        row = {"Endpoint": first["endpoint"], "Time": fmt_years(first["time"])}
+        for r in _arms_first(d):
             row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
         row["HR or sHR (95% CI)"] = fmt_ratio_ci(first["effect"], first["effect_low"], first["effect_high"])
         row["Test"] = first["test"]
