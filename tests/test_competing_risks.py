@@ -417,3 +417,17 @@ def test_stratified_gray_test_with_one_stratum_equals_unstratified(data):
     a = gray_test(data, "t", "e", "g")
     b = gray_test(data.assign(s="only"), "t", "e", "g", strata_col="s")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_nullable_integer_columns_are_accepted_and_their_missing_values_named():
+    data = pd.DataFrame({"t": pd.array([1, 2, 3], dtype="Int64"), "e": pd.array([1, 0, 2], dtype="Int64")})
+    got = cumulative_incidence(data, "t", "e", times=[2])
+    npt.assert_allclose(got["estimate"], [1 / 3, 0.0])
+    with pytest.raises(ValueError, match=r"duration_col='t' holds 1 missing value\(s\) at positions \[2\]"):
+        cumulative_incidence(data.assign(t=pd.array([1, 2, None], dtype="Int64")), "t", "e")
+
+
+def test_missing_stratum_label_raises():
+    data = pd.DataFrame({"t": [1, 2, 3], "e": [1, 0, 2], "arm": ["a", "b", "a"], "s": ["x", None, "x"]})
+    with pytest.raises(ValueError, match=r"strata_col='s' holds 1 missing label"):
+        gray_test(data, "t", "e", "arm", strata_col="s")

@@ -201,6 +201,14 @@ run_case("sim_large", "sim_large.csv", d, "time", "status", "group", strata = "s
          times = c(1, 5, 10, 20), note = "n = 5000, three groups, two strata (no full curves kept)",
          keep_full = FALSE)
 
+# a stratum in which one group is absent (its risk set is empty there throughout)
+d <- sim(300, c("A", "B", "C"), c(0.12, 0.1, 0.15), c(0.06, 0.08, 0.05), 0.05)
+d$stratum <- ifelse(d$group == "C", "s1", sample(c("s1", "s2"), nrow(d), replace = TRUE))
+d <- write_data(d, "sim_strata_missing_group.csv")
+run_case("sim_strata_missing_group", "sim_strata_missing_group.csv", d, "time", "status",
+         "group", strata = "stratum", times = c(2, 8),
+         note = "Gray's test stratified; group C is absent from stratum s2")
+
 write_table(do.call(rbind, cases), "cases.csv")
 write_table(do.call(rbind, full), "cuminc_full.csv")
 write_table(do.call(rbind, tps), "timepoints.csv")

@@ -33,6 +33,14 @@ def _show(values: Sequence[Any] | np.ndarray) -> str:
     return f"[{shown}{more}]"
 
 
+def _as_array(values: Any) -> np.ndarray:
+    """A numpy view of the input; pandas nullable numbers become float with NaN for NA."""
+    if isinstance(values, (pd.Series, pd.Index)) and pd.api.types.is_extension_array_dtype(values.dtype):
+        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(values)
+
+
 def check_columns(data: pd.DataFrame, **columns: str | None) -> None:
     """Check that ``data`` is a non-empty DataFrame holding every named column.
 
@@ -96,8 +104,8 @@ def check_competing_risks_input(
         On mismatched lengths, no observations, non-numeric, missing, infinite or negative
         durations, and missing, non-integer, negative or unknown event codes.
     """
-    t = np.asarray(durations)
-    e = np.asarray(events)
+    t = _as_array(durations)
+    e = _as_array(events)
     if t.ndim != 1 or e.ndim != 1:
         raise ValueError(
             f"{duration_name} has shape {t.shape} and {event_name} has shape {e.shape}; "

@@ -228,8 +228,8 @@ def cumulative_incidence(
     if not 0 < conf_level < 1:
         raise ValueError(f"{conf_level=}; expected a number strictly between 0 and 1")
     t, e = check_competing_risks_input(
-        data[duration_col].to_numpy(),
-        data[event_col].to_numpy(),
+        data[duration_col],
+        data[event_col],
         duration_name=f"duration_col={duration_col!r}",
         event_name=f"event_col={event_col!r}",
     )

@@ -194,8 +194,8 @@ def gray_test(
     """
     check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col, strata_col=strata_col)
     t, e = check_competing_risks_input(
-        data[duration_col].to_numpy(),
-        data[event_col].to_numpy(),
+        data[duration_col],
+        data[event_col],
         duration_name=f"duration_col={duration_col!r}",
         event_name=f"event_col={event_col!r}",
     )
