@@ -353,7 +353,8 @@ def km_survival(data: pd.DataFrame, at: np.ndarray) -> np.ndarray:
     return kmf.survival_function_at_times(at).to_numpy()
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomized: the same examples on every run (no unseeded randomness in the suite)
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
