@@ -862,7 +862,9 @@ def write_trial(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str =
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, df in tables.items():
-        cols = schemas.columns(name) if name in schemas.TABLES else list(df.columns)
+        contract = schemas.columns(name) if name in schemas.TABLES else []
+        cols = [c for c in contract if c in df.columns]
+        cols += [c for c in df.columns if c not in contract]
         df = df[cols]
         path = out_dir / f"{name}.{fmt}"
         for other in ("csv", "parquet", "xpt"):

@@ -1,0 +1,469 @@
+"""The data contract: loading, one clear error per fault, provenance, populations, CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import schemas, synthetic
+from helpers.contract import (
+    ContractError,
+    Trial,
+    find_tables,
+    load_trial,
+    read_table,
+    sha256,
+    validate,
+)
+
+N, SEED = 60, 11
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return synthetic.generate(n_patients=N, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def csv_dir(tmp_path_factory, tables):
+    out = tmp_path_factory.mktemp("csv")
+    synthetic.write_trial(tables, out, "csv")
+    return out
+
+
+def _copy(tables):
+    return {t: df.copy() for t, df in tables.items()}
+
+
+def _row(df, mask):
+    """Index of the first row where ``mask`` holds (the case needs one)."""
+    hits = df.index[mask]
+    assert len(hits), "the synthetic data lack a row this case needs"
+    return hits[0]
+
+
+# --------------------------------------------------------------------------- catalogue
+# Each case: mutate copies of valid tables; the exact failures expected as
+# (file name, column, rule, rows at fault).  Rules in quotes are the pandera check names
+# or the contract's own rule texts (helpers.schemas).
+
+
+def age_out_of_range(t):
+    a = t["adsl"]
+    i = _row(a, a["AGE"] >= 40)
+    a.loc[i, "AGE"] = 70
+    return [("adsl.csv", "AGE", "in_range(18, 65)", 1)], a.loc[i, "USUBJID"]
+
+
+def sex_not_a_code(t):
+    a = t["adsl"]
+    a.loc[3, "SEX"] = "X"
+    return [("adsl.csv", "SEX", "isin(['M', 'F'])", 1)], a.loc[3, "USUBJID"]
+
+
+def diagnosis_not_a_code(t):
+    a = t["adsl"]
+    a.loc[[2, 5], "DIAG"] = "CML"
+    return [("adsl.csv", "DIAG", "isin(['AML', 'ALL', 'MPAL'])", 2)], a.loc[2, "USUBJID"]
+
+
+def cytogenetic_risk_not_a_code(t):
+    a = t["adsl"]
+    i = _row(a, a["CYTORISK"].notna())
+    a.loc[i, "CYTORISK"] = "High"
+    return [("adsl.csv", "CYTORISK", "isin(['Favourable', 'Intermediate', 'Adverse'])", 1)], \
+        a.loc[i, "USUBJID"]
+
+
+def duplicate_patient_in_adsl(t):
+    a = t["adsl"]
+    t["adsl"] = pd.concat([a, a.iloc[[4]]], ignore_index=True)
+    return [("adsl.csv", "USUBJID", "unique key (USUBJID)", 2)], a.loc[4, "USUBJID"]
+
+
+def death_flag_column_missing(t):
+    t["adsl"] = t["adsl"].drop(columns="DTHFL")
+    return [("adsl.csv", "DTHFL", "column present", None)], None
+
+
+def itt_flag_no_for_a_per_protocol_patient(t):
+    a = t["adsl"]
+    i = _row(a, a["PPROTFL"] == "Y")
+    a.loc[i, "ITTFL"] = "N"
+    return [("adsl.csv", "PPROTFL", "PPROTFL = Y requires ITTFL = Y", 1)], a.loc[i, "USUBJID"]
+
+
+def safety_flag_without_sorafenib_start(t):
+    a, ae = t["adsl"], t["adae"]
+    i = _row(a, a["ARMCD"] == "CTRL")
+    a.loc[i, ["ARM", "ARMCD"]] = ["Sorafenib maintenance", "SORA"]
+    t["adae"] = ae[ae["USUBJID"] != a.loc[i, "USUBJID"]]
+    return [("adsl.csv", "SAFFL", "SAFFL = Y in the sorafenib arm requires TRTSDT", 1)], \
+        a.loc[i, "USUBJID"]
+
+
+def transplant_after_randomisation(t):
+    a = t["adsl"]
+    a.loc[0, "TRANSDT"] = a.loc[0, "RANDDT"] + pd.Timedelta(days=1)
+    return [("adsl.csv", "TRANSDT", "TRANSDT before RANDDT", 1)], a.loc[0, "USUBJID"]
+
+
+def death_date_without_death_flag(t):
+    a = t["adsl"]
+    i = _row(a, a["DTHFL"] == "Y")
+    a.loc[i, "DTHDT"] = pd.NaT
+    return [("adsl.csv", "DTHDT", "DTHDT set iff DTHFL = Y", 1),
+            ("adtte.csv", "EVNTCD", "OS event iff ADSL.DTHFL = Y, at DTHDT", 1)], \
+        a.loc[i, "USUBJID"]
+
+
+def arm_code_contradicts_arm(t):
+    a = t["adsl"]
+    i = _row(a, (a["ARMCD"] == "CTRL"))
+    a.loc[i, "ARM"] = "Sorafenib maintenance"
+    return [("adsl.csv", "ARMCD", "ARMCD matches ARM", 1)], a.loc[i, "USUBJID"]
+
+
+def negative_analysis_value(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "AGVHD") & (te["EVNTCD"] == 0))
+    te.loc[i, "AVAL"] = -1
+    te.loc[i, "ADT"] = te.loc[i, "STARTDT"] - pd.Timedelta(days=1)
+    return [("adtte.csv", "AVAL", "greater_than_or_equal_to(0)", 1)], te.loc[i, "USUBJID"]
+
+
+def analysis_date_not_origin_plus_aval(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "LFS") & (te["EVNTCD"] == 0))
+    te.loc[i, "AVAL"] -= 1
+    return [("adtte.csv", "ADT", "ADT = STARTDT + AVAL", 1)], te.loc[i, "USUBJID"]
+
+
+def duplicate_adtte_row(t):
+    te = t["adtte"]
+    t["adtte"] = pd.concat([te, te.iloc[[8]]], ignore_index=True)
+    return [("adtte.csv", "PARAMCD", "unique key (USUBJID, PARAMCD)", 2)], te.loc[8, "USUBJID"]
+
+
+def missing_adtte_row(t):
+    te = t["adtte"]
+    i = _row(te, te["PARAMCD"] == "GRFS")
+    t["adtte"] = te.drop(index=i)
+    return [("adtte.csv", "PARAMCD", "one ADTTE row per patient per PARAMCD", 1)], \
+        te.loc[i, "USUBJID"]
+
+
+def event_code_not_a_code(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "CGVHD") & (te["EVNTCD"] == 0))
+    te.loc[i, "EVNTCD"] = 3
+    return [("adtte.csv", "EVNTCD", "isin([0, 1, 2])", 1)], te.loc[i, "USUBJID"]
+
+
+def censor_flag_contradicts_event_code(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "LFS") & (te["EVNTCD"] == 1))
+    te.loc[i, "CNSR"] = 1
+    return [("adtte.csv", "CNSR", "CNSR = 0 iff EVNTCD = 1", 1),
+            ("adtte.csv", "CNSDTDSC", "CNSDTDSC set iff CNSR = 1", 1)], te.loc[i, "USUBJID"]
+
+
+def competing_event_for_leukaemia_free_survival(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "LFS") & (te["EVNTCD"] == 0))
+    te.loc[i, "EVNTCD"] = 2
+    return [("adtte.csv", "EVNTCD", "EVNTCD = 2 only for competing-risk parameters", 1)], \
+        te.loc[i, "USUBJID"]
+
+
+def adtte_patient_not_in_adsl(t):
+    te = t["adtte"]
+    rows = te.index[te["USUBJID"] == te.loc[0, "USUBJID"]]
+    te.loc[rows, "USUBJID"] = "NCT04674345-99-9999"
+    te.loc[rows, "STUDYID"] = "NCT04674345"
+    return [("adtte.csv", "USUBJID", "USUBJID in ADSL", 7),
+            ("adtte.csv", "PARAMCD", "one ADTTE row per patient per PARAMCD", 7)], \
+        "NCT04674345-99-9999"
+
+
+def origin_is_not_the_randomisation_date(t):
+    te, a = t["adtte"], t["adsl"]
+    te = te.merge(a[["USUBJID", "LSTALVDT"]], on="USUBJID", how="left").set_index(te.index)
+    i = _row(te, (te["PARAMCD"] == "AGVHD") & (te["ADT"] + pd.Timedelta(days=1)
+                                               <= te["LSTALVDT"]) & (te["EVNTCD"] != 1))
+    t["adtte"].loc[i, ["STARTDT", "ADT"]] += pd.Timedelta(days=1)
+    return [("adtte.csv", "STARTDT", "STARTDT = ADSL.RANDDT", 1)], te.loc[i, "USUBJID"]
+
+
+def toxicity_grade_6(t):
+    ae = t["adae"]
+    ae.loc[1, "AETOXGR"] = 6
+    return [("adae.csv", "AETOXGR", "isin([1, 2, 3, 4, 5])", 1)], ae.loc[1, "USUBJID"]
+
+
+def treatment_emergent_ae_before_first_dose(t):
+    ae, a = t["adae"], t["adsl"]
+    m = ae.merge(a[["USUBJID", "TRTSDT", "RANDDT"]], on="USUBJID", how="left").set_index(
+        ae.index)
+    i = _row(m, (m["TRTEMFL"] == "Y") & m["TRTSDT"].notna() & (m["TRTSDT"] > m["RANDDT"])
+             & (m["AENDT"].isna() | (m["AENDT"] >= m["TRTSDT"])))
+    ae.loc[i, "ASTDT"] = m.loc[i, "TRTSDT"] - pd.Timedelta(days=1)
+    ae.loc[i, "ASTDY"] = -1
+    return [("adae.csv", "TRTEMFL",
+             "TRTEMFL = Y not before ADSL.TRTSDT (RANDDT in the control arm)", 1)], \
+        ae.loc[i, "USUBJID"]
+
+
+def dose_reduced_in_the_control_arm(t):
+    ae, a = t["adae"], t["adsl"]
+    ctrl = set(a.loc[a["ARMCD"] == "CTRL", "USUBJID"])
+    i = _row(ae, ae["USUBJID"].isin(ctrl))
+    ae.loc[i, "AEACN"] = "DOSE REDUCED"
+    return [("adae.csv", "AEACN", "dose action requires sorafenib taken (ADSL.TRTSDT)", 1)], \
+        ae.loc[i, "USUBJID"]
+
+
+def ae_ends_before_it_starts(t):
+    ae = t["adae"]
+    i = _row(ae, ae["AENDT"].notna())
+    ae.loc[i, "AENDT"] = ae.loc[i, "ASTDT"] - pd.Timedelta(days=1)
+    return [("adae.csv", "AENDT", "AENDT not before ASTDT", 1)], ae.loc[i, "USUBJID"]
+
+
+def dose_not_a_level(t):
+    ex = t["adex"]
+    ex.loc[0, "EXDOSE"] = 1000
+    return [("adex.csv", "EXDOSE", "isin([0, 200, 400, 800])", 1)], ex.loc[0, "USUBJID"]
+
+
+def period_duration_wrong(t):
+    ex = t["adex"]
+    ex.loc[2, "EXDURD"] += 1
+    return [("adex.csv", "EXDURD", "EXDURD = AENDT - ASTDT + 1", 1)], ex.loc[2, "USUBJID"]
+
+
+def exposure_for_a_control_patient(t):
+    ex, a = t["adex"], t["adsl"]
+    ctrl = a.loc[_row(a, a["ARMCD"] == "CTRL"), "USUBJID"]
+    ex.loc[0, "USUBJID"] = ctrl
+    return [("adex.csv", "ASTDT", "exposure within [ADSL.TRTSDT, ADSL.TRTEDT]", 1)], ctrl
+
+
+def screen_failure_without_reason(t):
+    sc = t["screen"]
+    i = _row(sc, sc["RANDFL"] == "N")
+    sc.loc[i, "EXCLREAS"] = float("nan")
+    return [("screen.csv", "EXCLREAS", "EXCLREAS set iff RANDFL = N", 1)], sc.loc[i, "SCRNID"]
+
+
+def randomised_patient_missing_from_screening(t):
+    sc = t["screen"]
+    i = _row(sc, sc["RANDFL"] == "Y")
+    t["screen"] = sc.drop(index=i)
+    return [("screen.csv", "USUBJID", "every ADSL patient once in SCREEN", 1)], sc.loc[i, "USUBJID"]
+
+
+CASES = [
+    age_out_of_range, sex_not_a_code, diagnosis_not_a_code, cytogenetic_risk_not_a_code,
+    duplicate_patient_in_adsl, death_flag_column_missing, itt_flag_no_for_a_per_protocol_patient,
+    safety_flag_without_sorafenib_start, transplant_after_randomisation,
+    death_date_without_death_flag, arm_code_contradicts_arm, negative_analysis_value,
+    analysis_date_not_origin_plus_aval, duplicate_adtte_row, missing_adtte_row,
+    event_code_not_a_code, censor_flag_contradicts_event_code,
+    competing_event_for_leukaemia_free_survival, adtte_patient_not_in_adsl,
+    origin_is_not_the_randomisation_date, toxicity_grade_6,
+    treatment_emergent_ae_before_first_dose, dose_reduced_in_the_control_arm,
+    ae_ends_before_it_starts, dose_not_a_level, period_duration_wrong,
+    exposure_for_a_control_patient, screen_failure_without_reason,
+    randomised_patient_missing_from_screening,
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__)
+def test_malformed_input_gives_its_exact_error(tmp_path, tables, case):
+    t = _copy(tables)
+    expected, first_id = case(t)
+    source = {name: tmp_path / f"{name}.csv" for name in t}
+    with pytest.raises(ContractError) as info:
+        validate(t, source)
+    err = info.value
+    got = [(Path(f.file).name, f.column, f.rule, f.n_rows) for f in err.failures]
+    assert sorted(got, key=str) == sorted(expected, key=str)
+    for f in err.failures:
+        assert str(f) in str(err)
+        assert str(tmp_path) in f.file
+    if first_id is not None:
+        assert first_id in str(err)
+
+
+# malformed values are caught while reading, before any rule runs
+TEXT_CASES = [
+    ("adsl", "RANDDT", "15/01/2021", "malformed value: expected ISO date YYYY-MM-DD"),
+    ("adsl", "TRANSDT", "2020-13-01", "malformed value: expected ISO date YYYY-MM-DD"),
+    ("adsl", "AGE", "forty", "malformed value: expected integer"),
+    ("adtte", "AVAL", "12.5", "malformed value: expected integer"),
+    ("adae", "ASTDT", "2021-2-3", "malformed value: expected ISO date YYYY-MM-DD"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "value", "rule"), TEXT_CASES,
+                         ids=[f"{t}-{c}-{v}" for t, c, v, _ in TEXT_CASES])
+def test_malformed_value_in_a_csv_names_file_column_and_patient(tmp_path, csv_dir, table, column,
+                                                                value, rule):
+    shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / f"{table}.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw.loc[1, column] = value
+    raw.to_csv(path, index=False, lineterminator="\n")
+    with pytest.raises(ContractError) as info:
+        load_trial(tmp_path)
+    (f,) = info.value.failures
+    assert (Path(f.file).name, f.column, f.rule, f.n_rows) == (f"{table}.csv", column, rule, 1)
+    assert raw.loc[1, "USUBJID"] in str(info.value)
+
+
+def test_every_malformed_case_of_the_catalogue_is_distinct():
+    assert len(CASES) + len(TEXT_CASES) >= 20
+    assert len({c.__name__ for c in CASES}) == len(CASES)
+
+
+# --------------------------------------------------------------------------- files
+def test_missing_table_names_the_file_expected(tmp_path, csv_dir):
+    shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "adex.csv").unlink()
+    with pytest.raises(ContractError, match=r"missing required table adex: expected .*adex\.csv"):
+        load_trial(tmp_path)
+
+
+def test_table_in_two_formats_is_ambiguous(tmp_path, csv_dir, tables):
+    shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
+    tables["adae"].to_parquet(tmp_path / "adae.parquet")
+    with pytest.raises(ContractError, match=r"table adae is ambiguous: found adae\.csv, "
+                                            r"adae\.parquet"):
+        load_trial(tmp_path)
+
+
+def test_upper_case_file_name_is_reported_with_a_hint(tmp_path, csv_dir):
+    shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "adsl.csv").rename(tmp_path / "ADSL.csv")
+    with pytest.raises(ContractError, match="found ADSL.csv; file names must be lower case"):
+        find_tables(tmp_path)
+
+
+def test_read_table_rejects_an_unknown_extension(tmp_path):
+    (tmp_path / "adsl.txt").write_text("USUBJID\n")
+    with pytest.raises(ContractError, match="unsupported extension '.txt'"):
+        read_table(tmp_path / "adsl.txt")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xpt"])
+def test_load_trial_never_modifies_the_input_files(tmp_path, tables, fmt):
+    synthetic.write_trial(tables, tmp_path, fmt)
+    before = {p.name: (sha256(p), p.stat().st_mtime_ns, p.stat().st_size)
+              for p in tmp_path.iterdir()}
+    trial = load_trial(tmp_path, cutoff="2022-06-30", population="PP")
+    after = {p.name: (sha256(p), p.stat().st_mtime_ns, p.stat().st_size)
+             for p in tmp_path.iterdir()}
+    assert before == after
+    assert {t: f.sha256 for t, f in trial.files.items()} == {
+        t: before[f"{t}.{fmt}"][0] for t in schemas.TABLE_NAMES}
+
+
+def test_files_record_path_format_digest_and_rows(csv_dir, tables):
+    trial = load_trial(csv_dir)
+    f = trial.files["adsl"]
+    assert (f.path, f.format, f.n_rows) == (csv_dir / "adsl.csv", "csv", len(tables["adsl"]))
+    assert f.sha256 == sha256(csv_dir / "adsl.csv")
+
+
+def test_validate_does_not_change_the_frames(tables):
+    t = _copy(tables)
+    validate(t, {k: f"{k}.csv" for k in t})
+    for k in t:
+        pd.testing.assert_frame_equal(t[k], tables[k])
+
+
+def test_loaded_dates_are_datetime64(csv_dir):
+    trial = load_trial(csv_dir)
+    assert str(trial.adsl["RANDDT"].dtype) == "datetime64[ns]"
+    assert str(trial.adtte["AVAL"].dtype) == "int64"
+
+
+# --------------------------------------------------------------------------- the trial
+@pytest.mark.parametrize(("population", "flag"),
+                         [("ITT", "ITTFL"), ("SAFETY", "SAFFL"), ("PP", "PPROTFL")])
+def test_population_keeps_flagged_patients_in_every_patient_table(csv_dir, tables, population,
+                                                                  flag):
+    trial = load_trial(csv_dir, population=population)
+    want = set(tables["adsl"].loc[tables["adsl"][flag] == "Y", "USUBJID"])
+    assert set(trial.adsl["USUBJID"]) == want
+    for t in ("adtte", "adae", "adex"):
+        assert set(getattr(trial, t)["USUBJID"]) <= want
+    assert len(trial.screen) == len(tables["screen"])
+    assert trial.population == population
+
+
+def test_unknown_population_is_rejected(csv_dir):
+    with pytest.raises(ValueError, match="population='MITT'"):
+        load_trial(csv_dir, population="MITT")
+
+
+def test_endpoint_has_one_row_per_patient_with_covariates(csv_dir):
+    trial = load_trial(csv_dir)
+    rel = trial.endpoint("REL")
+    assert len(rel) == len(trial.adsl)
+    assert rel["USUBJID"].is_unique
+    for col in ("AVAL", "EVNTCD", "CNSR", "ARM", "ARMCD", "SITEID", "AGE", "STRATDS", "STRATDT",
+                "DONORTYP", "CYTORISK", "MRDPRE"):
+        assert col in rel.columns
+    assert set(rel["EVNTCD"]) <= {0, 1, 2}
+
+
+def test_endpoint_rejects_an_unknown_parameter(csv_dir):
+    trial = load_trial(csv_dir)
+    with pytest.raises(ValueError, match="paramcd='PFS'"):
+        trial.endpoint("PFS")
+
+
+def test_load_trial_applies_the_cutoff(csv_dir):
+    trial = load_trial(csv_dir, cutoff="2022-01-31")
+    assert trial.cutoff == pd.Timestamp("2022-01-31")
+    assert (trial.adtte["ADT"] <= trial.cutoff).all()
+    assert isinstance(trial, Trial)
+
+
+# --------------------------------------------------------------------------- CLI
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "helpers.contract", *map(str, args)],
+                          capture_output=True, text=True, env={**os.environ})
+
+
+def test_cli_prints_a_one_line_summary_for_valid_data(csv_dir):
+    res = _cli("validate", csv_dir, "--cutoff", "2023-06-30")
+    assert res.returncode == 0
+    assert res.stdout.count("\n") == 1
+    assert res.stdout.startswith("OK:") and "adsl=" in res.stdout
+    assert "cutoff 2023-06-30" in res.stdout
+
+
+def test_cli_prints_the_contract_error_and_exits_2(tmp_path, tables):
+    t = _copy(tables)
+    t["adsl"].loc[0, "SEX"] = "X"
+    synthetic.write_trial(t, tmp_path, "csv")
+    res = _cli("validate", tmp_path)
+    assert res.returncode == 2
+    assert "column SEX: rule 'isin(['M', 'F'])': 1 row" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stdout == ""
+
+
+def test_cli_rejects_a_malformed_cutoff(csv_dir):
+    res = _cli("validate", csv_dir, "--cutoff", "31/12/2023")
+    assert res.returncode == 2
+    assert "--cutoff='31/12/2023'" in res.stderr
