@@ -1,0 +1,104 @@
+"""Promises of the project itself: pinned environment, stripped notebooks with papermill parameters,
+the README's two commands, CI calling them."""
+
+import json
+import re
+import tomllib
+
+import papermill
+import pytest
+import yaml
+
+from helpers import config
+from helpers.pipeline import PARAMETERS
+
+ROOT = config.PROJECT_ROOT
+NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.lower())
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_norm(name)] = version.strip()
+    return pins
+
+
+def _declared() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + project["optional-dependencies"]["test"]
+    return [_norm(re.split(r"[<>=!~; \[]", d)[0]) for d in deps]
+
+
+def test_every_declared_dependency_is_pinned_in_the_lock():
+    lock = _lock()
+    assert [d for d in _declared() if d not in lock] == []
+
+
+def test_lock_never_needs_quarto_cli_which_downloads_at_install_time():
+    assert "quarto-cli" not in _lock()
+
+
+def test_environment_yml_pins_the_same_versions_as_the_lock():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    lock = _lock()
+    pins = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            for p in dep["pip"]:
+                name, version = p.split("==")
+                pins[_norm(name)] = version
+        elif "=" in dep and not dep.startswith("python="):
+            name, version = dep.split("=")
+            pins[_norm(name)] = version
+    disagree = {n: (v, lock.get(n)) for n, v in pins.items() if lock.get(n) != v}
+    assert disagree == {}, "environment.yml and requirements.lock disagree (name: (yml, lock))"
+    assert [d for d in _declared() if d not in pins] == []
+    assert "quarto" in env["dependencies"]
+
+
+def test_lifelines_pin_respects_its_pandas_bound():
+    assert int(_lock()["pandas"].split(".")[0]) < 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_sources_are_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = [i for i, c in enumerate(nb["cells"]) if c.get("outputs") or c.get("execution_count")]
+    assert dirty == [], f"{path.name}: cells with outputs (run nbstripout)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_one_parameters_cell_that_papermill_can_read(path):
+    nb = json.loads(path.read_text())
+    tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    found = papermill.inspect_notebook(str(path))
+    assert set(PARAMETERS) <= set(found), f"{path.name} lacks parameters {set(PARAMETERS) - set(found)}"
+    assert all(p["inferred_type_name"] != "None" for p in found.values())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_uses_the_project_kernel(path):
+    assert json.loads(path.read_text())["metadata"]["kernelspec"]["name"] == config.KERNEL_NAME
+
+
+def test_notebooks_are_those_the_makefile_runs():
+    makefile = (ROOT / "Makefile").read_text()
+    listed = re.search(r"^NOTEBOOKS := (.*)$", makefile, re.M).group(1).split()
+    assert listed == list(config.ANALYSIS_NOTEBOOKS)
+    assert sorted(p.stem for p in NOTEBOOKS) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
+
+
+def test_readme_gives_the_two_commands_on_its_first_screen():
+    head = "\n".join((ROOT / "README.md").read_text().splitlines()[:25])
+    assert "make report" in head and "make test" in head
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
