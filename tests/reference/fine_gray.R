@@ -210,6 +210,9 @@ d <- data.frame(time = s$time, status = s$status, DONORTYP = donor, SCORE = scor
 write_data(d, "sim_categorical.csv")
 run_case("sim_categorical", "sim_categorical.csv", "time", "status", c("DONORTYP", "SCORE"),
          note = "three-level categorical (reference HAPLO) and a standard normal covariate")
+write_data(d[d$status != 0, ], "sim_no_censoring.csv")
+run_case("sim_no_censoring", "sim_no_censoring.csv", "time", "status", c("DONORTYP", "SCORE"),
+         note = "sim_categorical without its censored patients: no censoring at all")
 
 # treatment-by-subgroup interaction
 n <- 600

@@ -31,7 +31,10 @@ What crr computes (read from cmprsk's ``crr.R`` and the Fortran ``crrfsv``, ``cr
 
 Deliberate differences from crr: the defaults are ``tol=1e-9, max_iter=50`` (crr: ``gtol=1e-6,
 maxiter=10``), so estimates are converged to all printed digits; ``tol=1e-6, max_iter=10``
-reproduces crr's own stopping point. Missing covariates raise an error instead of being
+reproduces crr's own stopping point. Near the solution, when a Newton step's predicted
+decrease of the log-likelihood is below 1e-10 of its size, the step is taken without crr's
+step-halving test, which would otherwise compare rounding noise and could stop with
+``converged=FALSE`` (or, in crr, depend on the row order). Missing covariates raise an error instead of being
 dropped silently (``dropna=True`` drops them, as crr's ``na.omit``). Time-varying covariates
 (crr's ``cov2``/``tf``) are not supported.
 """
@@ -292,10 +295,9 @@ def _censoring_km_left(time: np.ndarray, censored: np.ndarray, at: np.ndarray) -
     order = np.sort(time)
     ctimes, d = np.unique(time[censored], return_counts=True)
     at_risk = len(order) - np.searchsorted(order, ctimes, side="left")
-    surv = np.cumprod(1.0 - d / at_risk)
+    surv = np.r_[1.0, np.cumprod(1.0 - d / at_risk)]
     x = at * (1.0 - 100.0 * _EPS)
-    k = np.searchsorted(ctimes, x, side="right")
-    g = np.where(k == 0, 1.0, surv[np.maximum(k - 1, 0)])
+    g = surv[np.searchsorted(ctimes, x, side="right")]
     g[x >= order[-1] * (1.0 + 10.0 * _EPS)] = 0.0
     return g
 
@@ -474,8 +476,15 @@ def _newton(
             step = -linalg.solve(info, neg_score, assume_a="sym")
         except (linalg.LinAlgError, ValueError):
             break
-        slope = 1e-4 * float(step @ neg_score)
+        predicted = float(step @ neg_score)
         new_b = b + step
+        if abs(predicted) < 1e-10 * max(abs(lik), 1.0):
+            # the predicted decrease is below what the summed log-likelihood resolves, so
+            # crr's Armijo test would compare rounding noise (and may report non-convergence
+            # at a solution): take the Newton step
+            b = new_b
+            continue
+        slope = 1e-4 * predicted
         f_new = problem.neg_loglik(new_b)
         halvings = 0
         while np.isnan(f_new) or f_new > lik + slope:
