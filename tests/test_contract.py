@@ -17,6 +17,7 @@ from helpers.contract import (
     Trial,
     find_tables,
     load_trial,
+    main,
     read_table,
     sha256,
     validate,
@@ -444,12 +445,12 @@ def _cli(*args):
                           capture_output=True, text=True, env={**os.environ})
 
 
-def test_cli_prints_a_one_line_summary_for_valid_data(csv_dir):
-    res = _cli("validate", csv_dir, "--cutoff", "2023-06-30")
-    assert res.returncode == 0
-    assert res.stdout.count("\n") == 1
-    assert res.stdout.startswith("OK:") and "adsl=" in res.stdout
-    assert "cutoff 2023-06-30" in res.stdout
+def test_cli_prints_a_one_line_summary_for_valid_data(csv_dir, capsys):
+    assert main(["validate", str(csv_dir), "--cutoff", "2023-06-30"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert out.startswith("OK:") and "adsl=" in out
+    assert "cutoff 2023-06-30" in out
 
 
 def test_cli_prints_the_contract_error_and_exits_2(tmp_path, tables):
@@ -463,7 +464,6 @@ def test_cli_prints_the_contract_error_and_exits_2(tmp_path, tables):
     assert res.stdout == ""
 
 
-def test_cli_rejects_a_malformed_cutoff(csv_dir):
-    res = _cli("validate", csv_dir, "--cutoff", "31/12/2023")
-    assert res.returncode == 2
-    assert "--cutoff='31/12/2023'" in res.stderr
+def test_cli_rejects_a_malformed_cutoff(csv_dir, capsys):
+    assert main(["validate", str(csv_dir), "--cutoff", "31/12/2023"]) == 2
+    assert "--cutoff='31/12/2023'" in capsys.readouterr().err

@@ -292,7 +292,9 @@ def _row_check(
             return pd.Series(True, index=df.index)
         return pd.Series(np.asarray(out, dtype=bool), index=df.index)
 
-    return pa.Check(check, name=rule, error=rule, statistics={"column": column})
+    # ignore_na=False: the rules handle missing values themselves, and pandera's all-NA row
+    # scan per check would dominate the run time
+    return pa.Check(check, name=rule, error=rule, statistics={"column": column}, ignore_na=False)
 
 
 def _set(s: pd.Series) -> pd.Series:
