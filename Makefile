@@ -57,7 +57,9 @@ report: $(OUT_DIR)/report.html ## run every analysis notebook with papermill and
 	@$(PY) -m helpers.pipeline summary $(OUT_DIR)
 
 test: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## set up and run the whole test suite
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup tests
+	@echo "Notebooks top to bottom with their default parameters, as in JupyterLab (nbval):"
+	$(PY) -m pytest -p no:xdist --nbval-lax notebooks
 
 lab: $(INSTALLED) $(KERNELSPEC) $(DATA_DEPS) ## open JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

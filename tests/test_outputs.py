@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.outputs import NotebookOutputs, atomic_write_bytes, dumps_json, table_csv_bytes
+from helpers.files import atomic_write_bytes
+from helpers.outputs import NotebookOutputs, dumps_json, table_csv_bytes
 
 
 def _figure():

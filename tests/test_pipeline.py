@@ -52,13 +52,15 @@ def test_failing_notebook_is_kept_under_a_failed_name_and_names_cell_and_error(t
                               'raise ValueError("adsl.csv, column AGE: 3 rows out of range")')
     out = tmp_path / "out"
     out.mkdir()
-    (out / "demo.ipynb").write_text("an old, valid-looking result")
+    for old in ("demo.ipynb", "report.html", "report.pdf", "90_report.ipynb"):
+        (out / old).write_text("an old, valid-looking result")
     with pytest.raises(pipeline.NotebookFailed) as err:
         pipeline.run_notebook("demo", out, {}, source=src, progress_bar=False)
     message = str(err.value)
     assert "notebooks/demo.ipynb failed in cell 2" in message
     assert "ValueError: adsl.csv, column AGE: 3 rows out of range" in message
     assert not (out / "demo.ipynb").exists()
+    assert not any((out / old).exists() for old in ("report.html", "report.pdf", "90_report.ipynb"))
     assert (out / "demo.FAILED.ipynb").exists() and (out / "demo.FAILED").is_dir()
     assert not (out / "demo").exists()
     assert not list(out.glob(".*.running.ipynb"))

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from .files import atomic_write_bytes
 
 _ID = re.compile(r"^(tbl|fig)-[a-z0-9]+(-[a-z0-9]+)*$")
 SVG_HASH_SALT = config.STUDY_ID  # fixed salt: matplotlib otherwise draws random SVG ids
@@ -35,21 +34,6 @@ def _check_id(output_id: str, kind: str) -> None:
             f"{output_id=} is not a valid {kind} id; expected '{kind}-' followed by lower-case "
             "words joined by '-', e.g. 'tbl-cif-landmarks'"
         )
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def to_jsonable(value: Any) -> Any:

@@ -27,10 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from . import config
-from .outputs import atomic_write_bytes
+from .files import atomic_write_bytes
 
 #: Parameters every notebook's ``parameters`` cell defines; the Makefile passes them all.
 PARAMETERS = ("data_dir", "cutoff", "population", "out_dir", "seed")
@@ -60,7 +58,7 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
     return params
 
 
-def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def normalise_notebook(nb: Any) -> Any:
     """Remove what changes from run to run: timings, papermill status and random cell ids."""
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "exception", "environment_variables"):
@@ -99,13 +97,15 @@ def run_notebook(
     """Execute ``notebooks/<name>.ipynb`` into ``out_dir/<name>.ipynb`` with papermill.
 
     The notebook runs with ``cwd=notebooks/`` on the project kernel. Its artefact folder
-    ``out_dir/<name>/`` and any earlier failure are removed first, so nothing stale survives.
+    ``out_dir/<name>/``, any earlier failure and the report it feeds are removed first, so
+    nothing stale survives.
     On failure the partial notebook and artefacts are renamed ``<name>.FAILED*`` and
     :class:`NotebookFailed` is raised with the failing cell and error.
 
     ``source`` overrides ``notebooks/<name>.ipynb`` (tests use it). Returns the path of the
     executed notebook.
     """
+    import nbformat
     import papermill as pm
 
     out_dir = Path(out_dir).resolve()
@@ -117,7 +117,13 @@ def run_notebook(
     running = out_dir / f".{name}.running.ipynb"
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in (target, failed_nb, running):
+    # Whatever this notebook feeds is stale from now on: the rendered report, and the executed
+    # report notebook when an analysis notebook re-runs. Removing them first means a failure
+    # can never leave a report that looks current.
+    downstream = [out_dir / "report.html", out_dir / "report.pdf"]
+    if name != config.REPORT_NOTEBOOK:
+        downstream.append(out_dir / f"{config.REPORT_NOTEBOOK}.ipynb")
+    for stale in (target, failed_nb, running, *downstream):
         stale.unlink(missing_ok=True)
     for stale_dir in (artefacts, failed_dir):
         if stale_dir.exists():

@@ -33,7 +33,7 @@ import nbformat
 import yaml
 
 from . import config
-from .outputs import atomic_write_bytes
+from .files import atomic_write_bytes
 
 _OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
 _XREF = re.compile(r"(?<![\w@/])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9_])")
