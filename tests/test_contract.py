@@ -467,3 +467,12 @@ def test_cli_prints_the_contract_error_and_exits_2(tmp_path, tables):
 def test_cli_rejects_a_malformed_cutoff(csv_dir, capsys):
     assert main(["validate", str(csv_dir), "--cutoff", "31/12/2023"]) == 2
     assert "--cutoff='31/12/2023'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- documentation
+def test_every_contract_variable_is_documented_in_the_data_readme():
+    readme = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
+    for table, variables in schemas.TABLES.items():
+        assert f"### {table.upper()} " in readme
+        for v in variables:
+            assert f"| {v.name} | {v.kind} |" in readme, f"{table}.{v.name}"
