@@ -692,7 +692,8 @@ def fine_gray(
     # no Wald inference for a coefficient on its way to infinity: its "standard error" is an
     # artefact of where the iteration stopped
     se = np.where([t in infinite_terms for t in terms], np.nan, se)
-    z = b / se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = b / se
     crit = stats.norm.ppf(0.5 + conf_level / 2)
     summary = pd.DataFrame(
         {
