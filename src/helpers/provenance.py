@@ -75,7 +75,10 @@ def provenance_tables(prov: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         + [(f"Parameter {k}", str(v) if v not in ("", None) else "(none)") for k, v in prov["parameters"].items()],
         columns=["Item", "Value"],
     )
-    data = pd.DataFrame(prov["data_files"]).rename(
+    data = pd.DataFrame(prov["data_files"])
+    # the full checksum, in groups of 16 hex digits so that it wraps in narrow columns
+    data["sha256"] = [" ".join(h[i:i + 16] for i in range(0, len(h), 16)) for h in data["sha256"]]
+    data = data.rename(
         columns={"table": "Table", "file": "File", "sha256": "SHA-256", "rows": "Rows"})
     software = pd.DataFrame(sorted(prov["packages"].items()), columns=["Package", "Version"])
     return {"run": run, "data": data, "software": software}

@@ -39,6 +39,10 @@ _OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
 _XREF = re.compile(r"(?<![\w@/])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9_])")
 _HEADING_ID = re.compile(r"^(#{1,6}\s+.*?)\s*\{#(sec-[A-Za-z0-9_-]+)\}\s*$", re.MULTILINE)
 _KIND_NAME = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
+#: Typst set-up for the PDF: long tables break across pages, in a smaller font.
+TYPST_PREAMBLE = """#show figure.where(kind: table): set block(breakable: true)
+#show table: set text(size: 8pt)
+"""
 
 
 class RenderError(RuntimeError):
@@ -252,7 +256,7 @@ def render_html(nb: nbformat.NotebookNode) -> str:
 def report_markdown(nb: nbformat.NotebookNode, media_dir: Path) -> str:
     """Pandoc Markdown of the resolved report; figures are written as PNG files into ``media_dir``."""
     meta, blocks = resolve_quarto(nb)
-    header = {k: meta[k] for k in ("title", "subtitle", "author", "date") if meta.get(k)}
+    header: dict[str, Any] = {k: meta[k] for k in ("title", "subtitle", "author", "date") if meta.get(k)}
     parts = ["---\n" + yaml.safe_dump(header, sort_keys=True, allow_unicode=True) + "---"]
     for i, b in enumerate(blocks):
         if b.kind == "figure":
@@ -279,8 +283,11 @@ def render_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
         tmpdir = Path(tmp)
         md = report_markdown(nb, tmpdir)
         typ = tmpdir / "report.typ"
+        preamble = tmpdir / "preamble.typ"
+        preamble.write_text(TYPST_PREAMBLE)
         pypandoc.convert_text(md, "typst", format="markdown", outputfile=str(typ),
-                              extra_args=["--standalone", f"--resource-path={tmpdir}"])
+                              extra_args=["--standalone", f"--resource-path={tmpdir}",
+                                          f"--include-in-header={preamble}"])
         out = tmpdir / "report.pdf"
         typst.compile(str(typ), output=str(out), root=str(tmpdir))
         atomic_write_bytes(pdf_path, out.read_bytes())
