@@ -302,22 +302,6 @@ def _censoring_km_left(time: np.ndarray, censored: np.ndarray, at: np.ndarray) -
     return g
 
 
-def _block_sums(values: np.ndarray, block: np.ndarray, n_blocks: int) -> np.ndarray:
-    """Sum rows of ``values`` by the (sorted, non-decreasing) ``block`` index."""
-    out = np.zeros((n_blocks, values.shape[1]))
-    if len(block) == 0:
-        return out
-    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
-    out[block[starts]] = np.add.reduceat(values, starts, axis=0)
-    return out
-
-
-def _exclusive_cumsum(a: np.ndarray) -> np.ndarray:
-    out = np.zeros_like(a)
-    np.cumsum(a[:-1], axis=0, out=out[1:])
-    return out
-
-
 class _Problem:
     """Time-sorted data and everything about it that does not depend on the coefficients."""
 
@@ -357,41 +341,55 @@ class _Problem:
 
         iu = np.triu_indices(p)
         self.iu = iu
-        self.features = np.column_stack([np.ones(n), x, x[:, iu[0]] * x[:, iu[1]]])
-        self.comp_features = [self.features[idx] / self.g_self[idx, None] for idx in self.comp]
+        # rows 1, x, upper triangle of x x'; stored (features, subjects) and in reverse time
+        # order so that a forward cumulative sum along contiguous memory gives, at subject i,
+        # the sum over all subjects with T_j >= T_i
+        features = np.vstack([np.ones(n), x.T, x[:, iu[0]].T * x[:, iu[1]].T])
+        self.features_rev = np.ascontiguousarray(features[:, ::-1])
+        self.n_features = features.shape[0]
+        self.ev_rev = n - 1 - self.starts[self.ev_blocks]  # first subject of each event block
+        # competing subjects: features / G(T_i-), and how many precede each event block
+        self.comp_features = [np.ascontiguousarray(features[:, idx] / self.g_self[idx]) for idx in self.comp]
+        self.comp_before_ev = [np.searchsorted(block[idx], self.ev_blocks, side="left") for idx in self.comp]
 
     # -- risk-set moments at every event block --------------------------------------------
-    def _moments(self, b: np.ndarray, upto: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], float]:
-        """Weighted sums S0, S1, S2 (first ``upto`` feature columns) at the event blocks.
+    def _moments(self, b: np.ndarray, upto: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """Weighted sums S0, S1, S2 (first ``upto`` feature rows) at the event blocks.
 
-        Returns the moments at event blocks, exp(eta - shift), the per-group prefix sums of the
-        competing subjects (blocks strictly before), and the shift.
+        ``S(t) = sum_{T_j >= t} f_j e_j + sum_g G_g(t-) sum_{j in g, competing, T_j < t}
+        f_j e_j / G_g(T_j-)``: one reverse and one forward cumulative sum. Returns the moments
+        (event blocks x features), ``e = exp(eta - shift)`` and the shift.
         """
         eta = self.x @ b
         shift = float(eta.max())
         e = np.exp(eta - shift)
-        f = self.features[:, :upto] * e[:, None]
-        direct = _block_sums(f, self.block, self.nb)
-        # subjects with T_i >= t: reverse cumulative sum over blocks
-        suffix = np.cumsum(direct[::-1], axis=0)[::-1]
-        moments = suffix[self.ev_blocks].copy()
-        prefixes = []
+        suffix = np.cumsum(self.features_rev[:upto] * e[::-1], axis=1)
+        moments = suffix[:, self.ev_rev].T.copy()
         for k, idx in enumerate(self.comp):
-            cf = self.comp_features[k][:, :upto] * e[idx, None]
-            pre = _exclusive_cumsum(_block_sums(cf, self.block[idx], self.nb))
-            prefixes.append(pre)
-            moments += self.g_ev[:, k, None] * pre[self.ev_blocks]
-        return moments, e, prefixes, shift
+            if len(idx) == 0:
+                continue
+            prefix = np.zeros((upto, len(idx) + 1))
+            np.cumsum(self.comp_features[k][:upto] * e[idx], axis=1, out=prefix[:, 1:])
+            moments += self.g_ev[:, k, None] * prefix[:, self.comp_before_ev[k]].T
+        return moments, e, shift
+
+    def _competing_prefix_all_blocks(self, k: int, e: np.ndarray) -> np.ndarray:
+        """Per block u: sums of (1, x) e / G(T-) over competing subjects of group k with T < u."""
+        idx = self.comp[k]
+        prefix = np.zeros((1 + self.p, len(idx) + 1))
+        np.cumsum(self.comp_features[k][: 1 + self.p] * e[idx], axis=1, out=prefix[:, 1:])
+        before = np.searchsorted(self.block[idx], np.arange(self.nb), side="left")
+        return prefix[:, before].T
 
     def neg_loglik(self, b: np.ndarray) -> float:
-        m, _, _, shift = self._moments(b, 1)
+        m, _, shift = self._moments(b, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return float(-(self.sum_x_events @ b) + np.sum(self.d * (np.log(m[:, 0]) + shift)))
 
     def derivatives(self, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, dict]:
         """crr's ``crrfsv``: minus log-likelihood, minus score, information."""
         p = self.p
-        m, e, prefixes, shift = self._moments(b, self.features.shape[1])
+        m, e, shift = self._moments(b, self.n_features)
         s0 = m[:, 0]
         xbar = m[:, 1 : 1 + p] / s0[:, None]
         s2 = np.zeros((len(s0), p, p))
@@ -401,7 +399,7 @@ class _Problem:
         info = np.einsum("k,kij->ij", w, s2) - np.einsum("k,ki,kj->ij", self.d, xbar, xbar)
         lik = float(-(self.sum_x_events @ b) + np.sum(self.d * (np.log(s0) + shift)))
         score = self.sum_x_events - self.d @ xbar
-        state = {"s0": s0, "xbar": xbar, "e": e, "prefixes": prefixes}
+        state = {"s0": s0, "xbar": xbar, "e": e}
         return lik, -score, info, state
 
     # -- crr's crrvv: score residuals and censoring-distribution term --------------------
@@ -441,7 +439,7 @@ class _Problem:
             cens = in_g & (self.status == 0)
             if not cens.any():
                 continue
-            pre = state["prefixes"][k]  # sums over competing subjects of g with T < u
+            pre = self._competing_prefix_all_blocks(k, e)  # competing subjects of g with T < u
             a_u, b_u = pre[:, 1 : 1 + p], pre[:, 0]
             d_g = np.bincount(block[ev & in_g], minlength=self.nb)[self.ev_blocks]
             c = d_g * self.g_ev[:, k] / s0
