@@ -329,8 +329,29 @@ def test_malformed_value_in_a_csv_names_file_column_and_patient(tmp_path, csv_di
     assert raw.loc[1, "USUBJID"] in str(info.value)
 
 
+def test_empty_value_in_a_required_column_is_reported_once_as_not_nullable(tmp_path, csv_dir):
+    shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "adsl.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw.loc[[2, 4], "AGE"] = ""
+    raw.to_csv(path, index=False, lineterminator="\n")
+    with pytest.raises(ContractError) as info:
+        load_trial(tmp_path)
+    got = [(Path(f.file).name, f.column, f.rule, f.n_rows) for f in info.value.failures]
+    assert got == [("adsl.csv", "AGE", "not_nullable", 2)]
+
+
+def test_column_of_the_wrong_type_names_the_type_found(tables):
+    t = _copy(tables)
+    t["adsl"]["AGE"] = t["adsl"]["AGE"].astype("float64")
+    with pytest.raises(ContractError) as info:
+        validate(t, {k: f"{k}.parquet" for k in t})
+    got = [(f.file, f.column, f.rule, f.n_rows) for f in info.value.failures]
+    assert got == [("adsl.parquet", "AGE", "dtype('int64'), found float64", N)]
+
+
 def test_every_malformed_case_of_the_catalogue_is_distinct():
-    assert len(CASES) + len(TEXT_CASES) >= 20
+    assert len(CASES) + len(TEXT_CASES) + 2 >= 20
     assert len({c.__name__ for c in CASES}) == len(CASES)
 
 

@@ -291,17 +291,22 @@ def _failures(err: pa.errors.SchemaErrors, frame: pd.DataFrame, file: str, id_co
         check = str(row.check)
         if check == "column_in_dataframe":
             key = (str(row.failure_case), "column present")
+        elif check.startswith("dtype(") and _no_index(row.index):
+            # the whole column has the wrong type: say which type was found
+            key = (row.column, f"{check}, found {row.failure_case}")
+            seen.setdefault(key, list(frame.index))
+            continue
         elif row.schema_context == "DataFrameSchema" and check in rule_column:
             key = (rule_column[check], check)
         else:
             key = (row.column, check)
         seen.setdefault(key, [])
-        if row.index is not None and not (isinstance(row.index, float) and np.isnan(row.index)):
+        if not _no_index(row.index):
             seen[key].append(row.index)
     # a not-nullable column also fails its dtype check (float64 instead of int64): say it once
     nullable_fail = {k[0] for k in seen if k[1] == "not_nullable"}
     for (col, rule), idx in seen.items():
-        if col in nullable_fail and rule.startswith("dtype("):
+        if col in nullable_fail and rule.startswith("dtype(") and "found" not in rule:
             continue
         if rule == "column present":
             out.append(Failure(file, col, rule, None, (), id_col))
@@ -309,6 +314,10 @@ def _failures(err: pa.errors.SchemaErrors, frame: pd.DataFrame, file: str, id_co
         uniq = list(dict.fromkeys(idx))
         out.append(Failure(file, col, rule, len(uniq), _ids(frame, uniq, id_col), id_col))
     return out
+
+
+def _no_index(index) -> bool:
+    return index is None or (isinstance(index, float) and np.isnan(index))
 
 
 def _run(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str,

@@ -42,7 +42,8 @@ YN = ("Y", "N")
 DISSTATS = ("CR1", "CR2+", "Not in CR")
 DONORS = ("MSD", "MUD", "HAPLO")
 STATUSES = ("COMPLETED", "DISCONTINUED", "ONGOING")
-AEACNS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "DOSE NOT CHANGED", "NOT APPLICABLE")
+AEACNS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "DOSE NOT CHANGED",
+          "NOT APPLICABLE")
 DOSE_ACTIONS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "DOSE NOT CHANGED")
 EXADJS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DOSE RESUMED")
 
@@ -52,7 +53,8 @@ PARAMS: dict[str, tuple[str, str, str]] = {
     "NRM": ("Time to non-relapse mortality (days)", "death without prior relapse", "relapse"),
     "OS": ("Overall survival (days)", "death from any cause", "none"),
     "LFS": ("Leukaemia-free survival (days)", "relapse or death, whichever first", "none"),
-    "AGVHD": ("Time to acute GVHD grade II-IV (days)", "acute GVHD grade II-IV", "relapse or death"),
+    "AGVHD": ("Time to acute GVHD grade II-IV (days)", "acute GVHD grade II-IV",
+              "relapse or death"),
     "CGVHD": ("Time to chronic GVHD (days)", "chronic GVHD (any severity)", "relapse or death"),
     "GRFS": (
         "GVHD-free relapse-free survival (days)",
@@ -275,22 +277,26 @@ def columns(table: str) -> list[str]:
 
 # --------------------------------------------------------------------------- checks
 def _row_check(
-    rule: str, column: str, needs: Sequence[str], fn: Callable[[pd.DataFrame], pd.Series]
+    rule: str, column: str, needs: Sequence[str], fn: Callable[[pd.DataFrame], pd.Series],
+    required: Sequence[str] = (),
 ) -> pa.Check:
     """A row-wise pandera check whose failures are reported against ``column``.
 
-    The check passes trivially when a needed column is absent or of the wrong type: that fault
-    is already reported by the column checks, and reporting it twice would bury it.
+    The check passes trivially when a needed column is absent or of the wrong type, and rows
+    pass where a ``required`` (not nullable) column is missing: those faults are already
+    reported by the column checks, and reporting them twice would bury them.
     """
 
     def check(df: pd.DataFrame) -> pd.Series:
         if any(c not in df.columns for c in needs):
             return pd.Series(True, index=df.index)
         try:
-            out = fn(df)
+            out = np.asarray(fn(df), dtype=bool)
         except (TypeError, ValueError):
             return pd.Series(True, index=df.index)
-        return pd.Series(np.asarray(out, dtype=bool), index=df.index)
+        for c in required:
+            out = out | df[c].isna().to_numpy()
+        return pd.Series(out, index=df.index)
 
     # ignore_na=False: the rules handle missing values themselves, and pandera's all-NA row
     # scan per check would dominate the run time
@@ -331,19 +337,19 @@ def _adsl_checks() -> list[pa.Check]:
     c = _row_check
     return [
         c("ARMCD matches ARM", "ARMCD", ["ARM", "ARMCD"],
-          lambda d: d["ARM"] == d["ARMCD"].map(ARMS)),
+          lambda d: d["ARM"] == d["ARMCD"].map(ARMS), ["ARM", "ARMCD"]),
         c("ACTARMCD matches ACTARM", "ACTARMCD", ["ACTARM", "ACTARMCD"],
-          lambda d: d["ACTARM"] == d["ACTARMCD"].map(ARMS)),
+          lambda d: d["ACTARM"] == d["ACTARMCD"].map(ARMS), ["ACTARM", "ACTARMCD"]),
         c("AGEGR1 matches AGE", "AGEGR1", ["AGE", "AGEGR1"],
-          lambda d: d["AGEGR1"] == np.where(d["AGE"] <= 39, "18-39", "40-65")),
+          lambda d: d["AGEGR1"] == np.where(d["AGE"] <= 39, "18-39", "40-65"), ["AGE", "AGEGR1"]),
         c("TRANSDT before RANDDT", "TRANSDT", ["TRANSDT", "RANDDT"],
           lambda d: _le(d["TRANSDT"] + pd.Timedelta(days=1), d["RANDDT"])),
         c("RANDDT not after LSTALVDT", "LSTALVDT", ["RANDDT", "LSTALVDT"],
           lambda d: _le(d["RANDDT"], d["LSTALVDT"])),
         c("DTHDT set iff DTHFL = Y", "DTHDT", ["DTHFL", "DTHDT"],
-          lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHDT"]))),
+          lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHDT"])), ["DTHFL"]),
         c("DTHCAUS set iff DTHFL = Y", "DTHCAUS", ["DTHFL", "DTHCAUS"],
-          lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHCAUS"]))),
+          lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHCAUS"])), ["DTHFL"]),
         c("LSTALVDT = DTHDT for deaths", "LSTALVDT", ["DTHDT", "LSTALVDT"],
           lambda d: d["DTHDT"].isna() | (d["LSTALVDT"] == d["DTHDT"])),
         c("RELDT in [RANDDT, LSTALVDT]", "RELDT", ["RELDT", "RANDDT", "LSTALVDT"],
@@ -357,21 +363,21 @@ def _adsl_checks() -> list[pa.Check]:
           lambda d: _le(d["RANDDT"], d["TRTSDT"]) & _le(d["TRTSDT"], d["TRTEDT"])
           & _le(d["TRTEDT"], d["LSTALVDT"])),
         c("ACTARMCD = SORA iff TRTSDT set", "ACTARMCD", ["ACTARMCD", "TRTSDT"],
-          lambda d: _iff(d["ACTARMCD"] == "SORA", _set(d["TRTSDT"]))),
+          lambda d: _iff(d["ACTARMCD"] == "SORA", _set(d["TRTSDT"])), ["ACTARMCD"]),
         c("SAFFL = Y in the sorafenib arm requires TRTSDT", "SAFFL", ["SAFFL", "ARMCD", "TRTSDT"],
           lambda d: _implies((d["SAFFL"] == "Y") & (d["ARMCD"] == "SORA"), _set(d["TRTSDT"]))),
         c("PPROTFL = Y requires ITTFL = Y", "PPROTFL", ["PPROTFL", "ITTFL"],
-          lambda d: _implies(d["PPROTFL"] == "Y", d["ITTFL"] == "Y")),
+          lambda d: _implies(d["PPROTFL"] == "Y", d["ITTFL"] == "Y"), ["ITTFL"]),
         c("EOTSTT set iff TRTSDT set", "EOTSTT", ["EOTSTT", "TRTSDT"],
           lambda d: _iff(_set(d["EOTSTT"]), _set(d["TRTSDT"]))),
         c("DCTREAS set iff EOTSTT = DISCONTINUED", "DCTREAS", ["DCTREAS", "EOTSTT"],
           lambda d: _iff(_set(d["DCTREAS"]), d["EOTSTT"] == "DISCONTINUED")),
         c("DCSREAS set iff EOSSTT = DISCONTINUED", "DCSREAS", ["DCSREAS", "EOSSTT"],
-          lambda d: _iff(_set(d["DCSREAS"]), d["EOSSTT"] == "DISCONTINUED")),
+          lambda d: _iff(_set(d["DCSREAS"]), d["EOSSTT"] == "DISCONTINUED"), ["EOSSTT"]),
         c("EOSDT set iff EOSSTT != ONGOING", "EOSDT", ["EOSDT", "EOSSTT"],
-          lambda d: _iff(_set(d["EOSDT"]), d["EOSSTT"] != "ONGOING")),
+          lambda d: _iff(_set(d["EOSDT"]), d["EOSSTT"] != "ONGOING"), ["EOSSTT"]),
         c("DCSREAS = DEATH iff DTHFL = Y", "DCSREAS", ["DCSREAS", "DTHFL"],
-          lambda d: _iff(d["DCSREAS"] == "DEATH", d["DTHFL"] == "Y")),
+          lambda d: _iff(d["DCSREAS"] == "DEATH", d["DTHFL"] == "Y"), ["DTHFL"]),
     ]
 
 
@@ -379,15 +385,17 @@ def _adtte_checks() -> list[pa.Check]:
     c = _row_check
     return [
         c("PARAM matches PARAMCD", "PARAM", ["PARAM", "PARAMCD"],
-          lambda d: d["PARAM"] == d["PARAMCD"].map({k: v[0] for k, v in PARAMS.items()})),
+          lambda d: d["PARAM"] == d["PARAMCD"].map({k: v[0] for k, v in PARAMS.items()}),
+          ["PARAM", "PARAMCD"]),
         c("ADT = STARTDT + AVAL", "ADT", ["ADT", "STARTDT", "AVAL"],
-          lambda d: d["ADT"] == d["STARTDT"] + pd.to_timedelta(d["AVAL"], unit="D")),
+          lambda d: d["ADT"] == d["STARTDT"] + pd.to_timedelta(d["AVAL"], unit="D"),
+          ["ADT", "STARTDT", "AVAL"]),
         c("CNSR = 0 iff EVNTCD = 1", "CNSR", ["CNSR", "EVNTCD"],
-          lambda d: _iff(d["CNSR"] == 0, d["EVNTCD"] == 1)),
+          lambda d: _iff(d["CNSR"] == 0, d["EVNTCD"] == 1), ["CNSR", "EVNTCD"]),
         c("EVNTCD = 2 only for competing-risk parameters", "EVNTCD", ["EVNTCD", "PARAMCD"],
           lambda d: ~((d["EVNTCD"] == 2) & d["PARAMCD"].isin(NO_COMPETING))),
         c("CNSDTDSC set iff CNSR = 1", "CNSDTDSC", ["CNSDTDSC", "CNSR"],
-          lambda d: _iff(_set(d["CNSDTDSC"]), d["CNSR"] == 1)),
+          lambda d: _iff(_set(d["CNSDTDSC"]), d["CNSR"] == 1), ["CNSR"]),
     ]
 
 
@@ -405,11 +413,12 @@ def _adex_checks() -> list[pa.Check]:
         c("AENDT not before ASTDT", "AENDT", ["ASTDT", "AENDT"],
           lambda d: _le(d["ASTDT"], d["AENDT"])),
         c("EXDURD = AENDT - ASTDT + 1", "EXDURD", ["ASTDT", "AENDT", "EXDURD"],
-          lambda d: (d["AENDT"] - d["ASTDT"]).dt.days + 1 == d["EXDURD"]),
+          lambda d: (d["AENDT"] - d["ASTDT"]).dt.days + 1 == d["EXDURD"],
+          ["ASTDT", "AENDT", "EXDURD"]),
         c("EXADJ = DRUG INTERRUPTED iff EXDOSE = 0", "EXADJ", ["EXADJ", "EXDOSE"],
-          lambda d: _iff(d["EXADJ"] == "DRUG INTERRUPTED", d["EXDOSE"] == 0)),
+          lambda d: _iff(d["EXADJ"] == "DRUG INTERRUPTED", d["EXDOSE"] == 0), ["EXDOSE"]),
         c("EXDOSFRQ empty iff EXDOSE = 0", "EXDOSFRQ", ["EXDOSFRQ", "EXDOSE"],
-          lambda d: _iff(d["EXDOSFRQ"].isna(), d["EXDOSE"] == 0)),
+          lambda d: _iff(d["EXDOSFRQ"].isna(), d["EXDOSE"] == 0), ["EXDOSE"]),
     ]
 
 
@@ -417,11 +426,11 @@ def _screen_checks() -> list[pa.Check]:
     c = _row_check
     return [
         c("USUBJID set iff RANDFL = Y", "USUBJID", ["USUBJID", "RANDFL"],
-          lambda d: _iff(_set(d["USUBJID"]), d["RANDFL"] == "Y")),
+          lambda d: _iff(_set(d["USUBJID"]), d["RANDFL"] == "Y"), ["RANDFL"]),
         c("EXCLREAS set iff RANDFL = N", "EXCLREAS", ["EXCLREAS", "RANDFL"],
-          lambda d: _iff(_set(d["EXCLREAS"]), d["RANDFL"] == "N")),
+          lambda d: _iff(_set(d["EXCLREAS"]), d["RANDFL"] == "N"), ["RANDFL"]),
         c("EXCLCAT set iff RANDFL = N", "EXCLCAT", ["EXCLCAT", "RANDFL"],
-          lambda d: _iff(_set(d["EXCLCAT"]), d["RANDFL"] == "N")),
+          lambda d: _iff(_set(d["EXCLCAT"]), d["RANDFL"] == "N"), ["RANDFL"]),
     ]
 
 

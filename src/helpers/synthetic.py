@@ -320,10 +320,6 @@ def _zpad(values: np.ndarray, width: int) -> np.ndarray:
     return np.char.zfill(values.astype(str), width).astype(object)
 
 
-def _where(cond, a, b):
-    return np.where(cond, a, b)
-
-
 def _str(mask, values) -> np.ndarray:
     """Object array: ``values`` where ``mask``, NaN elsewhere."""
     out = np.full(len(mask), np.nan, dtype=object)
