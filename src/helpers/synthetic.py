@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize, special, stats
 
 from helpers import schemas
 
@@ -48,6 +48,7 @@ __all__ = [
 STUDYID = "NCT04674345"
 FIRST_RANDOMISATION = pd.Timestamp("2021-01-15")
 DAYS_PER_MONTH = 365.25 / 12
+_SQRT_2PI = math.sqrt(2 * math.pi)
 
 #: Every modelling assumption; sources and reasoning in data/README.md ("Assumptions").
 ASSUMPTIONS: dict = {
@@ -244,8 +245,8 @@ def _design(n_patients: int = 346, hr: float = 0.6, alpha: float = 0.05, power: 
 
     def p_below(c1, c2, drift1=0.0, drift2=0.0):
         # P(Z1 < c1, Z2 < c2) with corr(Z1, Z2) = sqrt(t1) and the given means
-        def f(z):
-            return stats.norm.pdf(z) * stats.norm.cdf((c2 - drift2 - rho * z) / sd)
+        def f(z):  # scalar special functions: stats.norm is ~50x slower per call
+            return math.exp(-0.5 * z * z) / _SQRT_2PI * special.ndtr((c2 - drift2 - rho * z) / sd)
         return integrate.quad(f, -np.inf, c1 - drift1, limit=200)[0]
 
     z2 = optimize.brentq(lambda c: p_below(z1, c) - (1 - a_side), 1.0, 4.0, xtol=1e-12)
