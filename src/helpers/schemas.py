@@ -15,6 +15,7 @@ Variable names follow CDISC ADaM (ADaMIG v1.3, ADaM BDS for time-to-event v1.0).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -291,8 +292,11 @@ def _row_check(
         if any(c not in df.columns for c in needs):
             return pd.Series(True, index=df.index)
         try:
-            out = np.asarray(fn(df), dtype=bool)
-        except (TypeError, ValueError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+                out = np.asarray(fn(df), dtype=bool)
+        except (TypeError, ValueError, AttributeError, KeyError):
+            # a column of the wrong type (reported by its dtype check) breaks the rule's code
             return pd.Series(True, index=df.index)
         for c in required:
             out = out | df[c].isna().to_numpy()
