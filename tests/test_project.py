@@ -102,3 +102,14 @@ def test_readme_gives_the_two_commands_on_its_first_screen():
 
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_make_help_is_the_default_goal_and_lists_every_target():
+    import subprocess
+
+    out = subprocess.run(["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin"}).stdout
+    for target in ("report", "test", "lab", "data", "lock", "clean"):
+        assert re.search(rf"^  {target}\s+\S", out, re.M), target
+    for variable in ("DATA_DIR", "CUTOFF", "POPULATION", "OUT_DIR", "SEED"):
+        assert re.search(rf"^  {variable}\s+\S", out, re.M), variable
