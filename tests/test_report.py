@@ -20,6 +20,7 @@ subtitle: "Sub"
 format:
   html:
     embed-resources: true
+    toc: true
 execute:
   echo: false
 ---"""
@@ -93,6 +94,7 @@ def test_html_is_self_contained_and_captioned():
     html = report.render_html(executed_notebook())
     assert "Figure 1: A demo curve." in html
     assert "Table 1: A demo table." in html
+    assert '<a href="#Results">Results</a>' in html  # table of contents, as Quarto's toc: true
     assert 'id="fig-demo"' in html and 'id="tbl-demo"' in html
     assert "should not show" not in html and "show_table()" not in html
     # nothing is fetched when the file is opened: no external script, stylesheet, font or image

@@ -183,6 +183,11 @@ def _html_notebook(meta: dict[str, Any], blocks: list[Block]) -> nbformat.Notebo
     byline = " · ".join(str(meta[k]) for k in ("author", "date") if meta.get(k))
     if byline:
         head.append(byline)
+    html_options = (meta.get("format") or {}).get("html") or {}
+    if isinstance(html_options, dict) and html_options.get("toc"):  # Quarto's `toc: true`
+        sections = [m.group(1).strip() for b in blocks for m in re.finditer(r"^## (.+)$", b.markdown, re.M)]
+        # nbconvert gives each heading the id of its text with spaces as dashes
+        head.append("\n".join(f"- [{_strip_anchor(t)}](#{_strip_anchor(t).replace(' ', '-')})" for t in sections))
     cells = [nbformat.v4.new_markdown_cell("\n\n".join(head))]
     for b in blocks:
         if b.kind == "figure":
@@ -203,6 +208,10 @@ def _html_notebook(meta: dict[str, Any], blocks: list[Block]) -> nbformat.Notebo
             cells.append(nbformat.v4.new_markdown_cell(b.markdown))
     nb.cells = cells
     return nb
+
+
+def _strip_anchor(heading: str) -> str:
+    return re.sub(r'\s*<a id="[^"]+"></a>', "", heading)
 
 
 def _html_cell(body: str) -> nbformat.NotebookNode:
