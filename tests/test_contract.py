@@ -6,8 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -497,3 +499,27 @@ def test_every_contract_variable_is_documented_in_the_data_readme():
         assert f"### {table.upper()} " in readme
         for v in variables:
             assert f"| {v.name} | {v.kind} |" in readme, f"{table}.{v.name}"
+
+
+def test_sas_dates_with_missing_values_convert_without_overflow_warnings():
+    # read_table's XPT path: SAS date numbers with missing values (see the synthetic test of
+    # the same pandas 2.3.3 fault); huge values left on the heap used to trigger the warning
+    from helpers.contract import _convert
+
+    days = pd.Series([float("nan")] * 99 + [22295.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(5):
+            junk = [np.full(len(days), 1e308) for _ in range(4)]
+            del junk
+            got, bad = _convert(days, "date", "xpt")
+    assert not bad.any()
+    assert got.isna().sum() == 99 and got.iloc[-1] == pd.Timestamp("2021-01-15")
+
+
+def test_sas_date_that_is_not_a_whole_day_or_infinite_is_malformed():
+    from helpers.contract import _convert
+
+    got, bad = _convert(pd.Series([22295.5, float("inf"), float("nan"), 0.0]), "date", "xpt")
+    assert bad.tolist() == [True, True, False, False]
+    assert got.iloc[3] == pd.Timestamp("1960-01-01")

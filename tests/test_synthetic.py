@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -204,3 +205,33 @@ def test_design_boundaries_are_the_lan_demets_obrien_fleming_values():
 def test_generate_rejects_a_non_positive_number_of_patients():
     with pytest.raises(ValueError, match="n_patients=0"):
         synthetic.generate(n_patients=0)
+
+
+def _dirty_heap(size):
+    """Free float arrays of huge values so that the next np.empty of ``size`` reuses them."""
+    junk = [np.full(size, 1e308) for _ in range(4)]
+    del junk
+
+
+def test_missing_dates_are_built_without_overflow_warnings():
+    # pd.to_timedelta(float days with NaN) rounds uninitialised memory in the NaN slots
+    # (pandas 2.3.3); with huge values left on the heap it warns "overflow encountered in
+    # multiply", so the warning depended on what ran before
+    days = np.r_[np.full(99, np.nan), 3.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(5):
+            _dirty_heap(len(days))
+            got = synthetic._dates(days)
+    assert got.isna().sum() == 99
+    assert got.iloc[-1] == pd.Timestamp("2021-01-18")
+    assert str(got.dtype) == "datetime64[ns]"
+
+
+def test_generate_and_read_back_raise_no_warning(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tables = synthetic.generate(n_patients=400, seed=3)
+        for fmt in FORMATS:
+            paths = synthetic.write_trial(tables, tmp_path / fmt, fmt)
+            read_table(paths["adsl"])

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers import schemas
+from helpers import config, schemas
 
 __all__ = [
     "ContractError",
@@ -48,7 +48,7 @@ __all__ = [
 #: file extension -> format name, in order of preference for error messages
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".xpt": "xpt"}
 #: population name -> ADSL flag
-POPULATIONS = {"ITT": "ITTFL", "SAFETY": "SAFFL", "PP": "PPROTFL"}
+POPULATIONS = config.POPULATION_FLAGS
 #: ADSL variables merged into :meth:`Trial.endpoint`
 ENDPOINT_COVARIATES = [
     "USUBJID", "SITEID", "ARM", "ARMCD", "ACTARM", "ACTARMCD", "RANDDT", "TRANSDT",
@@ -252,9 +252,15 @@ def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_numeric_dtype(s) and fmt == "xpt":
         arr = s.to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
-            bad = np.isfinite(arr) & (np.floor(arr) != arr)
-        conv = _SAS_EPOCH + pd.to_timedelta(np.where(bad, np.nan, arr), unit="D")
-        return pd.Series(conv, index=s.index).astype("datetime64[ns]"), bad
+            # whole days within datetime64[ns] (years 1677-2262); inf is malformed too
+            bad = ~np.isnan(arr) & ~((np.floor(arr) == arr) & (np.abs(arr) < 100_000))
+        # integer days under a mask: pd.to_timedelta on floats with NaN rounds uninitialised
+        # memory in the NaN slots (pandas 2.3) and may warn "overflow encountered in multiply"
+        ok = ~np.isnan(arr) & ~bad
+        conv = np.full(arr.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+        conv[ok] = np.datetime64(_SAS_EPOCH, "ns") + arr[ok].astype(np.int64).astype(
+            "timedelta64[D]")
+        return pd.Series(conv, index=s.index), bad
     obj = s.astype(object)
     missing = obj.isna() | (obj == "")
     is_date = obj.map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime))

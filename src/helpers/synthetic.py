@@ -299,10 +299,18 @@ def default_cutoff(accrual_months: float = 36, followup_months: float = 24) -> p
 
 
 def _dates(days) -> pd.Series:
-    """Days since the first randomisation (float, NaN = missing) -> datetime64[ns]."""
+    """Days since the first randomisation (whole days as float, NaN = missing) -> datetime64[ns].
+
+    Built from integer days under a mask: ``pd.to_timedelta`` on floats with NaN rounds
+    uninitialised memory in the NaN slots (pandas 2.3) and can warn "overflow encountered in
+    multiply" depending on what that memory held.
+    """
     d = np.asarray(days, dtype="float64")
-    return pd.Series(FIRST_RANDOMISATION + pd.to_timedelta(d, unit="D")).astype(
-        "datetime64[ns]")
+    out = np.full(d.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = ~np.isnan(d)
+    out[ok] = np.datetime64(FIRST_RANDOMISATION, "ns") + d[ok].astype(np.int64).astype(
+        "timedelta64[D]")
+    return pd.Series(out)
 
 
 def _choice(rng: np.random.Generator, probs: dict, n: int) -> np.ndarray:
