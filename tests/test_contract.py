@@ -352,6 +352,35 @@ def test_column_of_the_wrong_type_names_the_type_found(tables):
     assert got == [("adsl.parquet", "AGE", "dtype('int64'), found float64", N)]
 
 
+def test_table_without_usubjid_says_the_cross_table_rules_were_skipped(tables):
+    t = _copy(tables)
+    t["adae"] = t["adae"].drop(columns="USUBJID")
+    t["adtte"].loc[0, "STARTDT"] += pd.Timedelta(days=1)  # a cross-table fault, not checked
+    with pytest.raises(ContractError) as info:
+        validate(t, {k: f"{k}.csv" for k in t})
+    got = [(f.file, f.column, f.rule) for f in info.value.failures]
+    assert ("adae.csv", "USUBJID", "column present") in got
+    assert info.value.notes == (
+        "cross-table rules skipped (ADSL merge impossible): adae lacks USUBJID",)
+    assert str(info.value).endswith(
+        "\n  cross-table rules skipped (ADSL merge impossible): adae lacks USUBJID")
+
+
+def test_randomisation_date_of_the_wrong_type_says_the_cross_table_rules_were_skipped(tables):
+    t = _copy(tables)
+    t["adsl"]["RANDDT"] = t["adsl"]["RANDDT"].dt.strftime("%Y-%m-%d")
+    t["screen"] = t["screen"].drop(columns="USUBJID")
+    with pytest.raises(ContractError) as info:
+        validate(t, {k: f"{k}.csv" for k in t})
+    assert info.value.notes == (
+        "cross-table rules skipped (ADSL merge impossible): screen lacks USUBJID; "
+        "adsl RANDDT is object, expected datetime64[ns]",)
+
+
+def test_valid_tables_raise_no_error_and_no_skipped_rules(tables):
+    validate(_copy(tables), {k: f"{k}.csv" for k in tables})
+
+
 def test_every_malformed_case_of_the_catalogue_is_distinct():
     assert len(CASES) + len(TEXT_CASES) + 2 >= 20
     assert len({c.__name__ for c in CASES}) == len(CASES)

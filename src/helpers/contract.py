@@ -88,10 +88,12 @@ class ContractError(ValueError):
 
     The message has one line per failed rule, naming the file, column, rule, the number of
     rows at fault and the first five patients (USUBJID; SCRNID for the screening log).
-    ``failures`` holds the same as :class:`Failure` records.
+    ``failures`` holds the same as :class:`Failure` records; ``notes`` holds further lines
+    that are not failed rules (which checks were skipped and why).
     """
 
     def __init__(self, failures: list[Failure] | str):
+        self.notes: tuple[str, ...] = ()
         if isinstance(failures, str):
             self.failures: list[Failure] = []
             super().__init__(failures)
@@ -100,6 +102,16 @@ class ContractError(ValueError):
         n = len(self.failures)
         head = f"data contract violated ({n} rule{'s' if n != 1 else ''} failed):"
         super().__init__("\n".join([head, *(f"  {f}" for f in self.failures)]))
+
+    @classmethod
+    def _with_notes(cls, failures: list[Failure], notes: tuple[str, ...]) -> ContractError:
+        """The error of ``failures`` with lines that are not failed rules (``notes``) after
+        them, e.g. which checks could not run."""
+        err = cls(failures)
+        err.notes = tuple(notes)
+        if err.notes:
+            err.args = ("\n".join([str(err), *(f"  {n}" for n in err.notes)]),)
+        return err
 
 
 def _ids(frame: pd.DataFrame, index, id_column: str) -> tuple[str, ...]:
@@ -414,19 +426,31 @@ def validate(tables: Mapping[str, pd.DataFrame], source: Mapping[str, Path | str
     for t in schemas.TABLE_NAMES:
         failures += _run(schemas.table_schema(t), tables[t], str(source.get(t, t)),
                          schemas.ID_COLUMN[t])
-    keys_present = all(
-        "USUBJID" in tables[t].columns
-        and pd.api.types.is_datetime64_any_dtype(tables["adsl"].get("RANDDT", pd.Series()))
-        for t in schemas.TABLE_NAMES)
-    if keys_present:
+    skipped = _cross_table_blockers(tables)
+    if not skipped:
         frames = cross_frames(tables)
         xs = schemas.cross_schemas()
         for key, frame in frames.items():
             t = key.split("_")[0]
-            id_col = "USUBJID"
-            failures += _run(xs[key], frame, str(source.get(t, t)), id_col)
-    if failures:
-        raise ContractError(failures)
+            failures += _run(xs[key], frame, str(source.get(t, t)), "USUBJID")
+    notes = ()
+    if skipped:
+        notes = ("cross-table rules skipped (ADSL merge impossible): " + "; ".join(skipped),)
+    if failures or notes:
+        raise ContractError._with_notes(failures, notes)
+
+
+def _cross_table_blockers(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Why the cross-table rules cannot run (empty when they can): every table needs its
+    USUBJID, and ADSL a RANDDT of dates (the per-table checks report these faults too)."""
+    out = [f"{t} lacks USUBJID" for t in schemas.TABLE_NAMES
+           if "USUBJID" not in tables[t].columns]
+    randdt = tables["adsl"].get("RANDDT")
+    if randdt is None:
+        out.append("adsl lacks RANDDT")
+    elif not pd.api.types.is_datetime64_any_dtype(randdt):
+        out.append(f"adsl RANDDT is {randdt.dtype}, expected datetime64[ns]")
+    return out
 
 
 # --------------------------------------------------------------------------- the trial
