@@ -381,6 +381,17 @@ def test_valid_tables_raise_no_error_and_no_skipped_rules(tables):
     validate(_copy(tables), {k: f"{k}.csv" for k in tables})
 
 
+def test_select_population_and_load_trial_reject_a_population_alike(csv_dir, tables):
+    from helpers.contract import select_population
+
+    with pytest.raises(ValueError) as direct:
+        select_population(_copy(tables), "mitt")
+    with pytest.raises(ValueError) as loaded:
+        load_trial(csv_dir, population="mitt")
+    assert str(direct.value) == str(loaded.value) == (
+        "population='mitt' is not a population; expected one of ['ITT', 'SAFETY', 'PP']")
+
+
 def test_every_malformed_case_of_the_catalogue_is_distinct():
     assert len(CASES) + len(TEXT_CASES) + 2 >= 20
     assert len({c.__name__ for c in CASES}) == len(CASES)

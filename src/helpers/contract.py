@@ -506,10 +506,7 @@ class Trial:
 def select_population(tables: Mapping[str, pd.DataFrame], population: str
                       ) -> dict[str, pd.DataFrame]:
     """Keep the patients of ``population`` (ITT, SAFETY, PP) in ADSL, ADTTE, ADAE, ADEX."""
-    pop = population.upper()
-    if pop not in POPULATIONS:
-        raise ValueError(f"{population=} is not a population; expected one of "
-                         f"{list(POPULATIONS)}")
+    pop = _population(population)
     adsl = tables["adsl"]
     keep = adsl[adsl[POPULATIONS[pop]] == "Y"]
     ids = set(keep["USUBJID"])
@@ -518,6 +515,15 @@ def select_population(tables: Mapping[str, pd.DataFrame], population: str
         df = tables[t]
         out[t] = df[df["USUBJID"].isin(ids)].reset_index(drop=True)
     return out
+
+
+def _population(population: str) -> str:
+    """The population's name in upper case; ValueError unless it is in :data:`POPULATIONS`."""
+    pop = population.upper()
+    if pop not in POPULATIONS:
+        raise ValueError(f"{population=} is not a population; expected one of "
+                         f"{list(POPULATIONS)}")
+    return pop
 
 
 def load_trial(data_dir: str | Path, *, cutoff=None, population: str = "ITT") -> Trial:
@@ -545,10 +551,7 @@ def load_trial(data_dir: str | Path, *, cutoff=None, population: str = "ITT") ->
     """
     from helpers.cutoff import apply_cutoff
 
-    pop = population.upper()
-    if pop not in POPULATIONS:
-        raise ValueError(f"{population=} is not a population; expected one of "
-                         f"{list(POPULATIONS)}")
+    pop = _population(population)  # before reading: a typo should not cost a validation
     paths = find_tables(data_dir)
     tables = {t: read_table(p) for t, p in paths.items()}
     files = {t: InputFile(path=p, format=FORMATS[p.suffix.lower()], sha256=sha256(p),
