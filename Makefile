@@ -35,6 +35,19 @@ HELPERS_SRC := $(wildcard src/helpers/*.py src/helpers/*/*.py) $(shell find src/
 INSTALLED := $(VENV)/.installed
 KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL)/kernel.json
 PARAMS := data_dir=$(abspath $(DATA_DIR)) cutoff=$(CUTOFF) population=$(POPULATION) seed=$(SEED)
+DATA_PARAMS := n_patients=$(N_PATIENTS) seed=$(DATA_SEED)
+
+# Files whose content is a set of variable values, rewritten (and so newer) only when a value
+# changes, so that exactly what depends on it re-runs. They are written while make reads this
+# file, not by a rule, so that `make -n report` shows exactly what `make report` would do.
+write-if-changed = $(shell mkdir -p $(dir $(1)) && { printf '%s\n' '$(2)' | cmp -s - $(1) || printf '%s\n' '$(2)' > $(1); })
+ifneq ($(filter report,$(MAKECMDGOALS)),)
+  $(call write-if-changed,$(STATE)/params,$(PARAMS))
+  $(call write-if-changed,$(STATE)/renderer-choice,$(RENDERER))
+endif
+ifneq ($(filter report test lab data,$(MAKECMDGOALS)),)
+  $(call write-if-changed,data/.params-synthetic,$(DATA_PARAMS))
+endif
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -42,7 +55,7 @@ PARAMS := data_dir=$(abspath $(DATA_DIR)) cutoff=$(CUTOFF) population=$(POPULATI
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: help report test lab data lock clean distclean FORCE
+.PHONY: help report test lab data lock clean distclean
 
 help: ## list targets and the variables you can set
 	@echo "NCT04674345 analysis. Two commands on a fresh clone: 'make report', then 'make test'."
@@ -104,17 +117,17 @@ $(SYNTHETIC_DIR)/SHA256SUMS: src/helpers/synthetic.py src/helpers/schemas.py src
 	cd $(SYNTHETIC_DIR).tmp && sha256sum *.csv > SHA256SUMS
 	rm -rf $(SYNTHETIC_DIR) && mv $(SYNTHETIC_DIR).tmp $(SYNTHETIC_DIR)
 
-# A file whose content is the variable values: rewritten (and so newer) only when they change.
-data/.params-synthetic: FORCE
-	@echo 'n_patients=$(N_PATIENTS) seed=$(DATA_SEED)' | cmp -s - $@ || echo 'n_patients=$(N_PATIENTS) seed=$(DATA_SEED)' > $@
-
-$(STATE)/params: FORCE
-	@mkdir -p $(@D)
-	@echo '$(PARAMS)' | cmp -s - $@ || echo '$(PARAMS)' > $@
+# When a target is asked for directly (not through `report`), the value files may not exist yet.
+data/.params-synthetic:
+	@printf '%s\n' '$(DATA_PARAMS)' > $@
+$(STATE)/params:
+	@mkdir -p $(@D) && printf '%s\n' '$(PARAMS)' > $@
+$(STATE)/renderer-choice:
+	@mkdir -p $(@D) && printf '%s\n' '$(RENDERER)' > $@
 
 # Validate the input once, before any notebook, so a contract error is the first thing printed.
 $(STATE)/validated: $(DATA_DEPS) $(STATE)/params $(HELPERS_SRC) $(INSTALLED)
-	$(PY) -m helpers.contract validate $(DATA_DIR) $(if $(CUTOFF),--cutoff $(CUTOFF))
+	$(PY) -m helpers.contract validate $(DATA_DIR) --population $(POPULATION) $(if $(CUTOFF),--cutoff $(CUTOFF))
 	touch $@
 
 # --- notebooks and report ------------------------------------------------------------------
@@ -123,7 +136,8 @@ $(OUT_DIR)/%.ipynb: notebooks/%.ipynb $(HELPERS_SRC) $(DATA_DEPS) $(STATE)/param
 
 $(REPORT_NB): $(EXECUTED)
 
-$(OUT_DIR)/report.html $(OUT_DIR)/report.pdf &: $(REPORT_NB)
+$(OUT_DIR)/report.html $(OUT_DIR)/report.pdf &: $(REPORT_NB) $(STATE)/renderer-choice
 	$(PY) -m helpers.report render $(OUT_DIR) --renderer $(RENDERER)
 
-FORCE:
+print-%: # `make print-OUT_DIR`: the value of a variable (used by the tests)
+	@echo '$($*)'

@@ -41,15 +41,17 @@ def digests(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
+    """One cold `make -j2 report` (parallel notebooks must be safe) into a temporary folder."""
     out = tmp_path_factory.mktemp("run")
-    result = make("report", f"OUT_DIR={out}")
+    result = make("-j2", "report", f"OUT_DIR={out}")
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result
 
 
 def test_report_runs_every_notebook_and_ends_with_a_summary(run):
     out, result = run
-    assert ran(result) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
+    assert sorted(ran(result)) == sorted([*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK])
+    assert ran(result)[-1] == config.REPORT_NOTEBOOK
     summary = result.stdout[result.stdout.index("Run folder:"):]
     for name in (*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK):
         assert re.search(rf"{name}\s+ok\s+\d+\.\d+", summary)
@@ -98,6 +100,7 @@ def test_provenance_lists_data_checksums_that_match_the_files(run):
 
 def test_second_report_with_nothing_changed_does_no_work(run):
     out, _ = run
+    assert ran(make("-n", "report", f"OUT_DIR={out}")) == []  # dry runs are exact
     again = make("report", f"OUT_DIR={out}")
     assert again.returncode == 0
     assert ran(again) == [] and "helpers.report render" not in again.stdout
@@ -112,16 +115,14 @@ def test_changed_notebook_reruns_only_itself_and_the_report_with_identical_outpu
     assert digests(out / "03_safety") == before  # byte-identical tables, figures and results
 
 
-def test_changed_parameter_reruns_every_notebook(run):
-    out, _ = run
-    dry = make("-n", "report", f"OUT_DIR={out}", "CUTOFF=2023-06-30")
-    assert ran(dry) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
+def test_other_data_and_cutoffs_get_their_own_run_folder(tmp_path):
+    def out_dir(*args: str) -> str:
+        return make("-s", "print-OUT_DIR", *args).stdout.strip()
 
-
-def test_other_data_never_share_the_default_run_folder(tmp_path):
-    dry = make("-n", "report", f"DATA_DIR={tmp_path}")
-    assert re.search(rf"--out-dir reports/{tmp_path.name}-[0-9a-f]{{8}} ", dry.stdout) or "validate" in dry.stdout
-    assert "--out-dir reports/synthetic " not in dry.stdout
+    assert out_dir() == "reports/synthetic"
+    assert re.fullmatch(rf"reports/{tmp_path.name}-[0-9a-f]{{8}}", out_dir(f"DATA_DIR={tmp_path}"))
+    assert out_dir(f"DATA_DIR={tmp_path}") != out_dir(f"DATA_DIR={tmp_path / 'x' / '..' / 'y'}")
+    assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP"
 
 
 def test_bad_data_stop_the_run_with_the_contract_error_and_no_report(tmp_path):
@@ -138,3 +139,12 @@ def test_bad_data_stop_the_run_with_the_contract_error_and_no_report(tmp_path):
     assert "Traceback" not in result.stderr
     assert not (out / "report.html").exists() and not list(out.glob("*.ipynb"))
     assert hashlib.sha256((data / "adtte.csv").read_bytes()).hexdigest() == before
+
+
+def test_changed_parameter_reruns_every_notebook(run):
+    """Last in this module: it changes the run folder's recorded parameters."""
+    out, _ = run
+    dry = make("-n", "report", f"OUT_DIR={out}", "CUTOFF=2023-06-30")
+    assert ran(dry) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
+    dry = make("-n", "report", f"OUT_DIR={out}", "CUTOFF=2023-06-30", "RENDERER=nbconvert")
+    assert "helpers.report render" in dry.stdout

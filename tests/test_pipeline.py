@@ -70,6 +70,8 @@ def test_parameters_parse_with_seed_as_integer():
     assert pipeline.parse_parameters(["data_dir=/x", "cutoff=", "seed=42"]) == {"data_dir": "/x", "cutoff": "", "seed": 42}
     with pytest.raises(ValueError, match="key=value"):
         pipeline.parse_parameters(["oops"])
+    with pytest.raises(ValueError, match="'colour' is unknown"):
+        pipeline.parse_parameters(["colour=red"])
 
 
 def test_cli_reports_failure_at_the_top_and_exits_non_zero(tmp_path, capsys, monkeypatch):

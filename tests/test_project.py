@@ -95,6 +95,10 @@ def test_notebooks_are_those_the_makefile_runs():
     assert sorted(p.stem for p in NOTEBOOKS) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
 
 
+def test_makefile_registers_the_kernel_named_in_config():
+    assert re.search(rf"^KERNEL := {config.KERNEL_NAME}$", (ROOT / "Makefile").read_text(), re.M)
+
+
 def test_readme_gives_the_two_commands_on_its_first_screen():
     head = "\n".join((ROOT / "README.md").read_text().splitlines()[:25])
     assert "make report" in head and "make test" in head

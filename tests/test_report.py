@@ -121,9 +121,21 @@ def test_markdown_for_the_pdf_carries_labels_and_captions(tmp_path):
 def test_render_removes_a_stale_report_when_rendering_fails(tmp_path):
     (tmp_path / "90_report.ipynb").write_text("not a notebook")
     (tmp_path / "report.html").write_text("old")
-    with pytest.raises(Exception):
+    with pytest.raises(report.RenderError, match="NotJSONError|not a notebook|Notebook does not appear"):
         report.render(tmp_path, renderer="nbconvert")
-    assert not (tmp_path / "report.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["90_report.ipynb"]
+
+
+def test_failed_pdf_leaves_no_html_either(tmp_path, monkeypatch):
+    nbformat.write(executed_notebook(), tmp_path / "90_report.ipynb")
+
+    def broken(nb, path):
+        raise OSError("typst crashed")
+
+    monkeypatch.setattr(report, "render_pdf", broken)
+    with pytest.raises(report.RenderError, match="typst crashed"):
+        report.render(tmp_path, renderer="nbconvert")
+    assert not (tmp_path / "report.html").exists() and not (tmp_path / "report.pdf").exists()
 
 
 def test_quarto_renderer_is_called_without_execution(tmp_path, monkeypatch):

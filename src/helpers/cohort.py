@@ -12,8 +12,9 @@ TOTAL = "Total"
 
 
 def order_arms(arms: Sequence[str]) -> list[str]:
-    """The report's arm order: experimental (sorafenib) first, then the others alphabetically."""
-    return sorted(set(arms), key=lambda a: (not a.lower().startswith("soraf"), a))
+    """The report's arm order: :data:`helpers.config.ARM_ORDER`, then any other arm alphabetically."""
+    rank = {a: i for i, a in enumerate(config.ARM_ORDER)}
+    return sorted(set(arms), key=lambda a: (rank.get(a, len(rank)), a))
 
 
 def arm_levels(adsl: pd.DataFrame, arm_col: str = "ARM") -> list[str]:
@@ -71,8 +72,8 @@ def baseline_characteristics(adsl: pd.DataFrame, *, categorical: Mapping[str, st
     """Baseline characteristics by arm and in total, one row per variable, level and group.
 
     Columns: ``variable, label, level, group, n, denominator, percent, median, q1, q3, minimum,
-    maximum, n_missing``. Categorical rows have ``n`` and ``percent`` (of patients with a known
-    value, as CONSORT asks, with missing values counted in their own ``"Missing"`` level);
+    maximum, n_missing``. Categorical rows have ``n`` and ``percent`` of all patients in the
+    group, missing values counted in their own ``"Missing"`` level;
     continuous rows have the summary statistics. ``categorical`` and ``continuous`` map column
     names to display labels, in display order.
     """
@@ -109,10 +110,6 @@ def baseline_characteristics(adsl: pd.DataFrame, *, categorical: Mapping[str, st
     return pd.DataFrame(rows)
 
 
-def follow_up_days(adsl: pd.DataFrame) -> pd.Series:
-    """Days from randomisation to the last known alive date or death, per patient."""
-    end = adsl["DTHDT"].where(adsl["DTHDT"].notna(), adsl["LSTALVDT"])
-    return (end - adsl["RANDDT"]).dt.days
 
 
 #: Baseline characteristics of Table 1: ADSL column -> label, in display order.

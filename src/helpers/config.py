@@ -9,14 +9,19 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-DATA_DIR = PROJECT_ROOT / "data"
-SYNTHETIC_DATA_DIR = DATA_DIR / "synthetic"
-REPORTS_DIR = PROJECT_ROOT / "reports"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 STUDY_ID = "NCT04674345"
-KERNEL_NAME = "nct04674345"
-KERNEL_DISPLAY_NAME = "Python (NCT04674345)"
+KERNEL_NAME = "nct04674345"  # the Makefile's KERNEL (a test keeps them equal)
+
+#: The two arms (ADSL ``ARM``); models report the experimental arm against the reference, and
+#: tables and figures show the arms in ``ARM_ORDER``.
+EXPERIMENTAL_ARM = "Sorafenib maintenance"
+REFERENCE_ARM = "No maintenance"
+ARM_ORDER = (EXPERIMENTAL_ARM, REFERENCE_ARM)
+
+#: Time axes: days from randomisation shown in months.
+DAYS_PER_MONTH = 365.25 / 12
 
 #: Analysis notebooks in run order; the report notebook comes last.
 ANALYSIS_NOTEBOOKS = ("01_cohort", "02_relapse", "03_safety", "04_subgroups")

@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from . import competing_risks as cr
-from . import survival
+from . import config, survival
+from .config import EXPERIMENTAL_ARM, REFERENCE_ARM
 
-EXPERIMENTAL_ARM = "Sorafenib maintenance"
-REFERENCE_ARM = "No maintenance"
-#: Landmark times in days from randomisation (1 and 2 years).
+#: Landmark times in days from randomisation (1 and 2 years of 365 days) for tables and prose.
 LANDMARK_DAYS = (365.0, 730.0)
+#: The landmark that the secondary-endpoint table and the summary prose quote.
+MAIN_LANDMARK_DAYS = LANDMARK_DAYS[-1]
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ SUBGROUPS = list(SUBGROUP_LABELS)
 
 def month_ticks(durations: pd.Series | np.ndarray, every: int = 6) -> list[float]:
     """Tick times in days, every ``every`` months from 0 up to the longest follow-up."""
-    step = every * 365.25 / 12
+    step = every * config.DAYS_PER_MONTH
     last = float(np.nanmax(np.asarray(durations, dtype=float))) if len(durations) else 0.0
     return [round(i * step, 4) for i in range(int(last // step) + 1)]
 
@@ -79,9 +80,9 @@ def arm_term(arm_col: str = "ARM") -> str:
     return f"{arm_col}[{EXPERIMENTAL_ARM}]"
 
 
-def _effect_row(analysis: str, summary: pd.DataFrame, term: str, hr_col: str = "hr") -> dict[str, object]:
+def _effect_row(key: str, analysis: str, summary: pd.DataFrame, term: str) -> dict[str, object]:
     row = summary.set_index("term").loc[term]
-    return {"analysis": analysis, "estimate": float(row[hr_col]), "conf_low": float(row["conf_low"]),
+    return {"key": key, "analysis": analysis, "estimate": float(row["hr"]), "conf_low": float(row["conf_low"]),
             "conf_high": float(row["conf_high"]), "statistic": float(row["statistic"]),
             "p_value": float(row["p_value"])}
 
@@ -91,27 +92,29 @@ def relapse_effects(data: pd.DataFrame, *, arm_col: str = "ARM", adjust_for: Seq
     """Arm comparisons for a competing-risks endpoint, one row each: Gray's test, Fine-Gray sHR
     unadjusted and adjusted for ``adjust_for``, cause-specific Cox HR (competing events censored).
 
-    Columns: ``analysis, estimate, conf_low, conf_high, statistic, p_value``.
+    Columns: ``key`` (``gray``, ``fine_gray``, ``fine_gray_adjusted``, ``cause_specific_cox``),
+    ``analysis`` (its label), ``estimate, conf_low, conf_high, statistic, p_value``.
     """
     data = with_reference_arm(data, arm_col)
     term = arm_term(arm_col)
     gray = cr.gray_test(data, duration_col, event_col, arm_col)
     g1 = gray[gray["cause"] == 1].iloc[0]
-    rows = [{"analysis": "Gray's test", "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
+    rows = [{"key": "gray", "analysis": "Gray's test", "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
              "statistic": float(g1["statistic"]), "p_value": float(g1["p_value"])}]
     fg = cr.fine_gray(data, duration_col, event_col, [arm_col], cause=1)
-    rows.append(_effect_row("Fine-Gray subdistribution HR", fg.summary, term))
+    rows.append(_effect_row("fine_gray", "Fine-Gray subdistribution HR", fg.summary, term))
     if adjust_for:
         fg_adj = cr.fine_gray(data, duration_col, event_col, [arm_col, *adjust_for], cause=1)
-        rows.append(_effect_row(f"Fine-Gray subdistribution HR, adjusted for {', '.join(adjust_for)}",
+        rows.append(_effect_row("fine_gray_adjusted",
+                                f"Fine-Gray subdistribution HR, adjusted for {', '.join(adjust_for)}",
                                 fg_adj.summary, term))
     cause_specific = data.assign(_event=(data[event_col] == 1).astype(int))
     cs = survival.cox(cause_specific, duration_col, "_event", [arm_col])
-    rows.append(_effect_row("Cause-specific Cox HR", cs, term))
+    rows.append(_effect_row("cause_specific_cox", "Cause-specific Cox HR", cs, term))
     return pd.DataFrame(rows)
 
 
-def secondary_summary(trial: object, *, arm_col: str = "ARM", at_days: float = 730.0,
+def secondary_summary(trial: object, *, arm_col: str = "ARM", at_days: float = MAIN_LANDMARK_DAYS,
                       paramcds: Sequence[str] = ("OS", "LFS", "GRFS", "NRM", "AGVHD", "CGVHD")) -> pd.DataFrame:
     """Each secondary endpoint at ``at_days`` by arm, with the test and the effect estimate.
 

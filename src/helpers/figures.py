@@ -17,14 +17,14 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-DAYS_PER_MONTH = 365.25 / 12
+from .config import DAYS_PER_MONTH
 
 
 def set_style() -> None:
     """The project's plotting style (call once per notebook; deterministic fonts and sizes)."""
     sns.set_theme(context="notebook", style="ticks", palette="colorblind", font="DejaVu Sans")
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "axes.spines.right": False,
-                         "axes.spines.top": False, "svg.hashsalt": "NCT04674345"})
+                         "axes.spines.top": False})
 
 
 def group_colours(groups: Sequence[str]) -> dict[str, tuple[float, float, float]]:
@@ -56,13 +56,14 @@ def _groups(data: pd.DataFrame, group_col: str | None) -> list[str]:
 
 
 def step_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None, ylabel: str,
-                xmax_days: float | None = None, ylim: tuple[float, float] = (0, 1),
+                xmax_days: float | None = None, ylim: tuple[float, float] | None = None,
                 month_ticks: int = 6, title: str | None = None, percent: bool = True) -> Figure:
     """Step curves with 95% bands per group, and a numbers-at-risk table under the axes.
 
     ``curves`` is a tidy frame with ``group, time, estimate, conf_low, conf_high`` (time in days),
     as returned by ``cumulative_incidence`` (one cause) or ``kaplan_meier``. ``at_risk`` is the
-    output of :func:`numbers_at_risk` at the tick times.
+    output of :func:`numbers_at_risk` at the tick times. ``ylim`` defaults to 0 up to the next
+    tenth above the highest confidence limit, so nothing is clipped.
     """
     from .cohort import order_arms
 
@@ -81,6 +82,9 @@ def step_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None, yl
     ticks = np.arange(0, xmax + 1e-9, month_ticks)
     ax.set_xlim(0, max(xmax, month_ticks))
     ax.set_xticks(ticks)
+    if ylim is None:
+        top = float(np.nanmax(curves[["estimate", "conf_high"]].to_numpy(dtype=float)))
+        ylim = (0.0, min(1.0, np.ceil(top * 10 - 1e-9) / 10))
     ax.set_ylim(*ylim)
     ax.set_xlabel("Months since randomisation")
     ax.set_ylabel(ylabel)
@@ -172,7 +176,7 @@ def consort_diagram(flow: Mapping[str, object]) -> Figure:
     arms = flow["arms"]
     assert isinstance(arms, Mapping)
     for x, (arm, c) in zip((25, 75), arms.items()):
-        arrow(30 if x < 50 else 30, 71.2, x, 64.5)
+        arrow(30, 71.2, x, 64.5)
         put(x, 60, f"Allocated to {arm.lower()} (n={c['allocated']})\n"
                    f"   Received allocated strategy (n={c['received']})\n"
                    f"   Did not receive it (n={c['allocated'] - c['received']})")

@@ -20,6 +20,7 @@ Command line (used by the Makefile)::
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -54,15 +55,31 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ValueError(f"parameter {pair!r} is not of the form key=value")
+        if key not in PARAMETERS or key == "out_dir":
+            raise ValueError(f"parameter {key!r} is unknown; expected {', '.join(p for p in PARAMETERS if p != 'out_dir')}"
+                             " (out_dir comes from --out-dir)")
         params[key] = int(value) if key == "seed" else value
     return params
 
 
-def normalise_notebook(nb: Any) -> Any:
-    """Remove what changes from run to run: timings, papermill status and random cell ids."""
+def _portable(path: str | Path, start: Path) -> str:
+    """``path`` relative to ``start`` when both lie in the project, so that executed notebooks do
+    not depend on where the project was cloned; absolute otherwise."""
+    p = Path(path).resolve()
+    if p.is_relative_to(config.PROJECT_ROOT) and start.resolve().is_relative_to(config.PROJECT_ROOT):
+        return os.path.relpath(p, start.resolve())
+    return str(p)
+
+
+def normalise_notebook(nb: Any, name: str = "") -> Any:
+    """Remove what changes from run to run: timings, papermill status, random cell ids, and the
+    absolute paths papermill records for its input and (temporary) output."""
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "exception", "environment_variables"):
         pm.pop(key, None)
+    if name:
+        pm["input_path"] = f"notebooks/{name}.ipynb"
+        pm["output_path"] = f"{name}.ipynb"
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
         cell.metadata.pop("papermill", None)
@@ -130,7 +147,9 @@ def run_notebook(
             shutil.rmtree(stale_dir)
 
     params = dict(parameters)
-    params["out_dir"] = str(out_dir)
+    if "data_dir" in params:
+        params["data_dir"] = _portable(params["data_dir"], source.parent)
+    params["out_dir"] = _portable(out_dir, source.parent)
     started = time.perf_counter()
     try:
         pm.execute_notebook(
@@ -150,7 +169,7 @@ def run_notebook(
         raise NotebookFailed(_failure_message(name, error)) from error
     seconds = time.perf_counter() - started
 
-    nb = normalise_notebook(nbformat.read(running, as_version=4))
+    nb = normalise_notebook(nbformat.read(running, as_version=4), name)
     atomic_write_bytes(target, (nbformat.writes(nb) + "\n").encode("utf-8"))
     running.unlink()
     _record_timing(out_dir, name, seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -61,8 +62,16 @@ def collect(files: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str
         "python": sys.version.split()[0],
         "platform": f"{platform.system()} {platform.machine()}",
         "packages": package_versions(),
-        "run_date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "run_date": run_date(),
     }
+
+
+def run_date() -> str:
+    """Now, in UTC; or the time in ``SOURCE_DATE_EPOCH`` when it is set, as reproducible builds do,
+    so that a reviewer's rebuild of the report is byte-identical to the published one."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def provenance_tables(prov: Mapping[str, Any]) -> dict[str, pd.DataFrame]:

@@ -108,8 +108,10 @@ def collect_cross_refs(nb: nbformat.NotebookNode) -> CrossRefs:
             for m in _HEADING_ID.finditer(cell.source):
                 refs.add(m.group(2), m.group(1).lstrip("#").strip())
         elif cell.cell_type == "code":
-            label = cell_options(cell.source)[0].get("label")
-            if label and str(label).startswith(("fig-", "tbl-")):
+            options = cell_options(cell.source)[0]
+            label = options.get("label")
+            shown = options.get("include") is not False and options.get("output") is not False
+            if label and str(label).startswith(("fig-", "tbl-")) and shown:
                 refs.add(str(label))
     return refs
 
@@ -123,6 +125,7 @@ class Block:
     markdown: str = ""
     html: str = ""
     label: str = ""
+    number: int = 0  # the figure or table number that cross-references use
     caption: str = ""
     png: bytes = b""
     alt: str = ""
@@ -130,6 +133,7 @@ class Block:
 
 def _output_blocks(cell: nbformat.NotebookNode, options: dict[str, Any], refs: CrossRefs) -> list[Block]:
     label = str(options.get("label") or "")
+    number = refs.numbers.get(label, 0)
     blocks: list[Block] = []
     for out in cell.get("outputs", []):
         if out.output_type not in ("display_data", "execute_result"):
@@ -137,18 +141,21 @@ def _output_blocks(cell: nbformat.NotebookNode, options: dict[str, Any], refs: C
         data = out.get("data", {})
         if label.startswith("fig-") and "image/png" in data:
             cap = refs.resolve(str(options.get("fig-cap", "")))
-            blocks.append(Block("figure", label=label, caption=cap, alt=str(options.get("fig-alt", cap)),
-                                png=base64.b64decode(data["image/png"])))
+            blocks.append(Block("figure", label=label, number=number, caption=cap,
+                                alt=str(options.get("fig-alt", cap)), png=base64.b64decode(data["image/png"])))
         elif label.startswith("tbl-") and ("text/html" in data or "text/markdown" in data):
             cap = refs.resolve(str(options.get("tbl-cap", "")))
-            blocks.append(Block("table", label=label, caption=cap, html=data.get("text/html", ""),
-                                markdown=data.get("text/markdown", "")))
+            blocks.append(Block("table", label=label, number=number, caption=cap,
+                                html=data.get("text/html", ""), markdown=data.get("text/markdown", "")))
         elif "text/markdown" in data:
             blocks.append(Block("markdown", markdown=refs.resolve(data["text/markdown"])))
         elif "image/png" in data:
             blocks.append(Block("figure", png=base64.b64decode(data["image/png"])))
         elif "text/html" in data:
             blocks.append(Block("markdown", html=data["text/html"]))
+    found = sum(b.label == label for b in blocks)
+    if label and found != 1:
+        raise RenderError(f"cell {label!r} has {found} figure or table outputs; a labelled cell shows exactly one")
     return blocks
 
 
@@ -194,12 +201,12 @@ def _html_notebook(meta: dict[str, Any], blocks: list[Block]) -> nbformat.Notebo
             img = base64.b64encode(b.png).decode("ascii")
             cap = ""
             if b.label:
-                cap = f"<figcaption>Figure {_number(b.label, blocks)}: {_md_inline(b.caption)}</figcaption>"
+                cap = f"<figcaption>Figure {b.number}: {_md_inline(b.caption)}</figcaption>"
             body = (f'<figure id="{b.label}"><img src="data:image/png;base64,{img}" '
                     f'alt="{html.escape(b.alt, quote=True)}"/>{cap}</figure>')
             cells.append(_html_cell(body))
         elif b.kind == "table":
-            cap = f"Table {_number(b.label, blocks)}: {_md_inline(b.caption)}"
+            cap = f"Table {b.number}: {_md_inline(b.caption)}"
             table = b.html or _markdown_table_to_html(b.markdown)
             cells.append(_html_cell(f'<div class="report-table" id="{b.label}"><p class="table-caption">{cap}</p>{table}</div>'))
         elif b.html:
@@ -218,12 +225,6 @@ def _html_cell(body: str) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": body})]
     return cell
-
-
-def _number(label: str, blocks: list[Block]) -> int:
-    kind = label.split("-", 1)[0]
-    same = [b.label for b in blocks if b.label.startswith(kind + "-")]
-    return same.index(label) + 1
 
 
 def _md_inline(text: str) -> str:
@@ -304,8 +305,9 @@ def render_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
 
 
 # -- Quarto ---------------------------------------------------------------------------------------
-def render_with_quarto(nb_path: Path, out_dir: Path, quarto: str = "quarto") -> None:
-    """``quarto render`` the executed notebook (no re-execution) to HTML and Typst PDF."""
+def render_with_quarto(nb_path: Path, dest: Path, quarto: str = "quarto") -> None:
+    """``quarto render`` the executed notebook (no re-execution) to ``dest/report.html`` and
+    ``dest/report.pdf`` (Typst)."""
     with tempfile.TemporaryDirectory(prefix="report-quarto-") as tmp:
         src = Path(tmp) / "report.ipynb"
         shutil.copyfile(nb_path, src)
@@ -314,35 +316,49 @@ def render_with_quarto(nb_path: Path, out_dir: Path, quarto: str = "quarto") -> 
             done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
             if done.returncode != 0:
                 raise RenderError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
-            atomic_write_bytes(out_dir / f"report.{ext}", (Path(tmp) / f"report.{ext}").read_bytes())
+            shutil.copyfile(Path(tmp) / f"report.{ext}", dest / f"report.{ext}")
 
 
 def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
-    """Render ``OUT_DIR/90_report.ipynb`` to ``OUT_DIR/report.html`` and ``OUT_DIR/report.pdf``."""
+    """Render ``OUT_DIR/90_report.ipynb`` to ``OUT_DIR/report.html`` and ``OUT_DIR/report.pdf``.
+
+    Both files are rendered into a temporary folder and moved into place only when both
+    succeeded; any earlier report is removed first, so a failure never leaves one that looks
+    current. Every failure is raised as :class:`RenderError`.
+    """
     out_dir = Path(out_dir)
     nb_path = out_dir / f"{config.REPORT_NOTEBOOK}.ipynb"
-    if not nb_path.exists():
-        raise RenderError(f"{nb_path} does not exist: the report notebook has not been executed")
     quarto = shutil.which("quarto")
     if renderer == "auto":
         renderer = "quarto" if quarto else "nbconvert"
     if renderer not in ("quarto", "nbconvert"):
         raise ValueError(f"{renderer=}; expected 'auto', 'quarto' or 'nbconvert'")
-    html_path, pdf_path = out_dir / "report.html", out_dir / "report.pdf"
-    for stale in (html_path, pdf_path):
-        stale.unlink(missing_ok=True)  # a failed render must not leave an old report looking current
-    if renderer == "quarto":
-        if not quarto:
-            raise RenderError("renderer 'quarto' was asked for but quarto is not on PATH")
-        render_with_quarto(nb_path, out_dir, quarto)
-    else:
-        nb = nbformat.read(nb_path, as_version=4)
-        atomic_write_bytes(html_path, render_html(copy.deepcopy(nb)).encode("utf-8"))
-        render_pdf(nb, pdf_path)
+    targets = {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf"}
+    for stale in targets.values():
+        stale.unlink(missing_ok=True)
+    if not nb_path.exists():
+        raise RenderError(f"{nb_path} does not exist: the report notebook has not been executed")
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
+        staging = Path(tmp)
+        try:
+            if renderer == "quarto":
+                if not quarto:
+                    raise RenderError("renderer 'quarto' was asked for but quarto is not on PATH")
+                render_with_quarto(nb_path, staging, quarto)
+            else:
+                nb = nbformat.read(nb_path, as_version=4)
+                (staging / "report.html").write_text(render_html(copy.deepcopy(nb)), encoding="utf-8")
+                render_pdf(nb, staging / "report.pdf")
+        except RenderError:
+            raise
+        except Exception as error:  # nbformat, nbconvert, pandoc and typst raise their own types
+            raise RenderError(f"{renderer} failed on {nb_path}: {type(error).__name__}: {error}") from error
+        for fmt, target in targets.items():
+            atomic_write_bytes(target, (staging / f"report.{fmt}").read_bytes())
     state = out_dir / config.MAKE_STATE_DIR
     state.mkdir(exist_ok=True)
     (state / "renderer").write_text(renderer + "\n")
-    return {"html": html_path, "pdf": pdf_path}
+    return targets
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,21 @@ import pandas as pd
 
 from .cohort import TOTAL, arm_levels
 
+#: Preferred terms shown by arm when reported in at least this percentage of either arm.
+COMMON_AE_PERCENT = 10.0
+
+#: The known sorafenib toxicities (MedDRA preferred terms) whose worst CTCAE grade is tabulated.
+SORAFENIB_TOXICITIES = (
+    "Palmar-plantar erythrodysaesthesia syndrome",
+    "Rash maculo-papular",
+    "Diarrhoea",
+    "Hypertension",
+    "Alanine aminotransferase increased",
+    "Aspartate aminotransferase increased",
+    "Thrombocytopenia",
+    "Neutropenia",
+)
+
 #: Overview rows: label -> predicate on ADAE rows.
 OVERVIEW = {
     "Any TEAE": lambda ae: pd.Series(True, index=ae.index),
@@ -55,8 +70,9 @@ def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTA
     """Patients with each preferred term, any grade and grade >= 3, by arm.
 
     Columns: ``soc, term, group, n_any, percent_any, n_grade3plus, percent_grade3plus,
-    denominator``. Terms are kept when any arm reaches ``min_percent`` (0-100) at any grade, and
-    sorted by descending total frequency, then term (as pharmaverse's ``sort_at_path``).
+    denominator``. A (SOC, term) pair is kept when any arm reaches ``min_percent`` (0-100) at any
+    grade; pairs are sorted by descending total frequency, then SOC and term (as pharmaverse's
+    ``sort_at_path``).
     """
     ae = _teae(adae)
     rows = []
@@ -73,16 +89,17 @@ def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTA
                                       "percent_grade3plus", "denominator"])
     if out.empty:
         return out
-    arms = out[out["group"] != TOTAL]
-    keep = arms.groupby("term")["percent_any"].max() * 100 >= min_percent
-    total = out[out["group"] == TOTAL].set_index("term")["n_any"]
-    order = (total[keep[keep].index].rename("total").reset_index()
-             .sort_values(["total", "term"], ascending=[False, True])["term"].tolist())
-    out = out[out["term"].isin(order)]
-    out["_order"] = out["term"].map({t: i for i, t in enumerate(order)})
-    group_order = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, arm_col))}
-    out["_group"] = out["group"].map(group_order)
-    return out.sort_values(["_order", "_group"]).drop(columns=["_order", "_group"]).reset_index(drop=True)
+    key = ["soc", "term"]
+    best_arm = out[out["group"] != TOTAL].groupby(key)["percent_any"].max() * 100
+    keep = best_arm[best_arm >= min_percent].index
+    total = out[out["group"] == TOTAL].set_index(key)["n_any"].loc[keep].rename("total").reset_index()
+    order = total.sort_values(["total", "soc", "term"], ascending=[False, True, True])
+    rank = {(s, t): i for i, (s, t) in enumerate(zip(order["soc"], order["term"]))}
+    group_rank = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, arm_col))}
+    kept = out[[(s, t) in rank for s, t in zip(out["soc"], out["term"])]]
+    sort_key = pd.DataFrame({"pair": [rank[(s, t)] for s, t in zip(kept["soc"], kept["term"])],
+                             "group": kept["group"].map(group_rank).to_numpy()}, index=kept.index)
+    return kept.loc[sort_key.sort_values(["pair", "group"]).index].reset_index(drop=True)
 
 
 def worst_grade_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, terms: list[str], *,
@@ -127,12 +144,18 @@ def exposure_summary(adex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def exposure_overview(exposure: pd.DataFrame) -> dict[str, float]:
-    """A few exposure numbers the report quotes (unrounded)."""
+    """Summary of :func:`exposure_summary` over treated patients (unrounded): number treated,
+    median and quartiles of duration and of mean daily dose, proportions with an interruption
+    and with a dose reduction (NaN when nobody was treated)."""
     n = len(exposure)
-    return {
-        "n_treated": n,
-        "median_duration_days": float(exposure["duration_days"].median()) if n else float("nan"),
-        "median_mean_daily_dose_mg": float(exposure["mean_daily_dose_mg"].median()) if n else float("nan"),
-        "proportion_interrupted": float((exposure["n_interruptions"] > 0).mean()) if n else float("nan"),
-        "proportion_reduced": float((exposure["n_reductions"] > 0).mean()) if n else float("nan"),
-    }
+    out: dict[str, float] = {"n_treated": n}
+    for col, name in (("duration_days", "duration_days"), ("mean_daily_dose_mg", "mean_daily_dose_mg")):
+        v = exposure[col]
+        out[f"median_{name}"] = float(v.median()) if n else np.nan
+        out[f"q1_{name}"] = float(v.quantile(0.25)) if n else np.nan
+        out[f"q3_{name}"] = float(v.quantile(0.75)) if n else np.nan
+    out["n_interrupted"] = int((exposure["n_interruptions"] > 0).sum())
+    out["n_reduced"] = int((exposure["n_reductions"] > 0).sum())
+    out["proportion_interrupted"] = out["n_interrupted"] / n if n else np.nan
+    out["proportion_reduced"] = out["n_reduced"] / n if n else np.nan
+    return out

@@ -11,21 +11,30 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 
 # -- number formatting --------------------------------------------------------------------------
+def _missing(x: object) -> bool:
+    """None, NaN of any float type, pd.NA and infinities: values that print as ``"NE"``."""
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return not math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
 def fmt_num(x: float | None, digits: int = 1) -> str:
-    """A number with fixed decimals; missing values print as ``"NE"`` (not estimable)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+    """A number with fixed decimals; missing or infinite values print as ``"NE"`` (not estimable)."""
+    if _missing(x):
         return "NE"
     return f"{x:.{digits}f}"
 
 
 def fmt_pct(x: float | None, digits: int = 1) -> str:
     """A proportion in [0, 1] as a percentage: ``0.1234 -> "12.3%"``."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _missing(x):
         return "NE"
     return f"{100 * x:.{digits}f}%"
 
@@ -36,15 +45,16 @@ def fmt_pct_ci(est: float, low: float, high: float, digits: int = 1) -> str:
 
 
 def fmt_ratio_ci(est: float, low: float, high: float, digits: int = 2) -> str:
-    """A hazard ratio with its interval: ``"0.62 (0.41, 0.94)"``; NE when not estimable."""
-    if est is None or not np.isfinite(est):
+    """A hazard ratio with its interval: ``"0.62 (0.41, 0.94)"``; NE when not estimable, and an
+    infinite limit prints as NE too (``"0.62 (0.41, NE)"``)."""
+    if _missing(est):
         return "NE"
     return f"{fmt_num(est, digits)} ({fmt_num(low, digits)}, {fmt_num(high, digits)})"
 
 
 def fmt_p(p: float | None) -> str:
     """P-values as journals print them: 3 decimals, ``"<0.001"`` below, ``"NE"`` when missing."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if _missing(p):
         return "NE"
     if p < 0.001:
         return "<0.001"
@@ -56,14 +66,6 @@ def fmt_n_pct(n: int, total: int, digits: int = 1) -> str:
     if total == 0:
         return f"{n}"
     return f"{n} ({100 * n / total:.{digits}f}%)"
-
-
-def fmt_median_range(values: pd.Series, digits: int = 0) -> str:
-    """``"52 (18-65)"``: median (minimum-maximum) of the non-missing values."""
-    v = pd.to_numeric(values, errors="raise").dropna()
-    if v.empty:
-        return "NE"
-    return f"{v.median():.{digits}f} ({v.min():.{digits}f}-{v.max():.{digits}f})"
 
 
 # -- display ------------------------------------------------------------------------------------
@@ -167,17 +169,6 @@ def cif_landmarks_display(landmarks: pd.DataFrame, cause_labels: dict[int, str])
     return pd.DataFrame(rows)
 
 
-def survival_landmarks_display(km: pd.DataFrame, label: str) -> pd.DataFrame:
-    """Kaplan-Meier estimates at landmark times, one row per time, one column per group."""
-    rows = []
-    for time, d in km.groupby("time", sort=True):
-        row = {"Endpoint": label, "Time": fmt_years(time)}
-        for r in _arms_first(d):
-            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def effect_rows_display(effects: pd.DataFrame) -> pd.DataFrame:
     """Model and test rows (``analysis, estimate, conf_low, conf_high, p_value``) as strings."""
     return pd.DataFrame({
@@ -248,19 +239,31 @@ def secondary_display(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def exposure_display(exposure: pd.DataFrame) -> pd.DataFrame:
-    """Sorafenib exposure among treated patients: median (IQR) and counts."""
-    n = len(exposure)
+def exposure_display(overview: dict[str, float]) -> pd.DataFrame:
+    """Sorafenib exposure among treated patients (``safety.exposure_overview``): median (IQR), n (%)."""
+    n = int(overview["n_treated"])
 
-    def med(col: str, digits: int = 0) -> str:
-        v = exposure[col]
-        return (f"{v.median():.{digits}f} ({v.quantile(0.25):.{digits}f}-{v.quantile(0.75):.{digits}f})"
-                if n else "NE")
+    def med(name: str) -> str:
+        return (f"{fmt_num(overview[f'median_{name}'], 0)} "
+                f"({fmt_num(overview[f'q1_{name}'], 0)}-{fmt_num(overview[f'q3_{name}'], 0)})")
 
     return pd.DataFrame([
         ("Treated patients, n", f"{n}"),
         ("Duration of treatment, days, median (IQR)", med("duration_days")),
         ("Mean daily dose, mg, median (IQR)", med("mean_daily_dose_mg")),
-        ("Patients with at least one interruption, n (%)", fmt_n_pct(int((exposure["n_interruptions"] > 0).sum()), n)),
-        ("Patients with at least one dose reduction, n (%)", fmt_n_pct(int((exposure["n_reductions"] > 0).sum()), n)),
+        ("Patients with at least one interruption, n (%)", fmt_n_pct(int(overview["n_interrupted"]), n)),
+        ("Patients with at least one dose reduction, n (%)", fmt_n_pct(int(overview["n_reduced"]), n)),
     ], columns=["Exposure", "Sorafenib maintenance"])
+
+
+def worst_grade_display(grades: pd.DataFrame) -> pd.DataFrame:
+    """Patients by worst CTCAE grade for each term (``safety.worst_grade_by_term``): one row per
+    term and arm, one column per grade, n (%)."""
+    headers = _group_header(grades)
+    rows = []
+    for (term, group), d in grades.groupby(["term", "group"], sort=False):
+        row = {"Preferred term": term, "Arm": headers[str(group)]}
+        for r in d.itertuples():
+            row[f"Grade {int(r.grade)}"] = fmt_n_pct(int(r.n_patients), int(r.denominator))
+        rows.append(row)
+    return pd.DataFrame(rows)
