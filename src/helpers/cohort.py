@@ -112,9 +112,9 @@ def baseline_characteristics(adsl: pd.DataFrame, *, categorical: Mapping[str, st
 
 
 
-#: Baseline characteristics of Table 1: ADSL column -> label, in display order.
-BASELINE_CONTINUOUS = {"AGE": "Age, years"}
-BASELINE_CATEGORICAL = {
+#: Reader-facing labels of the ADSL baseline variables, in display order (tables, forest plots).
+VARIABLE_LABELS = {
+    "AGE": "Age, years",
     "AGEGR1": "Age group",
     "SEX": "Sex",
     "DIAG": "Diagnosis",
@@ -125,6 +125,9 @@ BASELINE_CATEGORICAL = {
     "CONDINT": "Conditioning intensity",
     "SITEID": "Site",
 }
+#: Baseline characteristics of Table 1: ADSL column -> label, in display order.
+BASELINE_CONTINUOUS = {"AGE": VARIABLE_LABELS["AGE"]}
+BASELINE_CATEGORICAL = {k: v for k, v in VARIABLE_LABELS.items() if k != "AGE"}
 
 
 def arm_counts(adsl: pd.DataFrame, arm_col: str = "ARM") -> dict[str, int]:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import competing_risks as cr
 from . import config, survival
+from .cohort import VARIABLE_LABELS
 from .config import EXPERIMENTAL_ARM, REFERENCE_ARM
 
 #: Landmark times in days from randomisation (1 and 2 years of 365 days) for tables and prose.
@@ -44,18 +45,9 @@ ENDPOINTS = {
 }
 CAUSE_LABELS = {k: dict(e.cause_labels) for k, e in ENDPOINTS.items()}
 
-#: Prespecified subgroups (ADSL variables) and their display labels, in display order.
-SUBGROUP_LABELS = {
-    "AGEGR1": "Age group",
-    "SEX": "Sex",
-    "DIAG": "Diagnosis",
-    "DISSTAT": "Disease status at transplant",
-    "CYTORISK": "Cytogenetic/molecular risk",
-    "MRDPRE": "MRD before transplant",
-    "DONORTYP": "Donor type",
-    "CONDINT": "Conditioning intensity",
-}
-SUBGROUPS = list(SUBGROUP_LABELS)
+#: Prespecified subgroups (ADSL variables), in display order, and their labels.
+SUBGROUPS = ["AGEGR1", "SEX", "DIAG", "DISSTAT", "CYTORISK", "MRDPRE", "DONORTYP", "CONDINT"]
+SUBGROUP_LABELS = {k: VARIABLE_LABELS[k] for k in SUBGROUPS}
 
 
 def month_ticks(durations: pd.Series | np.ndarray, every: int = 6) -> list[float]:
