@@ -59,7 +59,7 @@ def test_baseline_display_shows_counts_and_medians_per_arm():
          "median": float("nan"), "q1": float("nan"), "q3": float("nan"), "minimum": float("nan"),
          "maximum": float("nan"), "n_missing": 0},
     ])
-    got = tables.baseline_display(tidy)
+    got = tables.table_baseline(tidy)
     assert got.to_dict("records") == [
         {"Characteristic": "Age, years, median (IQR) [range]", "A (N=2)": "40 (35-45) [30-50]"},
         {"Characteristic": "Sex, n (%)", "A (N=2)": ""},

@@ -150,7 +150,7 @@ def forest_plot(effects: pd.DataFrame, *, estimate_label: str = "Hazard ratio (9
     return fig
 
 
-def consort_diagram(flow: Mapping[str, object]) -> Figure:
+def figure_consort(flow: Mapping[str, object]) -> Figure:
     """CONSORT 2010 flow diagram from the counts of ``helpers.cohort.consort_flow``."""
     fig, ax = plt.subplots(figsize=(8.5, 9.5))
     ax.set_axis_off()
@@ -211,7 +211,7 @@ def forest_rows(effects: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def ae_dot_plot(terms: pd.DataFrame) -> Figure:
+def figure_teae_terms(terms: pd.DataFrame) -> Figure:
     """Percent of patients with each preferred term by arm, any grade (circles) and grade >= 3
     (squares), terms in the table's order (``safety.teae_by_term``)."""
     arms = [g for g in dict.fromkeys(terms["group"]) if g != "Total"]

@@ -138,7 +138,7 @@ def _group_header(tidy: pd.DataFrame, group_col: str = "group") -> dict[str, str
     return {str(r[group_col]): f"{r[group_col]} (N={int(r['denominator'])})" for _, r in first.iterrows()}
 
 
-def baseline_display(tidy: pd.DataFrame) -> pd.DataFrame:
+def table_baseline(tidy: pd.DataFrame) -> pd.DataFrame:
     """Table 1 from :func:`helpers.cohort.baseline_characteristics`: one row per variable or level,
     one column per arm and Total; continuous variables as median (IQR) [range]."""
     headers = _group_header(tidy)
@@ -157,7 +157,7 @@ def baseline_display(tidy: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cif_landmarks_display(landmarks: pd.DataFrame, cause_labels: dict[int, str]) -> pd.DataFrame:
+def table_cif_landmarks(landmarks: pd.DataFrame, cause_labels: dict[int, str]) -> pd.DataFrame:
     """Cumulative incidence at landmark times: one row per cause and time, one column per group,
     ``"12.3% (8.1%, 17.4%)"``. ``landmarks`` is ``cumulative_incidence(..., times=...)``."""
     rows = []
@@ -169,7 +169,7 @@ def cif_landmarks_display(landmarks: pd.DataFrame, cause_labels: dict[int, str])
     return pd.DataFrame(rows)
 
 
-def effect_rows_display(effects: pd.DataFrame) -> pd.DataFrame:
+def table_relapse_effects(effects: pd.DataFrame) -> pd.DataFrame:
     """Model and test rows (``analysis, estimate, conf_low, conf_high, p_value``) as strings."""
     return pd.DataFrame({
         "Analysis": effects["analysis"],
@@ -179,7 +179,7 @@ def effect_rows_display(effects: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def teae_overview_display(overview: pd.DataFrame) -> pd.DataFrame:
+def table_teae_overview(overview: pd.DataFrame) -> pd.DataFrame:
     """Patients with at least one TEAE of each kind, n (%) per arm and Total."""
     headers = _group_header(overview)
     wide = overview.assign(cell=[fmt_n_pct(n, d) for n, d in zip(overview["n_patients"], overview["denominator"])])
@@ -188,7 +188,7 @@ def teae_overview_display(overview: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index().rename(columns={"category": "Patients with"}).rename_axis(columns=None)
 
 
-def teae_terms_display(terms: pd.DataFrame) -> pd.DataFrame:
+def table_teae_terms(terms: pd.DataFrame) -> pd.DataFrame:
     """Preferred terms by arm, any grade and grade >= 3, n (%)."""
     if terms.empty:
         return pd.DataFrame(columns=["System organ class", "Preferred term"])
@@ -204,7 +204,7 @@ def teae_terms_display(terms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def subgroup_display(effects: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+def table_subgroups(effects: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Subgroup table from :func:`helpers.subgroups.subgroup_effects`: events/patients per arm
     (comparator first), effect with CI, interaction p-value on each subgroup's first line."""
     labels = labels or {}
@@ -224,7 +224,7 @@ def subgroup_display(effects: pd.DataFrame, labels: dict[str, str] | None = None
     return pd.DataFrame(rows)
 
 
-def secondary_display(summary: pd.DataFrame) -> pd.DataFrame:
+def table_secondary(summary: pd.DataFrame) -> pd.DataFrame:
     """Secondary endpoints at 2 years: estimate per arm, effect with CI and the test's p-value."""
     rows = []
     for code, d in summary.groupby("paramcd", sort=False):
@@ -239,7 +239,7 @@ def secondary_display(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def exposure_display(overview: dict[str, float]) -> pd.DataFrame:
+def table_exposure(overview: dict[str, float]) -> pd.DataFrame:
     """Sorafenib exposure among treated patients (``safety.exposure_overview``): median (IQR), n (%)."""
     n = int(overview["n_treated"])
 
@@ -256,7 +256,7 @@ def exposure_display(overview: dict[str, float]) -> pd.DataFrame:
     ], columns=["Exposure", "Sorafenib maintenance"])
 
 
-def worst_grade_display(grades: pd.DataFrame) -> pd.DataFrame:
+def table_teae_grades(grades: pd.DataFrame) -> pd.DataFrame:
     """Patients by worst CTCAE grade for each term (``safety.worst_grade_by_term``): one row per
     term and arm, one column per grade, n (%)."""
     headers = _group_header(grades)
