@@ -22,7 +22,7 @@ SECTIONS = ["Trial profile", "Primary endpoint: relapse", "Secondary endpoints",
             "Subgroup analyses", "Methods", "Provenance"]
 LABELS = ["fig-consort", "tbl-baseline", "fig-cif-relapse", "tbl-cif-landmarks", "tbl-relapse-effects",
           "fig-cif-nrm", "tbl-secondary", "fig-km-os", "tbl-teae-overview", "tbl-teae-terms", "fig-teae-terms",
-          "tbl-exposure", "fig-forest-relapse", "tbl-subgroups"]
+          "tbl-teae-grades", "tbl-exposure", "fig-forest-relapse", "tbl-subgroups"]
 
 
 def make(*args: str) -> subprocess.CompletedProcess:

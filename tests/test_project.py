@@ -4,6 +4,7 @@ the README's two commands, CI calling them."""
 import json
 import re
 import tomllib
+from pathlib import Path
 
 import papermill
 import pytest
@@ -97,6 +98,18 @@ def test_notebooks_are_those_the_makefile_runs():
 
 def test_makefile_registers_the_kernel_named_in_config():
     assert re.search(rf"^KERNEL := {config.KERNEL_NAME}$", (ROOT / "Makefile").read_text(), re.M)
+
+
+def test_project_kernel_is_registered_in_the_virtual_environment_for_lab_and_papermill():
+    import subprocess
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(config.KERNEL_NAME)
+    assert spec.argv[0] in (sys.executable, "python") or Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
+    lab = subprocess.run([sys.executable, "-m", "jupyterlab", "--version"], capture_output=True, text=True)
+    assert lab.returncode == 0 and lab.stdout.startswith("4.")
 
 
 def test_readme_gives_the_two_commands_on_its_first_screen():
