@@ -181,7 +181,59 @@ def competing_event_for_leukaemia_free_survival(t):
     te = t["adtte"]
     i = _row(te, (te["PARAMCD"] == "LFS") & (te["EVNTCD"] == 0))
     te.loc[i, "EVNTCD"] = 2
-    return [("adtte.csv", "EVNTCD", "EVNTCD = 2 only for competing-risk parameters", 1)], \
+    return [("adtte.csv", "EVNTCD", "EVNTCD = 2 only for competing-risk parameters", 1),
+            ("adtte.csv", "EVNTCD", "LFS event iff ADSL.RELDT or DTHDT set, at the earlier", 1)], \
+        te.loc[i, "USUBJID"]
+
+
+def _censor(te, i):
+    """Recode ADTTE row ``i`` as censored, consistently within the row."""
+    te.loc[i, ["EVNTCD", "CNSR", "EVNTDESC", "CNSDTDSC"]] = [0, 1, "Censored", "DATA CUTOFF"]
+
+
+def death_without_relapse_censored_for_relapse(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "REL") & (te["EVNTCD"] == 2))
+    _censor(te, i)
+    return [("adtte.csv", "EVNTCD",
+             "REL competing event iff death without relapse, at ADSL.DTHDT", 1)], \
+        te.loc[i, "USUBJID"]
+
+
+def competing_death_for_relapse_not_at_the_death_date(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "REL") & (te["EVNTCD"] == 2) & (te["AVAL"] > 0))
+    te.loc[i, "AVAL"] -= 1
+    te.loc[i, "ADT"] -= pd.Timedelta(days=1)
+    return [("adtte.csv", "EVNTCD",
+             "REL competing event iff death without relapse, at ADSL.DTHDT", 1)], \
+        te.loc[i, "USUBJID"]
+
+
+def non_relapse_death_censored(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "NRM") & (te["EVNTCD"] == 1))
+    _censor(te, i)
+    return [("adtte.csv", "EVNTCD", "NRM event iff death without relapse, at ADSL.DTHDT", 1)], \
+        te.loc[i, "USUBJID"]
+
+
+def relapse_censored_for_non_relapse_mortality(t):
+    te = t["adtte"]
+    i = _row(te, (te["PARAMCD"] == "NRM") & (te["EVNTCD"] == 2))
+    _censor(te, i)
+    return [("adtte.csv", "EVNTCD", "NRM competing event iff ADSL.RELDT set, at RELDT", 1)], \
+        te.loc[i, "USUBJID"]
+
+
+def leukaemia_free_survival_event_at_death_after_relapse(t):
+    te, a = t["adtte"], t["adsl"]
+    late = set(a.loc[a["RELDT"].notna() & (a["DTHDT"] > a["RELDT"]), "USUBJID"])
+    i = _row(te, (te["PARAMCD"] == "LFS") & te["USUBJID"].isin(late))
+    dthdt = a.set_index("USUBJID").loc[te.loc[i, "USUBJID"], "DTHDT"]
+    te.loc[i, "AVAL"] += (dthdt - te.loc[i, "ADT"]).days
+    te.loc[i, "ADT"] = dthdt
+    return [("adtte.csv", "EVNTCD", "LFS event iff ADSL.RELDT or DTHDT set, at the earlier", 1)], \
         te.loc[i, "USUBJID"]
 
 
@@ -279,7 +331,10 @@ CASES = [
     death_date_without_death_flag, arm_code_contradicts_arm, negative_analysis_value,
     analysis_date_not_origin_plus_aval, duplicate_adtte_row, missing_adtte_row,
     event_code_not_a_code, censor_flag_contradicts_event_code,
-    competing_event_for_leukaemia_free_survival, adtte_patient_not_in_adsl,
+    competing_event_for_leukaemia_free_survival, death_without_relapse_censored_for_relapse,
+    competing_death_for_relapse_not_at_the_death_date, non_relapse_death_censored,
+    relapse_censored_for_non_relapse_mortality,
+    leukaemia_free_survival_event_at_death_after_relapse, adtte_patient_not_in_adsl,
     origin_is_not_the_randomisation_date, toxicity_grade_6,
     treatment_emergent_ae_before_first_dose, dose_reduced_in_the_control_arm,
     ae_ends_before_it_starts, dose_not_a_level, period_duration_wrong,

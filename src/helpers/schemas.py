@@ -492,6 +492,29 @@ def cross_schemas() -> dict[str, pa.DataFrameSchema]:
           lambda d: ~d["IN_ADSL"] | (d["PARAMCD"] != "REL") | np.where(
               d["ADSL_RELDT"].notna(), (d["EVNTCD"] == 1) & (d["ADT"] == d["ADSL_RELDT"]),
               d["EVNTCD"] != 1)),
+        c("REL competing event iff death without relapse, at ADSL.DTHDT", "EVNTCD",
+          ["PARAMCD", "EVNTCD", "ADT", "ADSL_RELDT", "ADSL_DTHFL", "ADSL_DTHDT"],
+          lambda d: ~d["IN_ADSL"] | (d["PARAMCD"] != "REL") | np.where(
+              _death_without_relapse(d),
+              (d["EVNTCD"] == 2) & (d["ADT"] == d["ADSL_DTHDT"]), d["EVNTCD"] != 2)),
+        c("NRM event iff death without relapse, at ADSL.DTHDT", "EVNTCD",
+          ["PARAMCD", "EVNTCD", "ADT", "ADSL_RELDT", "ADSL_DTHFL", "ADSL_DTHDT"],
+          lambda d: ~d["IN_ADSL"] | (d["PARAMCD"] != "NRM") | np.where(
+              _death_without_relapse(d),
+              (d["EVNTCD"] == 1) & (d["ADT"] == d["ADSL_DTHDT"]), d["EVNTCD"] != 1)),
+        c("NRM competing event iff ADSL.RELDT set, at RELDT", "EVNTCD",
+          ["PARAMCD", "EVNTCD", "ADT", "ADSL_RELDT"],
+          lambda d: ~d["IN_ADSL"] | (d["PARAMCD"] != "NRM") | np.where(
+              d["ADSL_RELDT"].notna(), (d["EVNTCD"] == 2) & (d["ADT"] == d["ADSL_RELDT"]),
+              d["EVNTCD"] != 2)),
+        c("LFS event iff ADSL.RELDT or DTHDT set, at the earlier", "EVNTCD",
+          ["PARAMCD", "EVNTCD", "ADT", "ADSL_RELDT", "ADSL_DTHFL", "ADSL_DTHDT"],
+          lambda d: ~d["IN_ADSL"] | (d["PARAMCD"] != "LFS") | np.where(
+              d["ADSL_RELDT"].notna() | (d["ADSL_DTHFL"] == "Y"),
+              (d["EVNTCD"] == 1)
+              & (d["ADT"].to_numpy() == np.fmin(d["ADSL_RELDT"].to_numpy(),
+                                                 d["ADSL_DTHDT"].to_numpy())),
+              d["EVNTCD"] == 0)),
     ]
     coverage = [
         c("one ADTTE row per patient per PARAMCD", "PARAMCD", ["N_ROWS"],
@@ -554,6 +577,11 @@ def cross_schemas() -> dict[str, pa.DataFrameSchema]:
         "screen": schema(screen, "screen x adsl"),
         "screen_coverage": schema(screen_coverage, "adsl x screen"),
     }
+
+
+def _death_without_relapse(d: pd.DataFrame) -> np.ndarray:
+    """ADSL says the patient died (DTHFL = Y) with no relapse recorded (RELDT empty)."""
+    return ((d["ADSL_DTHFL"] == "Y") & d["ADSL_RELDT"].isna()).to_numpy()
 
 
 def _study_day(date: pd.Series, ref: pd.Series) -> pd.Series:
