@@ -298,7 +298,10 @@ def test_summary_is_a_tidy_frame_with_hazard_ratio_intervals() -> None:
     ref, data = load_case("sim_categorical")
     fit = fit_case(ref, data)
     s = fit.summary
-    assert list(s.columns) == ["term", "coef", "std_error", "hr", "conf_low", "conf_high", "statistic", "p_value"]
+    assert list(s.columns) == [
+        "term", "coef", "std_error", "hr", "conf_low", "conf_high", "statistic", "p_value", "note",
+    ]
+    assert (s["note"] == "").all()  # empty when estimable, as cox's note
     npt.assert_allclose(s["hr"], np.exp(s["coef"]))
     npt.assert_allclose(s["conf_low"], np.exp(s["coef"] - 1.959963984540054 * s["std_error"]))
     npt.assert_allclose(s["statistic"], s["coef"] / s["std_error"])
@@ -406,10 +409,20 @@ def test_level_without_events_of_the_cause_warns_and_reports_no_inference() -> N
     assert not fit.converged
     assert fit.infinite_terms == ("DONORTYP[MUD]",)
     row = fit.summary.set_index("term").loc["DONORTYP[MUD]"]
-    assert row["coef"] < -10 and 0 < row["hr"] < 1e-4  # the last iterate, not 0
-    assert np.isnan(row[["std_error", "conf_low", "conf_high", "statistic", "p_value"]].astype(float)).all()
-    # the other terms keep their inference
+    numbers = ["coef", "std_error", "hr", "conf_low", "conf_high", "statistic", "p_value"]
+    # no number at all, not an hr near 0 from wherever the iteration stopped
+    assert np.isnan(row[numbers].astype(float)).all()
+    assert row["note"].startswith("not estimable: coefficient drifts to +/- infinity")
+    # the raw last iterate stays on the result object
+    assert fit.coef[fit.terms.index("DONORTYP[MUD]")] < -10
+    # the other terms keep their inference and an empty note
     assert fit.summary.set_index("term").loc["SCORE", "p_value"] < 1e-6
+    assert fit.summary.set_index("term").loc["SCORE", "note"] == ""
+    # a Wald test involving the infinite term is NaN, as survival's Wald tests
+    for terms in ("DONORTYP", ["DONORTYP[MUD]", "SCORE"]):
+        got = fit.wald_test(terms)
+        assert np.isnan(got["statistic"]) and np.isnan(got["p_value"])
+    assert fit.wald_test("SCORE")["p_value"] < 1e-6
 
 
 def test_iteration_limit_warns_and_sets_converged_false() -> None:
@@ -417,3 +430,28 @@ def test_iteration_limit_warns_and_sets_converged_false() -> None:
     with pytest.warns(FineGrayConvergenceWarning, match="did not converge in 1"):
         fit = fine_gray(data, "time", "status", ["GROUP", "Z"], max_iter=1)
     assert not fit.converged and fit.n_iter == 1
+    # a fit that stopped short reports no inference, and says why on every row
+    numbers = ["coef", "std_error", "hr", "conf_low", "conf_high", "statistic", "p_value"]
+    assert np.isnan(fit.summary[numbers].to_numpy(dtype=float)).all()
+    assert fit.summary["note"].str.startswith("not estimable: Newton-Raphson did not converge in 1").all()
+    assert np.isnan(fit.wald_test("Z")["p_value"])
+
+
+def test_singular_information_is_reported_as_nan_with_a_note_not_linalgerror() -> None:
+    # X varies only among patients censored before the first event: it is in no risk set,
+    # carries no information, and Newton-Raphson cannot even take its first step
+    data = pd.DataFrame(
+        {
+            "time": [1, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            "status": [0, 0, 1, 2, 1, 0, 1, 2, 1, 0],
+            "X": [1.0, 2.0, 0, 0, 0, 0, 0, 0, 0, 0],
+            "Z": [0.3, -1.2, 0.5, 1.1, -0.4, 0.9, -0.7, 0.2, 1.5, -0.1],
+        }
+    )
+    with pytest.warns(FineGrayConvergenceWarning):
+        fit = fine_gray(data, "time", "status", ["X", "Z"])
+    assert not fit.converged
+    assert np.isnan(fit.var_naive).all() and np.isnan(fit.var).all()
+    assert np.isnan(fit.summary[["coef", "std_error", "p_value"]].to_numpy(dtype=float)).all()
+    assert fit.summary["note"].str.startswith("not estimable").all()
+    assert (fit.summary["note"] != "").all()

@@ -72,16 +72,21 @@ class FineGrayResult:
     ----------
     summary : pandas.DataFrame
         One row per term: ``term, coef, std_error, hr, conf_low, conf_high, statistic,
-        p_value`` (``statistic`` is the Wald z; ``std_error`` is robust unless
+        p_value, note`` (``statistic`` is the Wald z; ``std_error`` is robust unless
         ``robust=False``; ``conf_low``/``conf_high`` bound the subdistribution hazard ratio).
+        ``note`` means what it means in :func:`helpers.survival.cox`: empty when the term is
+        estimable, else ``"not estimable: <why>"`` with every number of the row NaN (a
+        coefficient drifting to infinity, a fit that did not converge, a singular
+        information matrix). Nothing is reported as 0 or infinity.
     terms : tuple of str
         Term names, e.g. ``("ARM[sorafenib]", "AGE", "ARM[sorafenib]:DIAG[AML]")``.
     coef : numpy.ndarray
-        Log subdistribution hazard ratios (crr's ``coef``).
+        Log subdistribution hazard ratios (crr's ``coef``): the raw last Newton-Raphson iterate,
+        also for terms that are not estimable (``summary`` shows NaN for those).
     var : numpy.ndarray
         Robust sandwich variance (crr's ``var``).
     var_naive : numpy.ndarray
-        Inverse information (crr's ``invinf``).
+        Inverse information (crr's ``invinf``); NaN if the information matrix is singular.
     information : numpy.ndarray
         Observed information at ``coef`` (crr's ``inf``).
     loglik, loglik_null : float
@@ -104,8 +109,8 @@ class FineGrayResult:
         Term -> the covariate or interaction ("ARM:DIAG") that produced it.
     infinite_terms : tuple of str
         Terms whose coefficient drifts to +/- infinity (see ``fine_gray``'s Warns); their
-        ``std_error``, confidence limits, ``statistic`` and ``p_value`` in ``summary`` are NaN,
-        ``coef`` and ``hr`` are the last iterate.
+        ``coef``, ``std_error``, ``hr``, confidence limits, ``statistic`` and ``p_value`` in
+        ``summary`` are NaN with a ``note``; the last iterate stays in :attr:`coef`.
     """
 
     summary: pd.DataFrame
@@ -147,7 +152,9 @@ class FineGrayResult:
         Returns
         -------
         dict
-            ``statistic``, ``df``, ``p_value``.
+            ``statistic``, ``df``, ``p_value``; statistic and p-value are NaN when a tested term
+            is not estimable (its ``note`` in ``summary``), as :func:`helpers.survival.cox`'s
+            Wald tests.
         """
         if isinstance(terms, str):
             terms = [terms]
@@ -163,10 +170,16 @@ class FineGrayResult:
                     f"expected one of {list(self.terms)} or {sorted(set(self.term_sources.values()))}"
                 )
             index.extend(h for h in hits if h not in index)
+        df = len(index)
+        notes = self.summary["note"].to_numpy()
+        if any(notes[i].startswith("not estimable") for i in index):
+            return {"statistic": np.nan, "df": df, "p_value": np.nan}
         v = self.var if (self.robust if robust is None else robust) else self.var_naive
         b = self.coef[index]
-        statistic = float(b @ linalg.solve(v[np.ix_(index, index)], b, assume_a="sym"))
-        df = len(index)
+        try:
+            statistic = float(b @ linalg.solve(v[np.ix_(index, index)], b, assume_a="sym"))
+        except (linalg.LinAlgError, ValueError):
+            return {"statistic": np.nan, "df": df, "p_value": np.nan}
         return {"statistic": statistic, "df": df, "p_value": float(stats.chi2.sf(statistic, df))}
 
 
@@ -577,8 +590,9 @@ def fine_gray(
         If Newton-Raphson stops without converging, or if at the end a Newton step would still
         move a coefficient by more than ``sqrt(tol) * max(|coef|, 1)`` (the coxph check for an
         infinite coefficient, e.g. a level with no event of the cause). ``converged`` is then
-        False; the coefficient reported is the last iterate, not a limit, and the term's
-        inference columns in ``summary`` are NaN (``infinite_terms`` lists it).
+        False; such a term's row in ``summary`` is NaN with a ``note`` (``infinite_terms``
+        lists it; ``coef`` keeps the last iterate). A fit that did not converge has a note on
+        every row and no numbers in ``summary``.
 
     Notes
     -----
@@ -653,14 +667,28 @@ def fine_gray(
 
     problem = _Problem(time, status, x, group)
     b, n_iter, converged, lik, neg_score, info, state = _newton(problem, tol, max_iter)
-    var_naive = linalg.inv(info)
+    notes = [""] * problem.p
+    try:
+        var_naive = linalg.inv(info)
+        if not np.isfinite(var_naive).all():
+            raise linalg.LinAlgError("non-finite inverse")
+    except (linalg.LinAlgError, ValueError):
+        # e.g. a term with no information (it varies only outside every risk set): crr stops
+        # in solve(); here the terms are reported without inference
+        var_naive = np.full((problem.p, problem.p), np.nan)
+        notes = ["not estimable: information matrix is singular"] * problem.p
     var_naive = (var_naive + var_naive.T) / 2
-    resid = problem.influence(state)
+    with np.errstate(invalid="ignore"):  # NaN moments after a failed first step
+        resid = problem.influence(state)
     var = var_naive @ (resid.T @ resid) @ var_naive
     var = (var + var.T) / 2
 
     infinite_terms: tuple[str, ...] = ()
     if not converged:
+        notes = [
+            note or f"not estimable: Newton-Raphson did not converge in {n_iter} steps"
+            for note in notes
+        ]
         warnings.warn(
             f"fine_gray did not converge in {n_iter} Newton-Raphson steps ({tol=}); "
             "estimates are the last iterate",
@@ -674,6 +702,11 @@ def fine_gray(
         step = np.abs(var_naive @ neg_score)
         drifting = (step > np.sqrt(tol) * np.maximum(np.abs(b), 1.0)) & (step > 1e-3)
         infinite_terms = tuple(t for t, f in zip(terms, drifting, strict=True) if f)
+        notes = [
+            note or ("not estimable: coefficient drifts to +/- infinity (monotone "
+                     "pseudo-likelihood)" if f else "")
+            for note, f in zip(notes, drifting, strict=True)
+        ]
         if drifting.any():
             converged = False
             warnings.warn(
@@ -686,23 +719,26 @@ def fine_gray(
 
     loglik_null = -problem.neg_loglik(np.zeros(problem.p))
     v_used = var if robust else var_naive
-    se = np.sqrt(np.diag(v_used))
-    # no Wald inference for a coefficient on its way to infinity: its "standard error" is an
-    # artefact of where the iteration stopped
-    se = np.where([t in infinite_terms for t in terms], np.nan, se)
+    # no estimate for a coefficient on its way to infinity, nor for a fit that stopped short:
+    # the last iterate and its "standard error" are artefacts of where the iteration stopped
+    bad = np.array([note.startswith("not estimable") for note in notes])
+    with np.errstate(invalid="ignore"):
+        se = np.where(bad, np.nan, np.sqrt(np.diag(v_used)))
+    b_shown = np.where(bad, np.nan, b)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = b / se
+        z = b_shown / se
     crit = stats.norm.ppf(0.5 + conf_level / 2)
     summary = pd.DataFrame(
         {
             "term": terms,
-            "coef": b,
+            "coef": b_shown,
             "std_error": se,
-            "hr": np.exp(b),
-            "conf_low": np.exp(b - crit * se),
-            "conf_high": np.exp(b + crit * se),
+            "hr": np.exp(b_shown),
+            "conf_low": np.exp(b_shown - crit * se),
+            "conf_high": np.exp(b_shown + crit * se),
             "statistic": z,
             "p_value": 2 * stats.norm.sf(np.abs(z)),
+            "note": notes,
         }
     )
     return FineGrayResult(
