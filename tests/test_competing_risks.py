@@ -106,6 +106,7 @@ def test_gray_test_matches_cmprsk_cuminc_tests(case):
     assert np.isnan(got.loc[singular, "statistic"]).all()
     npt.assert_allclose(got.loc[~singular, "statistic"], ref.loc[~singular, "stat"], rtol=RTOL)
     npt.assert_allclose(got.loc[~singular, "p_value"], ref.loc[~singular, "pv"], atol=P_ATOL)
+    assert (got.loc[~singular, "note"] == "").all() and (got.loc[singular, "note"] != "").all()
 
 
 def test_gray_test_bmt_values_written_out():
@@ -121,6 +122,8 @@ def test_gray_test_singular_variance_gives_nan_where_cmprsk_gives_minus_one():
     got = gray_test(data, "time", "status", "group")
     # R 4.2.2, cmprsk 2.2-11: cuminc(time, status, group)$Tests[2, ] is stat -1, pv 1
     assert np.isnan(got.loc[1, "statistic"]) and np.isnan(got.loc[1, "p_value"])
+    assert got.loc[1, "note"].startswith("not testable: variance matrix is singular")
+    assert got.loc[0, "note"] == ""
     npt.assert_allclose(got.loc[0, "statistic"], 1.286236297198539, rtol=RTOL)
 
 

@@ -260,7 +260,25 @@ def test_logrank_equals_r_survdiff(case, datasets):
     npt.assert_allclose(got["statistic"], ref["statistic"], rtol=RTOL)
     npt.assert_array_equal(got["df"], ref["df"])
     npt.assert_allclose(got["p_value"], ref["p_value"], atol=P_ATOL)
-    assert list(got.columns) == ["statistic", "df", "p_value"]
+    assert list(got.columns) == ["statistic", "df", "p_value", "note"]
+    assert (got["note"] == "").all()
+
+
+def test_logrank_with_one_group_at_risk_at_events_says_why_p_is_missing():
+    # group b is censored before the first event: no expected events, 0 df
+    data = pd.DataFrame({"time": [0.5, 0.6, 1, 2, 3], "status": [0, 0, 1, 1, 0],
+                         "group": ["b", "b", "a", "a", "a"]})
+    got = logrank_test(data, "time", "status", "group").iloc[0]
+    assert got["statistic"] == 0 and got["df"] == 0 and np.isnan(got["p_value"])
+    assert got["note"].startswith("not testable: fewer than two groups")
+
+
+def test_logrank_with_singular_variance_says_why_it_is_missing():
+    # every patient has an event at one shared time: no information (R's survdiff stops)
+    data = pd.DataFrame({"time": [1, 1, 1, 1], "status": [1, 1, 1, 1], "group": ["a", "a", "b", "b"]})
+    got = logrank_test(data, "time", "status", "group").iloc[0]
+    assert np.isnan(got["statistic"]) and np.isnan(got["p_value"])
+    assert got["note"].startswith("not testable: variance matrix is singular")
 
 
 # --------------------------------------------------------------------------- Cox

@@ -182,9 +182,9 @@ def gray_test(
     Returns
     -------
     pandas.DataFrame
-        One row per cause: ``cause, statistic, df, p_value``. When the variance matrix is
+        One row per cause: ``cause, statistic, df, p_value, note``. When the variance matrix is
         singular (R: ``qr(V)$rank < G - 1``), cmprsk reports ``stat = -1``; here statistic and
-        p-value are ``NaN``. A group without events of the cause is no obstacle: the test is
+        p-value are ``NaN`` and ``note`` says so (``note`` is empty otherwise). A group without events of the cause is no obstacle: the test is
         computed as cmprsk does.
 
     Raises
@@ -228,14 +228,18 @@ def gray_test(
 
     df = n_groups - 1
     stats = np.full(len(cause_codes), np.nan)
+    notes = [""] * len(cause_codes)
     for i in range(len(cause_codes)):
         if _full_rank(v[i]):
             stats[i] = float(s[i] @ np.linalg.solve(v[i], s[i]))
+        else:
+            notes[i] = "not testable: variance matrix is singular (cmprsk reports stat = -1)"
     return pd.DataFrame(
         {
             "cause": cause_codes.astype(np.int64),
             "statistic": stats,
             "df": np.full(len(cause_codes), df, dtype=np.int64),
             "p_value": chi2.sf(stats, df),
+            "note": notes,
         }
     )
