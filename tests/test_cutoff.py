@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import synthetic
+from helpers import config, synthetic
 from helpers.contract import validate
 from helpers.cutoff import apply_cutoff
 
@@ -176,3 +176,69 @@ def test_cutoff_undoes_death_end_of_study_and_treatment_after_it():
 def test_cutoff_drops_screening_of_patients_randomised_after_it():
     screen = apply_cutoff(_tables(ADSL, ADTTE), "2021-07-01")["screen"]
     assert list(screen["USUBJID"]) == ["A", "B"]
+
+
+# ----------------------------------------------------------------- first dose after the cutoff
+def _late_start_cut(tables):
+    """The day before the first dose of the first patient who started sorafenib after
+    randomisation, and that patient."""
+    a = tables["adsl"]
+    late = a[a["TRTSDT"].notna() & (a["TRTSDT"] > a["RANDDT"])].sort_values("RANDDT")
+    row = late.iloc[len(late) // 2]
+    return row["TRTSDT"] - pd.Timedelta(days=1), row["USUBJID"]
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 6])
+def test_cut_between_randomisation_and_first_dose_still_passes_the_contract(seed):
+    tables = synthetic.generate(n_patients=400, seed=seed)
+    cut, patient = _late_start_cut(tables)
+    out = apply_cutoff(tables, cut)
+    validate(out, {k: f"{k}.csv" for k in out})
+    row = out["adsl"].set_index("USUBJID").loc[patient]
+    assert pd.isna(row["TRTSDT"])
+    assert (row["ACTARMCD"], row["ACTARM"], row["SAFFL"], row["PPROTFL"]) == (
+        "CTRL", config.REFERENCE_ARM, "N", "N")
+
+
+def test_first_dose_after_the_cutoff_recounts_ae_study_days_from_randomisation():
+    adsl = _adsl([["B", "SORA", "SORA", "Sorafenib maintenance", "Y", "2021-02-01",
+                   "2021-02-05", "2021-08-01", "COMPLETED", NA, "COMPLETED", "2022-01-15", NA,
+                   NA, "N", NA, NA, "2022-01-15"]])
+    adsl["PPROTFL"] = "Y"
+    tables = _tables(adsl, [])
+    tables["adae"] = pd.DataFrame({
+        "USUBJID": ["B", "B"], "AETOXGR": [2, 1],
+        "ASTDT": pd.to_datetime(["2021-02-01", "2021-02-10"]).astype("datetime64[ns]"),
+        "AENDT": pd.to_datetime(["2021-02-03", "2021-02-12"]).astype("datetime64[ns]"),
+        "ASTDY": [-4, 6], "TRTEMFL": ["N", "Y"]})
+    out = apply_cutoff(tables, "2021-02-03")
+    # onset on the day of randomisation is day 1 (ADaM: no day 0)
+    assert out["adae"][["ASTDY", "TRTEMFL"]].values.tolist() == [[1, "N"]]
+    b = out["adsl"].iloc[0]
+    assert (b["SAFFL"], b["PPROTFL"], b["ACTARM"]) == ("N", "N", "No maintenance")
+
+
+def test_fatal_ae_of_a_death_after_the_cutoff_is_kept_ongoing_at_grade_4():
+    tables = _tables(ADSL, ADTTE)
+    tables["adae"] = pd.DataFrame({
+        "USUBJID": ["A", "B"], "AETOXGR": [5, 3],
+        "ASTDT": pd.to_datetime(["2021-06-28", "2021-03-01"]).astype("datetime64[ns]"),
+        "AENDT": pd.to_datetime(["2021-09-01", "2021-03-05"]).astype("datetime64[ns]")})
+    ae = apply_cutoff(tables, "2021-07-01")["adae"]
+    assert ae["AETOXGR"].tolist() == [4, 3]
+    assert pd.isna(ae.loc[0, "AENDT"])
+    # after the death the grade 5 stands
+    assert apply_cutoff(tables, "2021-09-01")["adae"]["AETOXGR"].tolist() == [5, 3]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_grade_5_ae_survives_for_a_patient_alive_at_the_cutoff(seed):
+    tables = synthetic.generate(n_patients=400, seed=seed)
+    a, ae = tables["adsl"], tables["adae"]
+    fatal = ae[ae["AETOXGR"] == 5].merge(a[["USUBJID", "DTHDT"]], on="USUBJID")
+    assert len(fatal), "the synthetic data lack a fatal AE"
+    cut = fatal["DTHDT"].iloc[0] - pd.Timedelta(days=1)
+    out = apply_cutoff(tables, cut)
+    alive = set(out["adsl"].loc[out["adsl"]["DTHFL"] == "N", "USUBJID"])
+    assert not (out["adae"]["USUBJID"].isin(alive) & (out["adae"]["AETOXGR"] == 5)).any()
+    validate(out, {k: f"{k}.csv" for k in out})

@@ -7,10 +7,14 @@ tables an analysis at ``cutoff`` would have seen:
   deaths, relapses, end of study and end of treatment after the cutoff are undone
   (``DTHFL = "N"``, ``EOSSTT = "ONGOING"``, ``EOTSTT = "ONGOING"``), ``LSTALVDT`` and
   ``TRTEDT`` are capped at the cutoff; a sorafenib start after the cutoff is undone
-  (``TRTSDT``/``TRTEDT`` empty, ``SAFFL = "N"``).
+  (``TRTSDT``/``TRTEDT`` empty, ``ACTARM`` = no maintenance, and in the sorafenib arm
+  ``SAFFL = PPROTFL = "N"``).
 * ADTTE: rows with ``ADT`` after the cutoff are censored at the cutoff (``EVNTCD = 0``,
   ``CNSR = 1``, ``AVAL = cutoff - STARTDT``, ``CNSDTDSC = "DATA CUTOFF"``).
 * ADAE: AEs starting after the cutoff leave; end dates after it become missing (ongoing).
+  For a first dose undone, ``ASTDY`` is recounted from ``RANDDT`` and ``TRTEMFL = "N"`` in
+  the sorafenib arm.  A grade 5 AE of a patient alive at the cutoff becomes grade 4: its
+  fatal outcome lies after the cutoff.
 * ADEX: dosing periods starting after the cutoff leave; periods running past it end on it.
 * SCREEN: screenings after the cutoff leave.
 
@@ -26,6 +30,8 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+
+from helpers import schemas
 
 __all__ = ["apply_cutoff", "as_cutoff"]
 
@@ -88,7 +94,9 @@ def _cut(tables: Mapping[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str, pd.
     gone = set(adsl.loc[~kept, "USUBJID"])
     out["adsl"] = _cut_adsl(adsl[kept].copy(), cut)
     out["adtte"] = _cut_adtte(_keep(tables["adtte"], gone), cut)
-    out["adae"] = _cut_adae(_keep(tables["adae"], gone), cut)
+    out["adae"] = _cut_adae(_keep(tables["adae"], gone), cut, out["adsl"],
+                            late_start=set(adsl.loc[kept & _after(adsl["TRTSDT"], cut),
+                                                    "USUBJID"]))
     out["adex"] = _cut_adex(_keep(tables["adex"], gone), cut)
     screen = tables["screen"]
     keep_sc = (screen["SCRNDT"] <= cut) & ~screen["USUBJID"].isin(gone)
@@ -114,8 +122,9 @@ def _cut_adsl(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     # treatment not yet started at the cutoff
     late_start = _after(d["TRTSDT"], cut)
     _blank(d, late_start, ["TRTSDT", "TRTEDT", "EOTSTT", "DCTREAS"])
-    d.loc[late_start & (d["ARMCD"] == "SORA"), "SAFFL"] = "N"
-    d.loc[late_start, ["ACTARMCD", "ACTARM"]] = ["CTRL", "No maintenance"]
+    # SAFFL and PPROTFL both need sorafenib taken in the sorafenib arm
+    d.loc[late_start & (d["ARMCD"] == "SORA"), ["SAFFL", "PPROTFL"]] = "N"
+    d.loc[late_start, ["ACTARMCD", "ACTARM"]] = ["CTRL", schemas.ARMS["CTRL"]]
     # treatment still running at the cutoff
     on_trt = _after(d["TRTEDT"], cut)
     d.loc[on_trt, "TRTEDT"] = cut
@@ -144,9 +153,27 @@ def _cut_adtte(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     return d.reset_index(drop=True)
 
 
-def _cut_adae(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+def _cut_adae(d: pd.DataFrame, cut: pd.Timestamp, adsl: pd.DataFrame,
+              late_start: set) -> pd.DataFrame:
     d = d[~_after(d["ASTDT"], cut)].copy()
     _blank(d, _after(d["AENDT"], cut), ["AENDT"])
+    # first dose after the cutoff: the study-day reference becomes RANDDT, and a sorafenib
+    # patient who has taken nothing has no treatment-emergent AEs (ADAE.TRTEMFL)
+    moved = d["USUBJID"].isin(late_start).to_numpy()
+    if moved.any() and "ASTDY" in d.columns:
+        randdt = d.loc[moved, "USUBJID"].map(adsl.set_index("USUBJID")["RANDDT"])
+        days = (d.loc[moved, "ASTDT"] - randdt).dt.days
+        d.loc[moved, "ASTDY"] = (days + (days >= 0)).astype(d["ASTDY"].dtype)
+    if moved.any() and "TRTEMFL" in d.columns:
+        armcd = d["USUBJID"].map(adsl.set_index("USUBJID")["ARMCD"])
+        d.loc[moved & (armcd == "SORA").to_numpy(), "TRTEMFL"] = "N"
+    # a death after the cutoff is not known at it, so neither is an AE's fatal outcome: the
+    # AE stays (it began before the cutoff) as ongoing, at grade 4, the worst grade short of
+    # death (CTCAE v5.0: life-threatening)
+    if "AETOXGR" in d.columns:
+        dead = set(adsl.loc[adsl["DTHFL"] == "Y", "USUBJID"])
+        unknown = (d["AETOXGR"] == 5) & ~d["USUBJID"].isin(dead)
+        d.loc[unknown, "AETOXGR"] = 4
     return d.reset_index(drop=True)
 
 
