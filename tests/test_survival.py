@@ -36,7 +36,8 @@ def _read(name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def datasets() -> dict[str, pd.DataFrame]:
-    return {k: _read(k) for k in ("aml", "myeloid", "lung", "sim_ties", "sim_noevents", "sim_half")}
+    return {k: _read(k) for k in ("aml", "myeloid", "lung", "sim_ties", "sim_noevents", "sim_half",
+                                  "sim_frac")}
 
 
 # case -> (dataset, time, status, group, conf_type, conf_level), as in survival.R's `fits`
@@ -288,6 +289,8 @@ COX_CASES = {
     "ties_group_x": ("sim_ties", "time", "status", ["group", "x"], None),
     "ties_group_x_strata": ("sim_ties", "time", "status", ["group", "x"], "strat"),
     "aml_x": ("aml", "time", "status", ["x"], None),
+    # a fraction-scale covariate with a true coefficient of 15: large, yet estimable
+    "frac_large_coef": ("sim_frac", "time", "status", ["frac", "grp"], None),
 }
 
 

@@ -60,11 +60,10 @@ _COX_COLUMNS = [
     "p_value",
     "note",
 ]
-# A Cox coefficient beyond this (HR > 22 000 or < 1/22 000), or a standard error
-# beyond _DIVERGED_SE, only arises from a monotone likelihood: the estimate is
-# running to infinity, not converging.
-_DIVERGED_COEF = 10.0
-_DIVERGED_SE = 50.0
+# coxph.control(): eps and toler.inf = sqrt(eps), used for R's "coefficient may be
+# infinite" check on the Newton step left at the solution
+_COXPH_EPS = 1e-9
+_TOLER_INF = _COXPH_EPS**0.5
 
 
 # --------------------------------------------------------------------------- checks
@@ -743,12 +742,11 @@ def _fit_cox(
             vcov = cph.variance_matrix_.copy()
             vcov.index = vcov.columns = coef.index
             se = np.sqrt(np.diag(vcov.to_numpy()))
-            diverged = (
-                ~np.isfinite(coef.to_numpy())
-                | ~np.isfinite(se)
-                | (np.abs(coef.to_numpy()) > _DIVERGED_COEF)
-                | (se > _DIVERGED_SE)
-            )
+            diverged = ~np.isfinite(coef.to_numpy()) | ~np.isfinite(se)
+            if not diverged.any():
+                diverged = _infinite_coefficients(
+                    X.to_numpy(dtype=float), coef.to_numpy(), tk, ek, sk
+                )
             for col, bad in zip(coef.index, diverged):
                 if bad:
                     notes[col] = f"not estimable: coefficient of {col} diverges (monotone likelihood)"
@@ -776,6 +774,33 @@ def _fit_cox(
         event=ek,
         strata=sk,
         dropped_rows=int((~keep).sum()),
+    )
+
+
+def _infinite_coefficients(
+    X: np.ndarray, beta: np.ndarray, t: np.ndarray, e: np.ndarray, strata: np.ndarray
+) -> np.ndarray:
+    """R's ``coxph.fit`` test for a coefficient running to infinity.
+
+    At a finite maximum the Newton step ``|u' I^-1|`` left at the fitted
+    coefficients is negligible.  Along a monotone likelihood the score and the
+    information both decay exponentially while the coefficient grows linearly,
+    so the step stays of order one: coxph warns "coefficient may be infinite"
+    when it exceeds ``eps`` and ``toler.inf * |b|`` (``coxph.control``:
+    ``eps = 1e-9``, ``toler.inf = sqrt(eps)``).  The same rule as
+    :func:`helpers.competing_risks.fine_gray`, with ``|b|`` floored at 1 and a
+    step of at most 1e-3 never flagged, so the strict Newton-Raphson
+    precision used here leaves no rounding noise to trip it.  Unlike a bound on
+    ``|coef|`` this lets a covariate on a small scale carry a large coefficient.
+    """
+    u, imat = _zph_score(np.zeros(len(t)), t, e, X, X @ beta, strata)
+    p = X.shape[1]
+    try:
+        step = np.abs(np.linalg.solve(imat[:p, :p], u[:p]))
+    except np.linalg.LinAlgError:
+        return np.ones(p, dtype=bool)
+    return ~np.isfinite(step) | (
+        (step > 1e-3) & (step > _TOLER_INF * np.maximum(np.abs(beta), 1.0))
     )
 
 
@@ -809,8 +834,9 @@ def cox(
     (+infinity) while R's coxph warns "coefficient may be infinite".  Those
     patients are set aside (the exact limit of the likelihood) and the remaining
     terms are fitted without them; an interaction cell without events is
-    handled the same way.  Any other coefficient that still diverges
-    (|coef| > 10 or standard error > 50) is also reported as not estimable, and
+    handled the same way.  Any other coefficient that still diverges (R's
+    coxph test: the Newton step left at the solution, ``|u' I^-1|``, is not
+    negligible against ``|coef|``) is also reported as not estimable, and
     if Newton-Raphson does not converge at all (a partial likelihood without a
     finite maximum, e.g. separation by a continuous covariate) every term is.
 

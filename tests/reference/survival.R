@@ -109,6 +109,18 @@ sim_subgroup <- data.frame(time = time, status = status, arm = arm, diag = diag,
                            sex = sex, risk = risk)
 wcsv(sim_subgroup, "sim_subgroup.csv")
 
+# A legitimate large coefficient: a covariate on a fraction scale (0 to 0.3) with a
+# true log hazard ratio of 15 per unit (HR about 90 over its range); nothing diverges.
+set.seed(20240504)
+n <- 300
+frac <- round(runif(n, 0, 0.3), 4)
+grp <- sample(c("a", "b"), n, TRUE)
+ev_t <- rexp(n, 0.02 * exp(15 * frac) * ifelse(grp == "b", 1.3, 1))
+cens_t <- runif(n, 5, 60)
+sim_frac <- data.frame(time = round(pmin(ev_t, cens_t), 3), status = as.integer(ev_t <= cens_t),
+                       frac = frac, grp = grp)
+wcsv(sim_frac, "sim_frac.csv")
+
 # ---------------------------------------------------------------- survfit
 km_full <- function(fit, case) {
   s <- summary(fit, censored = TRUE)
@@ -219,7 +231,9 @@ cfits <- list(
                              c("group")),
   aml_x             = list(coxph(Surv(time, status) ~ x, aml_df, ties = "efron"), c("x")),
   subgroup_arm_diag = list(coxph(Surv(time, status == 1) ~ arm * diag, sim_subgroup, ties = "efron"),
-                           c("arm", "diag"))
+                           c("arm", "diag")),
+  frac_large_coef   = list(coxph(Surv(time, status) ~ frac + grp, sim_frac, ties = "efron"),
+                           c("grp"))
 )
 wcsv(do.call(rbind, lapply(names(cfits), function(k) cox_tab(cfits[[k]][[1]], k, cfits[[k]][[2]]))),
      "coxph.csv")
