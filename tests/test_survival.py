@@ -319,6 +319,21 @@ def test_cox_with_interaction_equals_r_coxph():
     npt.assert_allclose(got["std_error"], ref["std_error"], rtol=RTOL)
 
 
+def test_cox_numeric_by_factor_interaction_equals_r_coxph(datasets):
+    data = datasets["sim_frac"]
+    # in group b no patient with lines == 1 has an event: the product column is 1 exactly on
+    # event-free rows, which is no empty factor cell and must not be set aside
+    assert data.query("grp == 'b' and lines == 1")["status"].sum() == 0
+    got = cox(data, "time", "status", ["lines", "grp"], interactions=[("lines", "grp")])
+    # R 4.2.2, survival 3.5-3: summary(coxph(Surv(time, status) ~ lines * grp, ties = "efron"))
+    ref = _read("coxph").query("case == 'lines_by_grp'")
+    assert list(got["term"]) == list(ref["term"]) == ["lines", "grp[b]", "lines:grp[b]"]
+    for col in ["coef", "std_error", "hr", "conf_low", "conf_high", "statistic"]:
+        npt.assert_allclose(got[col], ref[col], rtol=RTOL, err_msg=col)
+    npt.assert_allclose(got["p_value"], ref["p_value"], atol=P_ATOL)
+    assert (got["note"] == "").all()
+
+
 def test_cox_group_without_events_is_not_estimable(datasets):
     got = cox(datasets["sim_noevents"], "time", "status", ["arm", "x"]).set_index("term")
     # R's coxph returns coef ~ -20 with "coefficient may be infinite": never report that

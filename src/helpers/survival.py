@@ -645,13 +645,19 @@ def _nonestimable(
                 keep &= ~rows
                 notes[col] = f"not estimable: no events in level {lv!r} of {cov}"
                 drop_cols.append(col)
-    # interaction cells without events: same limit argument, column by column
+    # factor x factor cells without events: same limit argument, column by column.  Only
+    # there is the product a 0/1 indicator of a cell; a numeric x factor product is an
+    # ordinary covariate whose value 1 means nothing special
     for col, term in design.term_of.items():
         if ":" not in term or col in drop_cols:
             continue
-        rows = (X[col].to_numpy() == 1) & keep
+        a, b = term.split(":", 1)
+        if a not in design.factor_columns or b not in design.factor_columns:
+            continue
+        in_cell = X[col].to_numpy() != 0
+        rows = in_cell & keep
         if rows.any() and e[rows].sum() == 0:
-            keep &= ~(X[col].to_numpy() == 1)
+            keep &= ~in_cell
             notes[col] = f"not estimable: no events among patients with {col}"
             drop_cols.append(col)
     return keep, notes, drop_cols

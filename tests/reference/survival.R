@@ -119,6 +119,14 @@ ev_t <- rexp(n, 0.02 * exp(15 * frac) * ifelse(grp == "b", 1.3, 1))
 cens_t <- runif(n, 5, 60)
 sim_frac <- data.frame(time = round(pmin(ev_t, cens_t), 3), status = as.integer(ev_t <= cens_t),
                        frac = frac, grp = grp)
+# A count covariate (prior lines of therapy, 0-3) for a numeric x factor interaction.  In
+# group b no patient with exactly one prior line has an event, so the product column
+# lines:grp[b] equals 1 exactly on event-free rows: only a factor x factor cell without
+# events makes a coefficient infinite, this one is finite.
+set.seed(20240505)
+lines <- sample(0:3, n, TRUE)
+lines[grp == "b" & sim_frac$status == 1L & lines == 1L] <- 2L
+sim_frac$lines <- lines
 wcsv(sim_frac, "sim_frac.csv")
 
 # ---------------------------------------------------------------- survfit
@@ -233,6 +241,8 @@ cfits <- list(
   subgroup_arm_diag = list(coxph(Surv(time, status == 1) ~ arm * diag, sim_subgroup, ties = "efron"),
                            c("arm", "diag")),
   frac_large_coef   = list(coxph(Surv(time, status) ~ frac + grp, sim_frac, ties = "efron"),
+                           c("grp")),
+  lines_by_grp      = list(coxph(Surv(time, status) ~ lines * grp, sim_frac, ties = "efron"),
                            c("grp"))
 )
 wcsv(do.call(rbind, lapply(names(cfits), function(k) cox_tab(cfits[[k]][[1]], k, cfits[[k]][[2]]))),
