@@ -147,7 +147,7 @@ def test_five_patients_full_step_function():
     got = cumulative_incidence(data, "t", "e")
     expected = pd.DataFrame(
         {
-            "group": ["all"] * 10,
+            "group": ["Overall"] * 10,
             "cause": [1] * 5 + [2] * 5,
             "time": [0.0, 1, 2, 3, 4] * 2,
             # R 4.2.2, cmprsk 2.2-11: cuminc(c(1,2,2,3,4), c(1,2,0,1,0)) est and var
@@ -163,7 +163,7 @@ def test_five_patients_full_step_function():
         npt.assert_array_equal(got[col], expected[col], err_msg=col)
     for col in ["time", "estimate", "variance"]:
         npt.assert_allclose(got[col], expected[col], rtol=RTOL, atol=1e-15, err_msg=col)
-    assert (got["group"].astype(str) == "all").all()
+    assert (got["group"].astype(str) == "Overall").all()  # as survival.kaplan_meier
 
 
 def test_group_without_events_of_a_cause_has_zero_curve_and_degenerate_interval():
@@ -242,6 +242,14 @@ def test_log_log_interval_is_tidycmprsk_formula():
     assert (low < est).all() and (est < high).all() and (high < 1).all()
 
 
+def test_plain_is_rs_name_of_the_linear_interval():
+    est, se = np.array([0.02, 0.3, 0.99]), np.array([0.05, 0.04, 0.05])
+    npt.assert_array_equal(confidence_interval(est, se, 0.9, "plain"), confidence_interval(est, se, 0.9, "linear"))
+    data = pd.DataFrame({"t": [1, 2, 2, 3, 4], "e": [1, 2, 0, 1, 0]})
+    pd.testing.assert_frame_equal(cumulative_incidence(data, "t", "e", conf_type="plain"),
+                                  cumulative_incidence(data, "t", "e", conf_type="linear"))
+
+
 def test_linear_interval_is_clipped_to_unit_interval():
     low, high = confidence_interval(np.array([0.02, 0.99]), np.array([0.05, 0.05]), 0.9, "linear")
     npt.assert_allclose(low, [0.0, 0.99 - 1.6448536269514722 * 0.05])
@@ -256,8 +264,8 @@ def test_degenerate_estimates_give_degenerate_intervals():
 
 def test_interval_options_are_checked():
     data = pd.DataFrame({"t": [1, 2], "e": [1, 0]})
-    with pytest.raises(ValueError, match="conf_type='plain'"):
-        cumulative_incidence(data, "t", "e", conf_type="plain")
+    with pytest.raises(ValueError, match="conf_type='linearish'"):
+        cumulative_incidence(data, "t", "e", conf_type="linearish")
     with pytest.raises(ValueError, match="conf_level=95"):
         cumulative_incidence(data, "t", "e", conf_level=95)
 
@@ -271,11 +279,11 @@ def test_interval_options_are_checked():
     ("frame", "message"),
     [
         ({"t": [1.0, np.nan], "e": [1, 0]}, r"duration_col='t' holds 1 missing value"),
-        ({"t": [1.0, -2.0], "e": [1, 0]}, r"duration_col='t' holds negative times \[-2.0\]; expected times >= 0"),
+        ({"t": [1.0, -2.0], "e": [1, 0]}, r"duration_col='t' holds 1 negative time\(s\) \[-2\]; expected times >= 0"),
         ({"t": [1.0, np.inf], "e": [1, 0]}, r"duration_col='t' holds infinite values"),
         ({"t": [1.0, 2.0], "e": [1, np.nan]}, r"event_col='e' holds 1 missing value"),
         ({"t": [1.0, 2.0], "e": [1.5, 0]}, r"event_col='e' holds codes \[1.5\]; expected 0 \(censored\)"),
-        ({"t": [1.0, 2.0], "e": [-1, 0]}, r"event_col='e' holds codes \[-1.0\]"),
+        ({"t": [1.0, 2.0], "e": [-1, 0]}, r"event_col='e' holds codes \[-1\]"),
         ({"t": [1.0, 2.0], "e": ["x", "y"]}, r"event_col='e' has dtype object|event_col='e' holds non-numeric"),
         ({"t": [1.0, 2.0], "e": [0, 0]}, r"no event of any cause"),
     ],
@@ -310,7 +318,7 @@ def test_missing_group_label_raises():
 def test_validator_checks_lengths_and_allowed_codes():
     with pytest.raises(ValueError, match="durations has 3 values and events has 2; expected the same length"):
         check_competing_risks_input([1, 2, 3], [1, 0])
-    with pytest.raises(ValueError, match=r"events holds codes \[3.0\]; expected 0 \(censored\), 1, 2"):
+    with pytest.raises(ValueError, match=r"events holds codes \[3\]; expected 0 \(censored\), 1, 2"):
         check_competing_risks_input([1, 2], [3, 0], allowed_codes=[1, 2])
     t, e = check_competing_risks_input([1, 2], [True, False])
     assert t.dtype == np.float64 and e.dtype == np.int64
@@ -326,7 +334,7 @@ def test_gray_test_needs_two_groups_and_valid_rho():
 
 def test_bad_requested_times_and_causes_raise():
     data = pd.DataFrame({"t": [1, 2], "e": [1, 0]})
-    with pytest.raises(ValueError, match=r"times holds \[-1.0\]; expected finite times >= 0"):
+    with pytest.raises(ValueError, match=r"times holds \[-1\]; expected finite times >= 0"):
         cumulative_incidence(data, "t", "e", times=[-1, 2])
     with pytest.raises(ValueError, match=r"causes holds \[0\]; expected positive integer cause codes"):
         cumulative_incidence(data, "t", "e", causes=[0])

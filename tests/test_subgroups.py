@@ -143,3 +143,10 @@ def test_subgroup_effects_refuses_unknown_model(sim):
 def test_subgroup_effects_refuses_unknown_reference_arm(sim):
     with pytest.raises(ValueError, match=r"reference_arm='Placebo'"):
         subgroup_effects(sim, "time", "status", "arm", ["sex"], reference_arm="Placebo")
+
+
+def test_subgroup_effects_uses_only_public_helpers():
+    import helpers.subgroups as sg
+
+    imported = [n for n in vars(sg) if n.startswith("_") and not n.startswith("__")]
+    assert imported == ["_EVENT", "_effect"]

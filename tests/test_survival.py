@@ -473,3 +473,37 @@ def test_cox_without_finite_maximum_reports_nan_not_a_huge_hazard_ratio():
     got = cox(data, "time", "status", ["x"])
     assert got["hr"].isna().all()
     assert got["note"].iloc[0].startswith("not estimable")
+
+
+# --------------------------------------------------------------------------- shared rules
+def test_one_level_order_and_one_single_group_label_across_helpers():
+    from helpers.competing_risks import cumulative_incidence, fine_gray
+
+    # categorical order, not sorted; unused categories dropped by survival and Cox alike
+    arm = pd.Categorical(["z", "a", "z", "a", "z", "a", "z", "a"], categories=["z", "a"])
+    data = pd.DataFrame({"time": [1, 2, 3, 4, 5, 6, 7, 8], "status": [1, 1, 0, 1, 1, 0, 1, 1],
+                         "arm": arm})
+    assert list(kaplan_meier(data, "time", "status", "arm")["group"].unique()) == ["z", "a"]
+    assert list(cumulative_incidence(data, "time", "status", "arm")["group"].unique()) == ["z", "a"]
+    assert list(cox(data, "time", "status", ["arm"])["term"]) == ["arm[a]"]
+    assert fine_gray(data, "time", "status", ["arm"]).terms == ("arm[a]",)
+    # one label for the single group
+    assert set(kaplan_meier(data, "time", "status")["group"]) == {"Overall"}
+    assert set(cumulative_incidence(data, "time", "status")["group"].astype(str)) == {"Overall"}
+
+
+def test_non_frame_and_missing_columns_raise_the_same_errors_everywhere():
+    from helpers.competing_risks import cumulative_incidence, gray_test
+
+    calls = [
+        lambda d: kaplan_meier(d, "time", "status", "arm"),
+        lambda d: logrank_test(d, "time", "status", "arm"),
+        lambda d: cumulative_incidence(d, "time", "status", "arm"),
+        lambda d: gray_test(d, "time", "status", "arm"),
+    ]
+    data = pd.DataFrame({"time": [1.0, 2.0], "status": [1, 0]})
+    for call in calls:
+        with pytest.raises(TypeError, match="data is a dict; expected a pandas DataFrame"):
+            call(data.to_dict())
+        with pytest.raises(ValueError, match=r"group_col='arm' is not a column of data"):
+            call(data)

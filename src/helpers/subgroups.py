@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .survival import _durations, _fit_cox, _require_columns, _require_frame, _wald
+from ._checks import OVERALL, check_columns, check_durations, factor_levels
+from .survival import fit_cox
 
 __all__ = ["SUBGROUP_COLUMNS", "subgroup_effects"]
 
@@ -38,15 +39,7 @@ SUBGROUP_COLUMNS = [
     "p_interaction",
     "note",
 ]
-OVERALL = "Overall"
 _EVENT = "__event_of_cause__"
-
-
-def _levels(col: pd.Series) -> list:
-    present = col.dropna()
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return [lv for lv in col.cat.categories if (present == lv).any()]
-    return sorted(present.unique().tolist())
 
 
 def _effect(
@@ -67,7 +60,7 @@ def _effect(
     interactions = [] if subgroup is None else [(arm_col, subgroup)]
     nan = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
     if model == "cox":
-        fit = _fit_cox(
+        fit = fit_cox(
             data, duration_col, _EVENT, covariates, interactions=interactions,
             conf_level=conf_level,
         )
@@ -79,8 +72,7 @@ def _effect(
         }
         inter = None
         if subgroup is not None:
-            cols = [c for c, t in fit.design.term_of.items() if t == f"{arm_col}:{subgroup}"]
-            inter = _wald(fit, cols)
+            inter = fit.wald_test(fit.columns_of(f"{arm_col}:{subgroup}"))
         return effect, note, inter
 
     import warnings
@@ -175,17 +167,16 @@ def subgroup_effects(
         left out of the interaction test (noted), which needs at least two
         estimable levels.  Nothing is reported as 0 or infinity.
     """
-    data = _require_frame(data)
+    check_columns(data, duration_col=duration_col, event_col=event_col, arm_col=arm_col)
     if model not in ("fine_gray", "cox"):
         raise ValueError(f"{model=}; expected 'fine_gray' or 'cox'")
     if isinstance(subgroups, str):
         raise ValueError(f"subgroups={subgroups!r}; expected a list of column names")
-    _require_columns(data, duration_col=duration_col, event_col=event_col, arm_col=arm_col)
     for sg in subgroups:
-        _require_columns(data, subgroups=sg)
+        check_columns(data, subgroups=sg)
         if sg == arm_col:
             raise ValueError(f"subgroups holds {sg!r}, the arm column; expected other columns")
-    _durations(data, duration_col)
+    check_durations(data[duration_col], f"{duration_col=}")
     ev = data[event_col]
     if ev.isna().any() or not pd.api.types.is_numeric_dtype(ev):
         raise ValueError(
@@ -195,7 +186,7 @@ def subgroup_effects(
         raise ValueError(
             f"{arm_col=} holds {int(data[arm_col].isna().sum())} missing value(s); expected an arm for every patient"
         )
-    arms = _levels(data[arm_col])
+    arms = factor_levels(data[arm_col], f"{arm_col=}")
     if len(arms) != 2:
         raise ValueError(f"{arm_col=} holds the arms {arms}; expected exactly two")
     if reference_arm is None:
@@ -240,7 +231,7 @@ def subgroup_effects(
     for sg in subgroups:
         missing = work[sg].isna()
         known = work.loc[~missing].copy()
-        levels = _levels(known[sg])
+        levels = factor_levels(known[sg], f"subgroups={sg!r}")
         known[sg] = pd.Categorical(known[sg], categories=levels)
         sg_rows = []
         estimable = []

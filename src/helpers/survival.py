@@ -22,11 +22,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._checks import (
+    OVERALL,
+    Design,
+    check_columns,
+    check_durations,
+    check_event_codes,
+    factor_levels,
+    require_frame,
+    treatment_design,
+)
+
 __all__ = [
     "CONF_TYPES",
     "OVERALL",
     "cox",
+    "CoxFit",
     "cox_ph_test",
+    "fit_cox",
     "kaplan_meier",
     "logrank_test",
     "median_follow_up",
@@ -35,8 +48,6 @@ __all__ = [
 
 #: Confidence interval transforms, named as in R's ``survfit(conf.type=)``.
 CONF_TYPES = ("log-log", "log", "plain")
-#: Label of the single group when ``group_col`` is None.
-OVERALL = "Overall"
 
 _KM_COLUMNS = [
     "group",
@@ -67,65 +78,17 @@ _TOLER_INF = _COXPH_EPS**0.5
 
 
 # --------------------------------------------------------------------------- checks
-def _require_frame(data: object) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data is a {type(data).__name__}; expected a pandas DataFrame")
-    if len(data) == 0:
-        raise ValueError("data has 0 rows; expected at least one patient")
-    return data
-
-
-def _require_columns(data: pd.DataFrame, **columns: str | None) -> None:
-    for arg, col in columns.items():
-        if col is None:
-            continue
-        if col not in data.columns:
-            raise ValueError(
-                f"{arg}={col!r} is not a column of data; expected one of {list(data.columns)}"
-            )
-
-
+# frames, columns, times, event codes and levels: one rule for every helper (helpers._checks)
 def _durations(data: pd.DataFrame, duration_col: str) -> np.ndarray:
-    col = data[duration_col]
-    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-        raise ValueError(f"{duration_col=} has dtype {col.dtype}; expected numeric times")
-    t = col.to_numpy(dtype=float)
-    if np.isnan(t).any():
-        raise ValueError(
-            f"{duration_col=} holds {int(np.isnan(t).sum())} missing value(s); "
-            "expected a time for every patient"
-        )
-    if (t < 0).any():
-        raise ValueError(
-            f"{duration_col=} holds {int((t < 0).sum())} negative time(s) "
-            f"(minimum {t.min()}); expected times >= 0"
-        )
-    if np.isinf(t).any():
-        raise ValueError(f"{duration_col=} holds infinite times; expected finite times")
-    return t
+    return check_durations(data[duration_col], f"{duration_col=}")
 
 
 def _events01(data: pd.DataFrame, event_col: str) -> np.ndarray:
-    col = data[event_col]
-    if col.isna().any():
-        raise ValueError(
-            f"{event_col=} holds {int(col.isna().sum())} missing value(s); "
-            "expected 0 (censored) or 1 (event) for every patient"
-        )
-    if pd.api.types.is_bool_dtype(col):
-        return col.to_numpy(dtype=float)
-    if not pd.api.types.is_numeric_dtype(col):
-        raise ValueError(f"{event_col=} has dtype {col.dtype}; expected 0/1 or bool")
-    v = col.to_numpy(dtype=float)
-    bad = sorted(set(np.unique(v)) - {0.0, 1.0})
-    if bad:
-        shown = [int(b) if float(b).is_integer() else b for b in bad]
-        raise ValueError(
-            f"{event_col=} holds codes {shown}; expected 0 (censored) and 1 (event). "
-            "A code 2 (competing event) needs helpers.competing_risks, or recode it "
-            "explicitly for a cause-specific analysis."
-        )
-    return v
+    return check_event_codes(
+        data[event_col], f"{event_col=}", allowed_codes=[1],
+        hint="A code 2 (competing event) needs helpers.competing_risks, or recode it "
+        "explicitly for a cause-specific analysis",
+    ).astype(float)
 
 
 def _groups(data: pd.DataFrame, group_col: str | None) -> tuple[np.ndarray, list]:
@@ -138,11 +101,7 @@ def _groups(data: pd.DataFrame, group_col: str | None) -> tuple[np.ndarray, list
             f"{group_col=} holds {int(col.isna().sum())} missing value(s); "
             "expected a group for every patient (drop or label them first)"
         )
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        levels = [lv for lv in col.cat.categories if (col == lv).any()]
-    else:
-        levels = sorted(col.unique().tolist())
-    return col.to_numpy(dtype=object), levels
+    return col.to_numpy(dtype=object), factor_levels(col, f"{group_col=}")
 
 
 def _check_conf(conf_level: float, conf_type: str) -> float:
@@ -278,8 +237,8 @@ def _km_at_times(label: object, c: _KMCurve, times: np.ndarray) -> pd.DataFrame:
 def _split(
     data: pd.DataFrame, duration_col: str, event_col: str, group_col: str | None
 ) -> list[tuple[object, np.ndarray, np.ndarray]]:
-    data = _require_frame(data)
-    _require_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col)
+    data = require_frame(data)
+    check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col)
     t = _durations(data, duration_col)
     e = _events01(data, event_col)
     g, levels = _groups(data, group_col)
@@ -425,8 +384,8 @@ def median_follow_up(
     DataFrame
         ``group, median, conf_low, conf_high``.
     """
-    data = _require_frame(data)
-    _require_columns(data, event_col=event_col)
+    data = require_frame(data)
+    check_columns(data, event_col=event_col)
     reversed_col = "__censored__"
     flipped = data.assign(**{reversed_col: 1.0 - _events01(data, event_col)})
     return median_survival(
@@ -459,10 +418,10 @@ def logrank_test(
         One row: ``statistic, df, p_value, note``; ``note`` is empty when the test is
         defined and otherwise says why statistic or p-value are missing.
     """
-    data = _require_frame(data)
+    data = require_frame(data)
     if group_col is None:
         raise ValueError("group_col=None; expected the column holding the groups to compare")
-    _require_columns(
+    check_columns(
         data, duration_col=duration_col, event_col=event_col, group_col=group_col,
         strata_col=strata_col,
     )
@@ -509,59 +468,10 @@ def logrank_test(
 
 
 # --------------------------------------------------------------------------- Cox
-@dataclass
-class _Design:
-    """Model matrix with R-like treatment contrasts and the term each column belongs to."""
-
-    X: pd.DataFrame
-    term_of: dict[str, str]  # column -> model term (covariate or "a:b")
-    reference: dict[str, object]  # categorical covariate -> reference level
-    factor_columns: dict[str, dict[object, str]]  # covariate -> level -> column
-
-
-def _is_categorical(col: pd.Series) -> bool:
-    # bool enters as 0/1, as in helpers.competing_risks.fine_gray (term "COL")
-    return isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col)
-
-
-def _levels(col: pd.Series) -> list:
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return [lv for lv in col.cat.categories if (col == lv).any()]
-    return sorted(col.unique().tolist())
-
-
 def _design(
     data: pd.DataFrame, covariates: Sequence[str], interactions: Sequence[tuple[str, str]]
-) -> _Design:
-    cols: dict[str, np.ndarray] = {}
-    term_of: dict[str, str] = {}
-    reference: dict[str, object] = {}
-    factor_columns: dict[str, dict[object, str]] = {}
-    blocks: dict[str, list[str]] = {}
-    for cov in covariates:
-        col = data[cov]
-        if _is_categorical(col):
-            levels = _levels(col)
-            reference[cov] = levels[0]
-            factor_columns[cov] = {}
-            blocks[cov] = []
-            for lv in levels[1:]:
-                name = f"{cov}[{lv}]"
-                cols[name] = (col == lv).to_numpy(dtype=float)
-                term_of[name] = cov
-                factor_columns[cov][lv] = name
-                blocks[cov].append(name)
-        else:
-            cols[cov] = col.to_numpy(dtype=float)
-            term_of[cov] = cov
-            blocks[cov] = [cov]
-    for a, b in interactions:
-        for name_a in blocks[a]:
-            for name_b in blocks[b]:
-                name = f"{name_a}:{name_b}"
-                cols[name] = cols[name_a] * cols[name_b]
-                term_of[name] = f"{a}:{b}"
-    return _Design(pd.DataFrame(cols, index=data.index), term_of, reference, factor_columns)
+) -> Design:
+    return treatment_design(data, covariates, interactions)
 
 
 def _check_model_inputs(
@@ -572,15 +482,15 @@ def _check_model_inputs(
     strata: str | Sequence[str] | None,
     interactions: Sequence[tuple[str, str]],
 ) -> list[str]:
-    data = _require_frame(data)
+    data = require_frame(data)
     if isinstance(covariates, str):
         raise ValueError(f"covariates={covariates!r}; expected a list of column names")
     if len(covariates) == 0:
         raise ValueError("covariates=[]; expected at least one covariate")
     strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
-    _require_columns(data, duration_col=duration_col, event_col=event_col)
+    check_columns(data, duration_col=duration_col, event_col=event_col)
     for c in list(covariates) + strata_cols:
-        _require_columns(data, covariates=c)
+        check_columns(data, covariates=c)
     for pair in interactions:
         if len(pair) != 2 or any(p not in covariates for p in pair):
             raise ValueError(
@@ -599,22 +509,34 @@ def _check_model_inputs(
 
 
 @dataclass
-class _CoxFit:
-    """Internal result: tidy summary plus what Wald and zph tests need."""
+class CoxFit:
+    """A fitted Cox model: the tidy summary of :func:`cox` plus what Wald and zph tests need."""
 
     summary: pd.DataFrame
     coef: pd.Series  # estimable columns only
     vcov: pd.DataFrame
-    design: _Design
+    design: Design
     X: pd.DataFrame  # rows and columns actually fitted
     time: np.ndarray
     event: np.ndarray
     strata: np.ndarray
     dropped_rows: int = 0
 
+    def wald_test(self, columns: Sequence[str]) -> dict[str, float]:
+        """Joint Wald test that the coefficients of ``columns`` (term names) are all zero.
+
+        ``statistic = b' V^-1 b`` on ``len(columns)`` df (R: ``aod::wald.test``); NaN when a
+        column is not estimable (its ``note``).
+        """
+        return _wald(self, columns)
+
+    def columns_of(self, term: str) -> list[str]:
+        """Model-matrix columns of a covariate or interaction (``"ARM:DIAG"``)."""
+        return [c for c, t in self.design.term_of.items() if t == term]
+
 
 def _nonestimable(
-    design: _Design, e: np.ndarray, interactions: Sequence[tuple[str, str]]
+    design: Design, e: np.ndarray, interactions: Sequence[tuple[str, str]]
 ) -> tuple[np.ndarray, dict[str, str], list[str]]:
     """Rows and columns to set aside because their coefficient is infinite.
 
@@ -663,7 +585,7 @@ def _nonestimable(
     return keep, notes, drop_cols
 
 
-def _fit_cox(
+def fit_cox(
     data: pd.DataFrame,
     duration_col: str,
     event_col: str,
@@ -673,7 +595,7 @@ def _fit_cox(
     interactions: Sequence[tuple[str, str]] = (),
     ties: str = "efron",
     conf_level: float = 0.95,
-) -> _CoxFit:
+) -> CoxFit:
     from lifelines import CoxPHFitter
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
@@ -770,7 +692,7 @@ def _fit_cox(
             note = notes.get(col, "not estimable: no events left to fit")
             rows.append((col, *([np.nan] * 7), note))
     summary = pd.DataFrame(rows, columns=_COX_COLUMNS)
-    return _CoxFit(
+    return CoxFit(
         summary=summary,
         coef=coef,
         vcov=vcov,
@@ -870,13 +792,13 @@ def cox(
         ``term, coef, std_error, hr, conf_low, conf_high, statistic, p_value,
         note``; ``note`` is empty when the term is estimable.
     """
-    return _fit_cox(
+    return fit_cox(
         data, duration_col, event_col, covariates, strata=strata,
         interactions=interactions, ties=ties, conf_level=conf_level,
     ).summary
 
 
-def _wald(fit: _CoxFit, columns: Sequence[str]) -> dict[str, float]:
+def _wald(fit: CoxFit, columns: Sequence[str]) -> dict[str, float]:
     """Wald chi-square ``b' V^{-1} b`` for a set of coefficients (R: ``aod::wald.test``)."""
     cols = list(columns)
     if not cols or any(c not in fit.coef.index for c in cols) or any(
@@ -986,7 +908,7 @@ def cox_ph_test(
     """
     if transform not in ("km", "identity", "log", "rank"):
         raise ValueError(f"{transform=}; expected 'km', 'identity', 'log' or 'rank'")
-    fit = _fit_cox(
+    fit = fit_cox(
         data, duration_col, event_col, covariates, strata=strata, interactions=interactions
     )
     good = [

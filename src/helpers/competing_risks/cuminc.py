@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from .._checks import OVERALL, tie_factor
 from ._validate import check_causes, check_columns, check_competing_risks_input, check_times, encode_groups
 
 __all__ = ["cumulative_incidence", "confidence_interval"]
@@ -30,15 +31,9 @@ COLUMNS = [
     "n_event",
     "n_censor",
 ]
-CONF_TYPES = ("log-log", "linear")
-
-
-def _tie_factor(d: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """cmprsk's tie correction ``1 - (d - 1) / (r - 1)`` for ``d > 1`` tied events, else 1."""
-    out = np.ones_like(r, dtype=np.float64)
-    tied = d > 1
-    out[tied] = 1.0 - (d[tied] - 1.0) / (r[tied] - 1.0)
-    return out
+#: Interval transforms: "log-log" (tidycmprsk's) and "plain" (R's name, as
+#: ``survfit(conf.type = "plain")`` and helpers.survival); "linear" is an alias of "plain".
+CONF_TYPES = ("log-log", "plain", "linear")
 
 
 def _one_group(
@@ -82,8 +77,8 @@ def _one_group(
         # cmprsk cinc: V(t) = sum_j t6_j * (a_j - F(t) b_j)^2, accumulated as v1, v2, v3
         # (a_j = F(t_j)/S(t_j), b_j = 1/S(t_j) for competing events; a_j = 1 + F(t_j)/S(t_j)
         # for events of the cause). Competing events are skipped once S(t_j) = 0.
-        t6_comp = np.where((d2 > 0) & positive, base * _tie_factor(d2, at_risk) * d2, 0.0)
-        t6_own = np.where(d1 > 0, base * _tie_factor(d1, at_risk) * d1, 0.0)
+        t6_comp = np.where((d2 > 0) & positive, base * tie_factor(d2, at_risk) * d2, 0.0)
+        t6_own = np.where(d1 > 0, base * tie_factor(d1, at_risk) * d1, 0.0)
         a_comp = f * inv_after
         a_own = 1.0 + inv_after * f
         v1 = np.cumsum(a_comp * a_comp * t6_comp + a_own * a_own * t6_own)
@@ -122,14 +117,15 @@ def confidence_interval(
     ``"log-log"`` is tidycmprsk's interval (Pintilie, *Competing Risks: A Practical
     Perspective*, 2006): ``est ** exp(+-z * se / (est * log(est)))``, which stays in [0, 1].
     Degenerate cases: an estimate of 0 gives (0, 0), an estimate of 1 gives (1, 1), a standard
-    error of 0 gives (est, est). ``"linear"`` is ``est +- z * se`` clipped to [0, 1].
+    error of 0 gives (est, est). ``"plain"`` (alias ``"linear"``) is ``est +- z * se``
+    clipped to [0, 1], as R's ``conf.type = "plain"``.
 
     Parameters
     ----------
     estimate, std_error : numpy.ndarray
     conf_level : float
         Coverage, in (0, 1).
-    conf_type : {"log-log", "linear"}
+    conf_type : {"log-log", "plain", "linear"}
 
     Returns
     -------
@@ -142,7 +138,7 @@ def confidence_interval(
     est = np.asarray(estimate, dtype=np.float64)
     se = np.asarray(std_error, dtype=np.float64)
     z = norm.ppf(1.0 - (1.0 - conf_level) / 2.0)
-    if conf_type == "linear":
+    if conf_type in ("plain", "linear"):
         return np.clip(est - z * se, 0.0, 1.0), np.clip(est + z * se, 0.0, 1.0)
     low = est.copy()
     high = est.copy()
@@ -185,7 +181,8 @@ def cumulative_incidence(
         0 = censored, 1, 2, ... = cause of failure (cmprsk with ``cencode=0``).
     group_col : str, optional
         Groups estimated separately: every group present, in categorical order for a
-        categorical column, sorted otherwise. ``None`` gives one group labelled ``"all"``.
+        categorical column, sorted otherwise. ``None`` gives one group labelled ``"Overall"``,
+        as :func:`helpers.survival.kaplan_meier`.
     times : sequence of float, optional
         If given, the step functions are evaluated at these times (sorted, duplicates dropped),
         like ``cmprsk::timepoints``: times after a group's last follow-up give ``NaN`` estimate
@@ -193,7 +190,7 @@ def cumulative_incidence(
         row at time 0 with estimate 0 when no one has time 0 (cuminc's step function, corners
         collapsed to right-continuous values).
     conf_level : float, default 0.95
-    conf_type : {"log-log", "linear"}, default "log-log"
+    conf_type : {"log-log", "plain", "linear"}, default "log-log"
         See :func:`confidence_interval`.
     causes : sequence of int, optional
         Causes reported; by default every cause observed in ``data`` (as cuminc). Every
@@ -238,7 +235,7 @@ def cumulative_incidence(
 
     if group_col is None:
         codes = np.zeros(len(t), dtype=np.int64)
-        labels: list[Any] = ["all"]
+        labels: list[Any] = [OVERALL]
     else:
         codes, labels = encode_groups(data[group_col], name=f"group_col={group_col!r}")
 

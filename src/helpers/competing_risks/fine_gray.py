@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from .._checks import treatment_design
 from ._validate import check_columns, check_competing_risks_input, encode_groups
 
 __all__ = ["FineGrayResult", "FineGrayConvergenceWarning", "fine_gray"]
@@ -227,59 +228,21 @@ def _parse_formula(formula: str) -> tuple[list[str], list[tuple[str, str]], set[
     return covariates, interactions, forced
 
 
-def _covariate_block(column: pd.Series, name: str, force_categorical: bool) -> tuple[np.ndarray, list[str]]:
-    """Numeric columns as they are; categorical ones as treatment dummies (first level = reference)."""
-    is_cat = isinstance(column.dtype, pd.CategoricalDtype)
-    if is_cat or force_categorical or column.dtype == object or pd.api.types.is_string_dtype(column):
-        if is_cat:
-            levels = [lev for lev in column.cat.categories if (column == lev).any()]
-        else:
-            try:
-                levels = sorted(column.unique())
-            except TypeError:
-                raise ValueError(
-                    f"covariate {name!r} holds values of mixed types that cannot be sorted; expected one type"
-                ) from None
-        values = column.to_numpy()
-        if len(levels) < 2:
-            raise ValueError(
-                f"covariate {name!r} has the single level {levels!r}; expected at least two levels"
-            )
-        cols = [(values == lev).astype(np.float64) for lev in levels[1:]]
-        return np.column_stack(cols), [f"{name}[{lev}]" for lev in levels[1:]]
-    if column.dtype == bool or pd.api.types.is_numeric_dtype(column):
-        return column.to_numpy(dtype=np.float64).reshape(-1, 1), [name]
-    raise ValueError(f"covariate {name!r} has dtype {column.dtype}; expected numeric, bool, string or categorical")
-
-
 def _design(
     data: pd.DataFrame,
     covariates: Sequence[str],
     interactions: Sequence[tuple[str, str]],
     forced: set[str],
 ) -> tuple[np.ndarray, list[str], dict[str, str]]:
-    blocks: dict[str, tuple[np.ndarray, list[str]]] = {}
-    for c in dict.fromkeys([*covariates, *(v for ia in interactions for v in ia)]):
-        blocks[c] = _covariate_block(data[c], c, c in forced)
-    columns: list[np.ndarray] = []
-    terms: list[str] = []
-    sources: dict[str, str] = {}
-    for c in covariates:
-        x, names = blocks[c]
-        columns.append(x)
-        terms += names
-        sources.update(dict.fromkeys(names, c))
-    for a, b in interactions:
-        (xa, na), (xb, nb) = blocks[a], blocks[b]
-        for i, ta in enumerate(na):
-            for j, tb in enumerate(nb):
-                columns.append((xa[:, i] * xb[:, j]).reshape(-1, 1))
-                terms.append(f"{ta}:{tb}")
-                sources[f"{ta}:{tb}"] = f"{a}:{b}"
-    if len(set(terms)) != len(terms):
-        dup = sorted({t for t in terms if terms.count(t) > 1})
-        raise ValueError(f"covariates and interactions give the terms {dup} more than once; expected each once")
-    return np.column_stack(columns), terms, sources
+    """Treatment contrasts as :func:`helpers.survival.cox` builds them (:mod:`helpers._checks`)."""
+    design = treatment_design(data, covariates, interactions, forced)
+    for cov, lv_cols in design.factor_columns.items():
+        if not lv_cols:
+            raise ValueError(
+                f"covariate {cov!r} has the single level {[design.reference[cov]]!r}; "
+                "expected at least two levels"
+            )
+    return design.X.to_numpy(dtype=np.float64), design.terms, dict(design.term_of)
 
 
 def _check_design(x: np.ndarray, terms: list[str]) -> None:

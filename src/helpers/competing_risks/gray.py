@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from .._checks import tie_factor
 from ._validate import check_causes, check_columns, check_competing_risks_input, encode_groups
 from .cuminc import sort_by_group_then_time
 
@@ -20,16 +21,6 @@ __all__ = ["gray_test"]
 # R's qr() default tolerance (LINPACK dqrdc2), used by cuminc to decide whether the
 # variance matrix is invertible
 _QR_TOL = 1e-7
-
-
-def _tie_factor(d: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Correction ``1 - (d - 1) / (r - 1)`` for ``d > 1`` tied events, else 1 (as cmprsk)."""
-    out = np.ones(np.broadcast(d, r).shape)
-    tied = np.broadcast_to(d > 1, out.shape)
-    dd = np.broadcast_to(d, out.shape)
-    rr = np.broadcast_to(r, out.shape)
-    out[tied] = 1.0 - (dd[tied] - 1.0) / (rr[tied] - 1.0)
-    return out
 
 
 def _stratum_scores(
@@ -106,7 +97,7 @@ def _stratum_scores(
         use_own = has1[:, None] & live
         use_comp = (skm > 0) & (d2 > 0)
         t4_comp = (1.0 - f[:, None]) / np.where(skm > 0, skm, 1.0)
-        t3_comp = _tie_factor(d2, rs) * skmm**2 * d2 / safe_rs**2
+        t3_comp = tie_factor(d2, rs) * skmm**2 * d2 / safe_rs**2
 
         v = np.zeros((n_g - 1, n_g - 1))
         for k in range(n_g):
