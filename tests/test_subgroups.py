@@ -145,6 +145,16 @@ def test_subgroup_effects_refuses_unknown_reference_arm(sim):
         subgroup_effects(sim, "time", "status", "arm", ["sex"], reference_arm="Placebo")
 
 
+@pytest.mark.parametrize("model", ["cox", "fine_gray"])
+@pytest.mark.parametrize("bad", [-1, 1.5])
+def test_subgroup_effects_refuses_event_codes_that_are_no_cause(sim, model, bad):
+    # with model="cox" a -1 or 1.5 would otherwise be counted silently as censored
+    data = sim.assign(status=sim["status"].astype(float))
+    data.loc[3, "status"] = bad
+    with pytest.raises(ValueError, match=r"event_col='status' holds codes \[" + str(bad).replace(".", r"\.")):
+        subgroup_effects(data, "time", "status", "arm", ["sex"], model=model)
+
+
 def test_subgroup_effects_uses_only_public_helpers():
     import helpers.subgroups as sg
 

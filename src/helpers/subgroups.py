@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import OVERALL, check_columns, check_durations, factor_levels
+from ._checks import OVERALL, check_columns, check_durations, check_event_codes, factor_levels
 from .survival import fit_cox
 
 __all__ = ["SUBGROUP_COLUMNS", "subgroup_effects"]
@@ -177,11 +177,9 @@ def subgroup_effects(
         if sg == arm_col:
             raise ValueError(f"subgroups holds {sg!r}, the arm column; expected other columns")
     check_durations(data[duration_col], f"{duration_col=}")
-    ev = data[event_col]
-    if ev.isna().any() or not pd.api.types.is_numeric_dtype(ev):
-        raise ValueError(
-            f"{event_col=} holds missing or non-numeric codes; expected 0 (censored), 1, 2, ..."
-        )
+    # one event-code rule with helpers.competing_risks: a -1 or 1.5 is refused, never
+    # silently counted as censored by the cause-specific Cox model
+    check_event_codes(data[event_col], f"{event_col=}")
     if data[arm_col].isna().any():
         raise ValueError(
             f"{arm_col=} holds {int(data[arm_col].isna().sum())} missing value(s); expected an arm for every patient"
