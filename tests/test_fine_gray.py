@@ -197,12 +197,35 @@ def test_without_competing_events_fine_gray_equals_lifelines_cox(drawn) -> None:
             fit = fine_gray(data, "time", "status", ["x"])
         except FineGrayConvergenceWarning:
             return  # monotone likelihood (separation) in a small sample
-    cox = CoxPHFitter().fit(data, "time", "status", fit_options={"precision": 1e-14, "max_steps": 500})
+    # r_precision=0: lifelines otherwise stops once the log-likelihood changes by < 1e-9
+    # relatively, short of the maximum for a coefficient near 0 (0.000556 against coxph's and
+    # fine_gray's 0.000557722 on a 13-patient case hypothesis found; R 4.2.2, survival 3.5-3:
+    # coxph(Surv(t, s) ~ x, ties = "breslow"))
+    cox = CoxPHFitter().fit(
+        data, "time", "status", fit_options={"precision": 1e-14, "r_precision": 0.0, "max_steps": 500}
+    )
     npt.assert_allclose(fit.coef, cox.params_.to_numpy(), rtol=1e-6, atol=1e-9)
     npt.assert_allclose(fit.var_naive, cox.variance_matrix_.to_numpy(), rtol=1e-6)
     # The robust variance is not compared with lifelines' robust=True: on small data it can
     # differ from survival::coxph(robust = TRUE) (e.g. 4.30 against 24.86 for coxph and crr
     # on a 12-patient case found by hypothesis); the coxph reference test above covers it.
+
+
+def test_coefficient_near_zero_without_competing_events_equals_coxph_breslow() -> None:
+    # the case hypothesis found above, written out: one patient per line
+    data = pd.DataFrame(
+        [
+            (8.0, 0, 0.484), (9.0, 0, -1.672), (6.0, 1, -0.469), (4.0, 1, 0.0), (7.0, 1, 0.438),
+            (5.0, 1, -0.094), (0.5, 0, 0.0), (2.0, 1, -0.938), (3.0, 0, 0.625), (10.0, 0, -1.094),
+            (11.0, 0, 1.531), (1.0, 0, 0.0), (12.0, 0, -0.922),
+        ],
+        columns=["time", "status", "x"],
+    )
+    fit = fine_gray(data, "time", "status", ["x"])
+    # R 4.2.2, survival 3.5-3: coxph(Surv(time, status) ~ x, ties = "breslow",
+    #   control = coxph.control(eps = 1e-14)); coef(fit), vcov(fit)
+    npt.assert_allclose(fit.coef, [0.000557722239459794], rtol=1e-6)
+    npt.assert_allclose(fit.var_naive, [[0.206643853779804]], rtol=1e-6)
 
 
 # ---------------------------------------------------------------------------------------------
