@@ -48,7 +48,7 @@ def numbers_at_risk(data: pd.DataFrame, duration_col: str, group_col: str | None
 
 def _groups(data: pd.DataFrame, group_col: str | None) -> list[str]:
     if group_col is None:
-        return ["all"]
+        return ["Overall"]
     col = data[group_col]
     if isinstance(col.dtype, pd.CategoricalDtype):
         return [str(c) for c in col.cat.categories if (col == c).any()]
