@@ -460,7 +460,6 @@ def test_iteration_limit_warns_and_sets_converged_false() -> None:
     assert np.isnan(fit.wald_test("Z")["p_value"])
 
 
-@pytest.mark.filterwarnings("ignore:An ill-conditioned matrix:scipy.linalg.LinAlgWarning")  # expected here
 def test_singular_information_is_reported_as_nan_with_a_note_not_linalgerror() -> None:
     # X varies only among patients censored before the first event: it is in no risk set,
     # carries no information, and Newton-Raphson cannot even take its first step

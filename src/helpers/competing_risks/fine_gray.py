@@ -629,7 +629,11 @@ def fine_gray(
     _check_design(x, terms)
 
     problem = _Problem(time, status, x, group)
-    b, n_iter, converged, lik, neg_score, info, state = _newton(problem, tol, max_iter)
+    # A diverging or singular fit makes risk-set sums 0 or inf on the way; that is detected and
+    # reported below (converged, infinite_terms, notes), so numpy's and scipy's warnings are noise.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        b, n_iter, converged, lik, neg_score, info, state = _newton(problem, tol, max_iter)
     notes = [""] * problem.p
     try:
         var_naive = linalg.inv(info)
@@ -641,7 +645,7 @@ def fine_gray(
         var_naive = np.full((problem.p, problem.p), np.nan)
         notes = ["not estimable: information matrix is singular"] * problem.p
     var_naive = (var_naive + var_naive.T) / 2
-    with np.errstate(invalid="ignore"):  # NaN moments after a failed first step
+    with np.errstate(divide="ignore", invalid="ignore"):  # NaN or 0 moments after a failed fit
         resid = problem.influence(state)
     var = var_naive @ (resid.T @ resid) @ var_naive
     var = (var + var.T) / 2
