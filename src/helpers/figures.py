@@ -145,8 +145,9 @@ def forest_plot(effects: pd.DataFrame, *, estimate_label: str = "Hazard ratio (9
     ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if lo <= t <= hi]
     ax.set_xticks(ticks)
     ax.set_xticklabels([f"{t:g}" for t in ticks])
-    ax.text(0.0, -0.16, f"\u2190 {favours[0]}", transform=ax.transAxes, ha="left", va="top", fontsize=8)
-    ax.text(1.0, -0.16, f"{favours[1]} \u2192", transform=ax.transAxes, ha="right", va="top", fontsize=8)
+    for x, text, ha in ((0.0, f"\u2190 {favours[0]}", "left"), (1.0, f"{favours[1]} \u2192", "right")):
+        ax.annotate(text, xy=(x, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
+                    ha=ha, va="top", fontsize=8)
     return fig
 
 
