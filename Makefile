@@ -102,8 +102,8 @@ $(INSTALLED): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "ERROR: $(PYTHON) is $$($(PYTHON) --version 2>&1); this project needs Python >= 3.11 (make PYTHON=python3.11 ...)" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(KERNELSPEC): $(INSTALLED)
