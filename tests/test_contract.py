@@ -262,6 +262,17 @@ def toxicity_grade_6(t):
     return [("adae.csv", "AETOXGR", "isin([1, 2, 3, 4, 5])", 1)], ae.loc[1, "USUBJID"]
 
 
+def fatal_ae_of_a_patient_alive(t):
+    ae, a = t["adae"], t["adsl"]
+    alive = set(a.loc[a["DTHFL"] == "N", "USUBJID"])
+    # an ongoing AE, so that only the new rule (not the end-at-DTHDT one) applies
+    i = _row(ae, ae["USUBJID"].isin(alive) & ae["AENDT"].isna())
+    ae.loc[i, "AETOXGR"] = 5
+    return [("adae.csv", "AETOXGR",
+             "grade 5 AE requires ADSL.DTHFL = Y, onset not after DTHDT", 1)], \
+        ae.loc[i, "USUBJID"]
+
+
 def treatment_emergent_ae_before_first_dose(t):
     ae, a = t["adae"], t["adsl"]
     m = ae.merge(a[["USUBJID", "TRTSDT", "RANDDT"]], on="USUBJID", how="left").set_index(
@@ -335,7 +346,7 @@ CASES = [
     competing_death_for_relapse_not_at_the_death_date, non_relapse_death_censored,
     relapse_censored_for_non_relapse_mortality,
     leukaemia_free_survival_event_at_death_after_relapse, adtte_patient_not_in_adsl,
-    origin_is_not_the_randomisation_date, toxicity_grade_6,
+    origin_is_not_the_randomisation_date, toxicity_grade_6, fatal_ae_of_a_patient_alive,
     treatment_emergent_ae_before_first_dose, dose_reduced_in_the_control_arm,
     ae_ends_before_it_starts, dose_not_a_level, period_duration_wrong,
     exposure_for_a_control_patient, screen_failure_without_reason,

@@ -542,6 +542,12 @@ def cross_schemas() -> dict[str, pa.DataFrameSchema]:
         c("AEREL = RELATED requires sorafenib taken (ADSL.TRTSDT)", "AEREL",
           ["AEREL", "ADSL_TRTSDT"],
           lambda d: ~d["IN_ADSL"] | _implies(d["AEREL"] == "RELATED", d["ADSL_TRTSDT"].notna())),
+        c("grade 5 AE requires ADSL.DTHFL = Y, onset not after DTHDT", "AETOXGR",
+          ["AETOXGR", "ASTDT", "ADSL_DTHFL", "ADSL_DTHDT"],
+          lambda d: ~d["IN_ADSL"] | _implies(
+              d["AETOXGR"] == 5,
+              (d["ADSL_DTHFL"] == "Y") & d["ADSL_DTHDT"].notna()
+              & (d["ASTDT"] <= d["ADSL_DTHDT"]))),
         c("ended grade 5 AE ends at ADSL.DTHDT", "AETOXGR",
           ["AETOXGR", "AENDT", "ADSL_DTHDT"],
           lambda d: ~d["IN_ADSL"] | _implies((d["AETOXGR"] == 5) & d["AENDT"].notna(),
