@@ -231,6 +231,34 @@ def test_fatal_ae_of_a_death_after_the_cutoff_is_kept_ongoing_at_grade_4():
     assert apply_cutoff(tables, "2021-09-01")["adae"]["AETOXGR"].tolist() == [5, 3]
 
 
+def test_fatal_ae_withdrawal_after_the_cutoff_is_no_dose_change_while_treatment_runs():
+    # B takes sorafenib 2021-02-03 to 2021-07-10 and dies 2021-07-11 of an AE that began
+    # 2021-07-05 on drug (withdrawn at death); at the 2021-07-07 cutoff B is on treatment
+    adsl = _adsl([["B", "SORA", "SORA", "Sorafenib maintenance", "Y", "2021-02-01",
+                   "2021-02-03", "2021-07-10", "DISCONTINUED", "DEATH", "DISCONTINUED",
+                   "2021-07-11", "DEATH", NA, "Y", "2021-07-11", "INFECTION", "2021-07-11"]])
+    tables = _tables(adsl, [])
+    tables["adae"] = pd.DataFrame({
+        "USUBJID": ["B"], "AETOXGR": [5], "AEACN": ["DRUG WITHDRAWN"],
+        "ASTDT": pd.to_datetime(["2021-07-05"]).astype("datetime64[ns]"),
+        "AENDT": pd.to_datetime(["2021-07-11"]).astype("datetime64[ns]")})
+    out = apply_cutoff(tables, "2021-07-07")
+    assert out["adsl"].loc[0, "EOTSTT"] == "ONGOING"
+    assert out["adae"][["AETOXGR", "AEACN"]].values.tolist() == [[4, "DOSE NOT CHANGED"]]
+    # after the death the withdrawal stands
+    after = apply_cutoff(tables, "2021-07-11")["adae"]
+    assert after[["AETOXGR", "AEACN"]].values.tolist() == [[5, "DRUG WITHDRAWN"]]
+
+
+@cutoff_settings
+@given(k=trials, cut=cutoffs)
+def test_no_drug_withdrawn_ae_for_a_patient_on_treatment_at_the_cutoff(k, cut):
+    out = apply_cutoff(TRIALS[k], cut)
+    a, ae = out["adsl"], out["adae"]
+    ongoing = set(a.loc[a["EOTSTT"] == "ONGOING", "USUBJID"])
+    assert not (ae["USUBJID"].isin(ongoing) & (ae["AEACN"] == "DRUG WITHDRAWN")).any()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_no_grade_5_ae_survives_for_a_patient_alive_at_the_cutoff(seed):
     tables = synthetic.generate(n_patients=400, seed=seed)

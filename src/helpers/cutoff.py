@@ -14,7 +14,8 @@ tables an analysis at ``cutoff`` would have seen:
 * ADAE: AEs starting after the cutoff leave; end dates after it become missing (ongoing).
   For a first dose undone, ``ASTDY`` is recounted from ``RANDDT`` and ``TRTEMFL = "N"`` in
   the sorafenib arm.  A grade 5 AE of a patient alive at the cutoff becomes grade 4: its
-  fatal outcome lies after the cutoff.
+  fatal outcome lies after the cutoff.  ``AEACN = "DRUG WITHDRAWN"`` of a patient whose
+  treatment is ongoing at the cutoff becomes ``"DOSE NOT CHANGED"``: the drug was still taken.
 * ADEX: dosing periods starting after the cutoff leave; periods running past it end on it.
 * SCREEN: screenings after the cutoff leave.
 
@@ -174,6 +175,13 @@ def _cut_adae(d: pd.DataFrame, cut: pd.Timestamp, adsl: pd.DataFrame,
         dead = set(adsl.loc[adsl["DTHFL"] == "Y", "USUBJID"])
         unknown = (d["AETOXGR"] == 5) & ~d["USUBJID"].isin(dead)
         d.loc[unknown, "AETOXGR"] = 4
+    # sorafenib still taken at the cutoff (ADSL EOTSTT = ONGOING, ADEX dosing through it) has
+    # not been withdrawn yet: a fatal AE's withdrawal (last dose the day before death) lies
+    # after the cutoff, so the action known on the cutoff date is none
+    if "AEACN" in d.columns and "EOTSTT" in adsl.columns:
+        ongoing = set(adsl.loc[adsl["EOTSTT"] == "ONGOING", "USUBJID"])
+        early = (d["AEACN"] == "DRUG WITHDRAWN") & d["USUBJID"].isin(ongoing)
+        d.loc[early, "AEACN"] = "DOSE NOT CHANGED"
     return d.reset_index(drop=True)
 
 
