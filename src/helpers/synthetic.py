@@ -22,6 +22,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import re
 import sys
@@ -161,6 +162,95 @@ SCREEN_REASONS = [  # (EXCLCAT, EXCLREAS, probability)
 ]
 
 
+# --------------------------------------------------------------------------- covariates
+def _choice(rng: np.random.Generator, probs: dict, n: int) -> np.ndarray:
+    keys = list(probs)
+    p = np.array([probs[k] for k in keys], dtype=float)
+    return np.array(keys, dtype=object)[rng.choice(len(keys), size=n, p=p / p.sum())]
+
+
+def _baseline(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
+    """Baseline covariates that enter the hazards: age, sex, diagnosis, disease status,
+    cytogenetic risk, pre-HSCT MRD, donor type, RIC (in this order of draws)."""
+    a = ASSUMPTIONS
+    age = (18 + np.floor(47.999 * rng.beta(*a["age_beta"], size=n))).astype(np.int64)
+    sex = np.where(rng.random(n) < a["p_sex_m"], "M", "F").astype(object)
+    diag = _choice(rng, a["p_diag"], n)
+    disstat = _choice(rng, a["p_disstat"], n)
+    cyto = _choice(rng, a["p_cytorisk"], n)
+    cyto[rng.random(n) < a["p_cytorisk_missing"]] = np.nan
+    mrd = np.where(rng.random(n) < a["p_mrdpre_positive"], "Positive", "Negative").astype(object)
+    mrd[rng.random(n) < a["p_mrdpre_missing"]] = np.nan
+    donor = _choice(rng, a["p_donor"], n)
+    ric = rng.random(n) < np.where(age > 50, a["p_ric"]["age>50"], a["p_ric"]["age<=50"])
+    return age, sex, diag, disstat, cyto, mrd, donor, ric
+
+
+def _linear_predictors(age, diag, disstat, cyto, mrd, donor, ric, site_rel, site_nrm
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Log hazard multipliers of relapse and NRM (no arm effect), each centred so that the
+    mean multiplier exp(lp) over the patients given is 1."""
+    a = ASSUMPTIONS
+    b = a["beta_rel"]
+    lp_rel = (np.select([disstat == "CR2+", disstat == "Not in CR"],
+                        [b["CR2+"], b["Not in CR"]], 0.0)
+              + np.select([cyto == "Adverse", cyto == "Favourable"],
+                          [b["Adverse"], b["Favourable"]], 0.0)
+              + np.where(mrd == "Positive", b["MRD Positive"], 0.0)
+              + np.select([diag == "ALL", diag == "MPAL"], [b["ALL"], b["MPAL"]], 0.0)
+              + np.where(ric, b["RIC"], 0.0) + site_rel)
+    bn = a["beta_nrm"]
+    lp_nrm = (bn["age_per_10y"] * (age - 40) / 10
+              + np.select([donor == "MUD", donor == "HAPLO"], [bn["MUD"], bn["HAPLO"]], 0.0)
+              + site_nrm)
+    return (lp_rel - np.log(np.mean(np.exp(lp_rel))),
+            lp_nrm - np.log(np.mean(np.exp(lp_nrm))))
+
+
+#: Size and seed of the fixed reference sample of the covariate mix used for calibration.
+_REFERENCE_N, _REFERENCE_SEED = 20_000, 20210115
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_multipliers() -> tuple[np.ndarray, np.ndarray]:
+    """Hazard multipliers exp(lp) of relapse and NRM in a fixed reference sample.
+
+    The covariates are drawn as in :func:`generate`; the site effects per patient from their
+    marginal distribution N(0, SD) (a patient's site is independent of its effect).  Its own
+    seed makes the calibration, and so every generated trial, independent of the trial seed.
+    """
+    a = ASSUMPTIONS
+    rng = np.random.default_rng(_REFERENCE_SEED)
+    age, _, diag, disstat, cyto, mrd, donor, ric = _baseline(rng, _REFERENCE_N)
+    site_rel = rng.normal(0, a["site_sd_rel"], _REFERENCE_N)
+    site_nrm = rng.normal(0, a["site_sd_nrm"], _REFERENCE_N)
+    lp_rel, lp_nrm = _linear_predictors(age, diag, disstat, cyto, mrd, donor, ric,
+                                        site_rel, site_nrm)
+    return np.exp(lp_rel), np.exp(lp_nrm)
+
+
+def _marginal_cifs(t: np.ndarray, lam1: float, k1: float, lam2: float, k2: float,
+                   m1: np.ndarray, m2: np.ndarray, rate_d: float = 0.0, hr1: float = 1.0,
+                   n_grid: int = 201) -> tuple[np.ndarray, np.ndarray]:
+    """Population-averaged cumulative incidences of causes 1 and 2 at times ``t``.
+
+    CIF_j(t) = mean_i int_0^t m_ji S_i(u) dH_j(u), S_i = exp(-hr1 m_1i H_1 - m_2i H_2 -
+    rate_d u), Weibull H_j(u) = (u / lam_j)^k_j (Kalbfleisch and Prentice, 2nd ed., 8.2;
+    h_j du = dH_j), by the trapezoid rule in H_j on the grid u = t_max s^4, s uniform, dense
+    near 0 where the hazards are steep.  Cause 1 is multiplied by ``hr1``.
+    """
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    u = float(t.max()) * np.linspace(0.0, 1.0, n_grid) ** 4
+    H1, H2 = (u / lam1) ** k1, (u / lam2) ** k2
+    surv = np.exp(-np.outer(hr1 * m1, H1) - np.outer(m2, H2) - rate_d * u)
+    out = []
+    for m, H in ((hr1 * m1, H1), (m2, H2)):
+        dens = m[:, None] * surv
+        cum = np.cumsum((dens[:, 1:] + dens[:, :-1]) / 2 * np.diff(H), axis=1).mean(axis=0)
+        out.append(np.interp(t, u, np.r_[0.0, cum]))
+    return out[0], out[1]
+
+
 # --------------------------------------------------------------------------- calibration
 def _cif(t_max: float, lam1: float, k1: float, lam2: float, k2: float, rate_d: float = 0.0,
          hr1: float = 1.0) -> tuple[float, float]:
@@ -181,15 +271,28 @@ def _cif(t_max: float, lam1: float, k1: float, lam2: float, k2: float, rate_d: f
 
 
 def _calibrate() -> dict:
-    """Weibull scales (days) giving the control-arm 2-year relapse and NRM incidences."""
-    a = ASSUMPTIONS
+    """Weibull scales (days) giving the control-arm 2-year relapse and NRM incidences.
 
-    def eqs(log_lams):
+    Solved on the covariate mix (:func:`_reference_multipliers`), not for a homogeneous
+    population: the incidence is concave in the hazard multiplier, so scales solved with
+    every multiplier 1 give a marginal incidence below target (Jensen; 26.5% instead of 28%).
+    The homogeneous solution is the starting point.
+    """
+    a = ASSUMPTIONS
+    m1, m2 = _reference_multipliers()
+
+    def eqs_homogeneous(log_lams):
         lam1, lam2 = np.exp(log_lams)
         c1, c2 = _cif(730.0, lam1, a["rel_shape"], lam2, a["nrm_shape"])
         return [c1 - a["rel_ctrl_2y"], c2 - a["nrm_2y"]]
 
-    sol = optimize.fsolve(eqs, x0=[np.log(2500.0), np.log(8000.0)], xtol=1e-10)
+    def eqs(log_lams):
+        lam1, lam2 = np.exp(log_lams)
+        c1, c2 = _marginal_cifs(730.0, lam1, a["rel_shape"], lam2, a["nrm_shape"], m1, m2)
+        return [c1[0] - a["rel_ctrl_2y"], c2[0] - a["nrm_2y"]]
+
+    start = optimize.fsolve(eqs_homogeneous, x0=[np.log(2500.0), np.log(8000.0)], xtol=1e-10)
+    sol = optimize.fsolve(eqs, x0=start, xtol=1e-10)
     lam_rel, lam_nrm = (float(x) for x in np.exp(sol))
     post_scale = a["post_relapse_median_days"] / math.log(2) ** (1 / a["post_relapse_shape"])
     return {
@@ -200,23 +303,8 @@ def _calibrate() -> dict:
     }
 
 
-#: Baseline Weibull scales solved from :data:`ASSUMPTIONS` (homogeneous-population model).
+#: Baseline Weibull scales solved from :data:`ASSUMPTIONS` on the reference covariate mix.
 CALIBRATION = _calibrate()
-
-
-def _cif_curve(t: np.ndarray, lam1: float, k1: float, lam2: float, k2: float,
-               rate_d: float = 0.0, hr1: float = 1.0) -> np.ndarray:
-    """Cause-1 cumulative incidence on an increasing grid ``t`` (trapezoid rule).
-
-    Same model as :func:`_cif`; used where many time points are needed.
-    """
-    t = np.asarray(t, dtype=float)
-    grid = np.linspace(0.0, float(t.max()), 20_001)
-    u = np.maximum(grid, 1e-9)
-    dens = (hr1 * k1 / lam1 * (u / lam1) ** (k1 - 1)
-            * np.exp(-hr1 * (u / lam1) ** k1 - (u / lam2) ** k2 - rate_d * u))
-    cum = np.r_[0.0, np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))]
-    return np.interp(t, grid, cum)
 
 
 def _design(n_patients: int = 346, hr: float = 0.6, alpha: float = 0.05, power: float = 0.80,
@@ -229,8 +317,9 @@ def _design(n_patients: int = 346, hr: float = 0.6, alpha: float = 0.05, power: 
     boundaries, each side spending alpha/2 with the Lan-DeMets O'Brien-Fleming-type function
     a(t) = 2 - 2 Phi(Phi^-1(1 - a/4) / sqrt(t)) as gsDesign's ``sfLDOF`` and rpact's ``asOF``
     (k = 2, t = 0.5, alpha = 0.05: z = 2.963, 1.969).  Events are inflated so that the
-    group-sequential design keeps ``power``.  Expected relapses at the final cutoff use the
-    calibrated homogeneous model with uniform accrual and the dropout rate.
+    group-sequential design keeps ``power``.  Expected relapses at the final cutoff average the
+    calibrated model over the reference covariate mix, with uniform accrual and the dropout
+    rate.
     """
     za = stats.norm.ppf(1 - alpha / 2)
     zb = stats.norm.ppf(power)
@@ -261,9 +350,11 @@ def _design(n_patients: int = 346, hr: float = 0.6, alpha: float = 0.05, power: 
     cal, a = CALIBRATION, ASSUMPTIONS
     fu = np.linspace(followup_months, accrual_months + followup_months, 101) * DAYS_PER_MONTH
     args = (cal["lambda_rel_days"], a["rel_shape"], cal["lambda_nrm_days"], a["nrm_shape"],
-            cal["dropout_rate_per_day"])
-    expected = n_patients / 2 * float(np.mean(_cif_curve(fu, *args))
-                                      + np.mean(_cif_curve(fu, *args, hr1=hr)))
+            *_reference_multipliers())
+    rate_d = cal["dropout_rate_per_day"]
+    expected = n_patients / 2 * float(np.mean(_marginal_cifs(fu, *args, rate_d=rate_d)[0])
+                                      + np.mean(_marginal_cifs(fu, *args, rate_d=rate_d,
+                                                               hr1=hr)[0]))
     return {
         "n_patients": n_patients,
         "allocation": "1:1",
@@ -311,12 +402,6 @@ def _dates(days) -> pd.Series:
     out[ok] = np.datetime64(FIRST_RANDOMISATION, "ns") + d[ok].astype(np.int64).astype(
         "timedelta64[D]")
     return pd.Series(out)
-
-
-def _choice(rng: np.random.Generator, probs: dict, n: int) -> np.ndarray:
-    keys = list(probs)
-    p = np.array([probs[k] for k in keys], dtype=float)
-    return np.array(keys, dtype=object)[rng.choice(len(keys), size=n, p=p / p.sum())]
 
 
 def _ceil_days(t) -> np.ndarray:
@@ -398,16 +483,7 @@ def generate(*, n_patients: int = 346, n_sites: int = 10, accrual_months: float 
     usubjid = (STUDYID + "-" + siteid + "-" + subjid).astype(object)
 
     # ---- baseline
-    age = (18 + np.floor(47.999 * rng.beta(*a["age_beta"], size=n))).astype(np.int64)
-    sex = np.where(rng.random(n) < a["p_sex_m"], "M", "F").astype(object)
-    diag = _choice(rng, a["p_diag"], n)
-    disstat = _choice(rng, a["p_disstat"], n)
-    cyto = _choice(rng, a["p_cytorisk"], n)
-    cyto[rng.random(n) < a["p_cytorisk_missing"]] = np.nan
-    mrd = np.where(rng.random(n) < a["p_mrdpre_positive"], "Positive", "Negative").astype(object)
-    mrd[rng.random(n) < a["p_mrdpre_missing"]] = np.nan
-    donor = _choice(rng, a["p_donor"], n)
-    ric = rng.random(n) < np.where(age > 50, a["p_ric"]["age>50"], a["p_ric"]["age<=50"])
+    age, sex, diag, disstat, cyto, mrd, donor, ric = _baseline(rng, n)
     condint = np.where(ric, "RIC", "MAC").astype(object)
     tx_gap = rng.integers(a["tx_to_rand_days"][0], a["tx_to_rand_days"][1] + 1, n)
     stratds, stratdt = disstat.copy(), donor.copy()
@@ -432,20 +508,10 @@ def generate(*, n_patients: int = 346, n_sites: int = 10, accrual_months: float 
     sora[o] = perm[block, rank % 4] < 2
 
     # ---- latent event times (days from randomisation)
-    b = a["beta_rel"]
-    lp_rel = (np.select([disstat == "CR2+", disstat == "Not in CR"],
-                        [b["CR2+"], b["Not in CR"]], 0.0)
-              + np.select([cyto == "Adverse", cyto == "Favourable"],
-                          [b["Adverse"], b["Favourable"]], 0.0)
-              + np.where(mrd == "Positive", b["MRD Positive"], 0.0)
-              + np.select([diag == "ALL", diag == "MPAL"], [b["ALL"], b["MPAL"]], 0.0)
-              + np.where(ric, b["RIC"], 0.0) + site_rel[site])
-    lp_rel = lp_rel - np.log(np.mean(np.exp(lp_rel))) + np.where(sora, np.log(hr_relapse), 0)
-    bn = a["beta_nrm"]
-    lp_nrm = (bn["age_per_10y"] * (age - 40) / 10
-              + np.select([donor == "MUD", donor == "HAPLO"], [bn["MUD"], bn["HAPLO"]], 0.0)
-              + site_nrm[site])
-    lp_nrm = lp_nrm - np.log(np.mean(np.exp(lp_nrm))) + np.where(sora, np.log(a["hr_nrm"]), 0)
+    lp_rel, lp_nrm = _linear_predictors(age, diag, disstat, cyto, mrd, donor, ric,
+                                        site_rel[site], site_nrm[site])
+    lp_rel = lp_rel + np.where(sora, np.log(hr_relapse), 0)
+    lp_nrm = lp_nrm + np.where(sora, np.log(a["hr_nrm"]), 0)
     t_rel = cal["lambda_rel_days"] * (rng.exponential(size=n) * np.exp(-lp_rel)) ** (
         1 / a["rel_shape"])
     t_nrm = cal["lambda_nrm_days"] * (rng.exponential(size=n) * np.exp(-lp_nrm)) ** (
