@@ -28,7 +28,7 @@ def test_not_estimable_ratio_prints_ne_never_inf_or_zero():
     assert tables.fmt_ratio_ci(0.625, 0.41, 0.944) == "0.62 (0.41, 0.94)"
 
 
-def test_n_percent():
+def test_counts_print_with_percent_of_the_denominator_and_zero_denominators_alone():
     assert tables.fmt_n_pct(12, 35) == "12 (34.3%)"
     assert tables.fmt_n_pct(0, 0) == "0"
 
