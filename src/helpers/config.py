@@ -9,6 +9,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+STUDIES_DIR = PROJECT_ROOT / "studies"  # study definitions (helpers.study)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 STUDY_ID = "NCT04674345"

@@ -1,0 +1,464 @@
+"""The study definition: every trial-specific choice, read from one YAML file and validated.
+
+A study definition (``studies/nct04674345.yaml`` for this trial) names the arms and their
+reference, the populations, the endpoints and their causes, the baseline variables with their
+decoded levels, the subgroups, the landmarks, the eligibility ranges, the safety settings, the
+group-sequential design and the synthetic trial's settings. The analysis reads it through
+:func:`load_study` and passes the :class:`Study` down; nothing else in ``helpers`` spells an arm,
+a label or an endpoint.
+
+>>> study = load_study(DEFAULT_STUDY)
+>>> study.reference_arm.label, [a.label for a in study.comparator_arms]
+('No maintenance', ['Sorafenib maintenance'])
+>>> study.endpoint("REL").causes[2]
+'Non-relapse mortality'
+
+A file that breaks the schema raises :class:`StudyError` with one line per problem, naming the
+file and the field (``arms[1].colour``), the value found and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import config
+
+__all__ = [
+    "DEFAULT_STUDY",
+    "Arm",
+    "Endpoint",
+    "Study",
+    "StudyError",
+    "Subgroup",
+    "Variable",
+    "load_study",
+]
+
+#: This trial's definition, used when no other is given (``make report STUDY=...``).
+DEFAULT_STUDY = config.STUDIES_DIR / "nct04674345.yaml"
+
+_NAME = r"^[A-Z][A-Z0-9]{0,7}$"  # an ADaM variable name (SAS transport: at most 8 characters)
+_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+AdamName = Annotated[str, Field(pattern=_NAME)]
+
+
+class StudyError(ValueError):
+    """The study definition cannot be read or breaks its schema."""
+
+
+class _Model(BaseModel):
+    # unknown keys are errors: a misspelt field must not be silently ignored
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudyInfo(_Model):
+    """Identification and wording."""
+
+    id: str = Field(min_length=1, description="STUDYID in every table")
+    title: str = Field(min_length=1, description="report title")
+    subtitle: str = ""
+    short_title: str = Field(min_length=1)
+    drug: str = Field(min_length=1, description="the study drug as the prose names it (lower case)")
+    population_description: str = ""
+
+
+class Arm(_Model):
+    """One randomised arm (ADSL ``ARMCD``/``ARM``)."""
+
+    code: str = Field(min_length=1, max_length=20)
+    label: str = Field(min_length=1, max_length=200)
+    short_label: str = Field(min_length=1, max_length=40)
+    colour: str = Field(pattern=_COLOUR)
+    allocation: int = Field(default=1, ge=1, description="allocation ratio weight")
+    reference: bool = False
+    treated: bool = Field(description="receives the study drug (exposure, dose actions, TRTSDT)")
+
+
+class Population(_Model):
+    flag: AdamName
+    label: str = Field(min_length=1)
+
+
+class Landmark(_Model):
+    days: float = Field(gt=0)
+    label: str = Field(min_length=1)
+
+
+class TimeAxis(_Model):
+    unit: str = Field(min_length=1, description="the unit figures show (e.g. months)")
+    days_per_unit: float = Field(gt=0)
+    tick_every: float = Field(gt=0, description="axis ticks every this many units")
+    landmarks: tuple[Landmark, ...] = Field(min_length=1)
+    main_landmark: float = Field(gt=0, description="days; one of the landmarks")
+
+    @model_validator(mode="after")
+    def _main_is_a_landmark(self) -> TimeAxis:
+        days = [lm.days for lm in self.landmarks]
+        if self.main_landmark not in days:
+            raise ValueError(f"main_landmark={self.main_landmark:g} is not one of the landmarks {days}")
+        if sorted(days) != days or len(set(days)) != len(days):
+            raise ValueError(f"landmarks {days} must be distinct and in increasing order")
+        return self
+
+    def landmark_label(self, days: float) -> str:
+        for lm in self.landmarks:
+            if lm.days == days:
+                return lm.label
+        raise KeyError(f"{days=} is not a landmark; expected one of {[lm.days for lm in self.landmarks]}")
+
+    @property
+    def landmark_days(self) -> tuple[float, ...]:
+        return tuple(lm.days for lm in self.landmarks)
+
+
+class Endpoint(_Model):
+    """One ADTTE parameter."""
+
+    paramcd: str = Field(pattern=_NAME)
+    param: str = Field(min_length=1, description="ADTTE PARAM text")
+    label: str = Field(min_length=1)
+    kind: Literal["competing", "survival"]
+    causes: dict[int, str] = Field(default_factory=dict, description="EVNTCD -> label (competing)")
+    required: bool = True
+    adsl_events: dict[AdamName, Literal[1, 2]] = Field(
+        default_factory=dict, description="ADSL date -> EVNTCD, in order of precedence on ties")
+
+    @model_validator(mode="after")
+    def _causes_match_kind(self) -> Endpoint:
+        if self.kind == "competing" and sorted(self.causes) != [1, 2]:
+            raise ValueError(f"a competing endpoint needs causes 1 and 2; found {sorted(self.causes)}")
+        if self.kind == "survival" and self.causes:
+            raise ValueError("a survival endpoint has no causes (EVNTCD is 0 or 1)")
+        if self.kind == "survival" and 2 in self.adsl_events.values():
+            raise ValueError("a survival endpoint has no competing event (EVNTCD 2) in adsl_events")
+        return self
+
+    def cause_label(self, cause: int) -> str:
+        """Label of an event code: the cause for competing endpoints, the endpoint's label otherwise."""
+        if self.kind == "survival":
+            return self.label
+        return self.causes[cause]
+
+
+class Primary(_Model):
+    endpoint: str
+    cause: Literal[1, 2] = 1
+
+
+class Derivation(_Model):
+    variable: AdamName
+    breaks: tuple[float, ...] = Field(min_length=1)
+
+
+class Variable(_Model):
+    """A trial-specific ADSL variable (beyond the generic ADaM ones the contract always needs)."""
+
+    name: AdamName
+    label: str = Field(min_length=1)
+    kind: Literal["categorical", "continuous", "date"]
+    levels: dict[str, str] | None = Field(
+        default=None, description="code -> decoded label, in display order; None = any code, sorted")
+    nullable: bool = Field(default=False, description="missing values are expected, not findings")
+    derived_from: Derivation | None = None
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _level_codes_are_text(cls, v: object) -> object:
+        # YAML reads 1: One as an int key; codes are text in the data
+        if isinstance(v, dict):
+            return {str(k): str(val) for k, val in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _levels_for_categorical_only(self) -> Variable:
+        if self.levels is not None and self.kind != "categorical":
+            raise ValueError(f"levels are for categorical variables; {self.name} is {self.kind}")
+        if self.derived_from is not None:
+            if self.kind != "categorical" or self.levels is None:
+                raise ValueError("derived_from needs a categorical variable with levels")
+            if len(self.levels) != len(self.derived_from.breaks) + 1:
+                raise ValueError(f"derived_from has {len(self.derived_from.breaks)} breaks, so "
+                                 f"{len(self.derived_from.breaks) + 1} levels; found {len(self.levels)}")
+        return self
+
+    def decode(self, code: object) -> str:
+        """The reader-facing label of a code (the code itself when no label is defined)."""
+        if self.levels is None:
+            return str(code)
+        return self.levels.get(str(code), str(code))
+
+
+class Subgroup(_Model):
+    variable: AdamName
+    label: str | None = Field(default=None, description="default: the variable's label")
+    breaks: tuple[float, ...] | None = Field(default=None, description="cut points of a continuous variable")
+    level_labels: tuple[str, ...] | None = Field(default=None, description="labels of the cut groups")
+
+
+class Eligibility(_Model):
+    variable: AdamName
+    rule: str = Field(min_length=1, description="the protocol's criterion, as findings quote it")
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Eligibility:
+        if (self.min is None and self.max is None) == (self.allowed is None):
+            raise ValueError("give either min/max or allowed")
+        return self
+
+
+class UntreatedWindow(_Model):
+    anchor: AdamName
+    days: int = Field(ge=0)
+
+
+class SpecialInterest(_Model):
+    label: str = Field(min_length=1)
+    terms: tuple[str, ...] = Field(min_length=1)
+
+
+class Safety(_Model):
+    treatment: str = Field(min_length=1, description="ADEX EXTRT")
+    dose_unit: str = Field(min_length=1)
+    dose_levels: tuple[int, ...] = Field(min_length=1)
+    window_days_after_last_dose: int = Field(ge=0)
+    untreated_window: UntreatedWindow | None = None
+    common_ae_percent: float = Field(ge=0, le=100)
+    special_interest: SpecialInterest | None = None
+
+
+class Design(_Model):
+    n_patients: int = Field(ge=2)
+    hazard_ratio: float = Field(gt=0)
+    alpha: float = Field(gt=0, lt=1)
+    sided: Literal[1, 2] = 2
+    power: float = Field(gt=0, lt=1)
+    information_fractions: tuple[float, ...] = Field(min_length=1)
+    spending: str = "obrien-fleming"
+    accrual_months: float = Field(gt=0)
+    follow_up_months: float = Field(gt=0)
+
+    @field_validator("information_fractions")
+    @classmethod
+    def _fractions(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(b <= a for a, b in zip(v, v[1:])) or not 0 < v[0] or v[-1] != 1.0:
+            raise ValueError(f"information_fractions {list(v)} must increase in (0, 1] and end at 1")
+        return v
+
+
+TableName = Literal["adsl", "adtte", "adae", "adex", "screen"]
+
+
+class Synthetic(_Model):
+    first_randomisation: dt.date
+    n_sites: int = Field(ge=1, le=99)
+    hazard_ratios: dict[str, float] = Field(description="arm code -> relapse hazard ratio vs the reference")
+    tables: tuple[TableName, ...] = ("adsl", "adtte", "adae", "adex", "screen")
+
+    @field_validator("tables")
+    @classmethod
+    def _core_tables(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not {"adsl", "adtte"} <= set(v):
+            raise ValueError(f"tables {list(v)} must include adsl and adtte")
+        return v
+
+
+class Study(_Model):
+    """A validated study definition. Arms are in display order; ``source`` is the file read."""
+
+    study: StudyInfo
+    arms: tuple[Arm, ...] = Field(min_length=2)
+    populations: dict[str, Population] = Field(min_length=1)
+    time: TimeAxis
+    endpoints: tuple[Endpoint, ...] = Field(min_length=1)
+    primary: Primary
+    strata: tuple[AdamName, ...] = ()
+    secondary: tuple[str, ...] = ()
+    survival_figure: str | None = None
+    follow_up_endpoint: str
+    variables: tuple[Variable, ...] = ()
+    baseline: tuple[AdamName, ...] = ()
+    subgroups: tuple[Subgroup, ...] = ()
+    eligibility: tuple[Eligibility, ...] = ()
+    safety: Safety | None = None
+    design: Design | None = None
+    synthetic: Synthetic | None = None
+    source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Study:
+        problems = []
+        codes = [a.code for a in self.arms]
+        if len(set(codes)) != len(codes):
+            problems.append(f"arms: codes {codes} are not unique")
+        labels = [a.label for a in self.arms]
+        if len(set(labels)) != len(labels):
+            problems.append(f"arms: labels {labels} are not unique")
+        n_ref = sum(a.reference for a in self.arms)
+        if n_ref != 1:
+            problems.append(f"arms: exactly one arm must have reference: true; found {n_ref}")
+        paramcds = [e.paramcd for e in self.endpoints]
+        if len(set(paramcds)) != len(paramcds):
+            problems.append(f"endpoints: PARAMCDs {paramcds} are not unique")
+        for where, code in [("primary.endpoint", self.primary.endpoint),
+                            ("follow_up_endpoint", self.follow_up_endpoint),
+                            *[(f"secondary[{i}]", c) for i, c in enumerate(self.secondary)],
+                            *([("survival_figure", self.survival_figure)] if self.survival_figure else [])]:
+            if code not in paramcds:
+                problems.append(f"{where}: {code!r} is not an endpoint; expected one of {paramcds}")
+        if self.primary.endpoint in paramcds and self.endpoint(self.primary.endpoint).kind != "competing":
+            problems.append(f"primary.endpoint: {self.primary.endpoint} must be a competing endpoint")
+        if self.survival_figure in paramcds and self.endpoint(self.survival_figure).kind != "survival":
+            problems.append(f"survival_figure: {self.survival_figure} must be a survival endpoint")
+        names = [v.name for v in self.variables]
+        if len(set(names)) != len(names):
+            problems.append("variables: names are not unique")
+        known = set(names)
+        for where, name in [*[(f"strata[{i}]", s) for i, s in enumerate(self.strata)],
+                            *[(f"baseline[{i}]", b) for i, b in enumerate(self.baseline)],
+                            *[(f"subgroups[{i}].variable", s.variable) for i, s in enumerate(self.subgroups)],
+                            *[(f"eligibility[{i}].variable", e.variable) for i, e in enumerate(self.eligibility)]]:
+            if name not in known:
+                problems.append(f"{where}: {name!r} is not in variables; expected one of {names}")
+        for i, v in enumerate(self.variables):
+            if v.derived_from is not None and v.derived_from.variable not in known:
+                problems.append(f"variables[{i}].derived_from.variable: {v.derived_from.variable!r} is not in variables")
+        for i, s in enumerate(self.subgroups):
+            if s.variable not in known:
+                continue
+            var = self.variable(s.variable)
+            if var.kind == "date":
+                problems.append(f"subgroups[{i}]: {s.variable} is a date")
+            if var.kind == "continuous" and not s.breaks:
+                problems.append(f"subgroups[{i}]: {s.variable} is continuous and needs breaks")
+            if s.breaks and s.level_labels and len(s.level_labels) != len(s.breaks) + 1:
+                problems.append(f"subgroups[{i}]: {len(s.breaks)} breaks need {len(s.breaks) + 1} level_labels")
+        if "ITT" not in self.populations:
+            problems.append(f"populations: ITT is required (every randomised patient); found {list(self.populations)}")
+        if self.synthetic is not None:
+            unknown = sorted(set(self.synthetic.hazard_ratios) - set(codes))
+            if unknown:
+                problems.append(f"synthetic.hazard_ratios: arms {unknown} are not arm codes {codes}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- arms ------------------------------------------------------------------------------------
+    @property
+    def reference_arm(self) -> Arm:
+        return next(a for a in self.arms if a.reference)
+
+    @property
+    def comparator_arms(self) -> tuple[Arm, ...]:
+        """Every arm but the reference, in display order: each is compared with the reference."""
+        return tuple(a for a in self.arms if not a.reference)
+
+    @property
+    def arm_labels(self) -> tuple[str, ...]:
+        """ADSL ``ARM`` values in display order."""
+        return tuple(a.label for a in self.arms)
+
+    def arm(self, key: str) -> Arm:
+        """An arm by code or label."""
+        for a in self.arms:
+            if key in (a.code, a.label):
+                return a
+        raise KeyError(f"{key!r} is not an arm; expected a code of {[a.code for a in self.arms]} "
+                       f"or a label of {list(self.arm_labels)}")
+
+    @property
+    def arm_colours(self) -> dict[str, str]:
+        """ARM label -> colour."""
+        return {a.label: a.colour for a in self.arms}
+
+    # -- endpoints and variables -------------------------------------------------------------------
+    def endpoint(self, paramcd: str) -> Endpoint:
+        for e in self.endpoints:
+            if e.paramcd == paramcd:
+                return e
+        raise KeyError(f"{paramcd=} is not an endpoint of {self.study.id}; "
+                       f"expected one of {[e.paramcd for e in self.endpoints]}")
+
+    @property
+    def primary_endpoint(self) -> Endpoint:
+        return self.endpoint(self.primary.endpoint)
+
+    def variable(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(f"{name!r} is not a variable of {self.study.id}; "
+                       f"expected one of {[v.name for v in self.variables]}")
+
+    def variable_labels(self, names: tuple[str, ...] | list[str] | None = None) -> dict[str, str]:
+        """Variable name -> reader-facing label (all variables, or ``names`` in their order)."""
+        chosen = [v.name for v in self.variables] if names is None else list(names)
+        return {n: self.variable(n).label for n in chosen}
+
+    def subgroup_label(self, subgroup: Subgroup) -> str:
+        return subgroup.label or self.variable(subgroup.variable).label
+
+
+def _location(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def parse_study(text: str, source: str | Path = "<study>") -> Study:
+    """A :class:`Study` from YAML text; :class:`StudyError` names ``source`` and every bad field."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise StudyError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise StudyError(f"{source}: expected a mapping of sections (study, arms, endpoints, ...); "
+                         f"found {type(raw).__name__}")
+    try:
+        study = Study.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        errors = exc.errors()
+        for err in errors:
+            if err["type"] == "too_short" and any(
+                    e is not err and e["loc"][:len(err["loc"])] == err["loc"] for e in errors):
+                continue  # "0 items after validation": the items' own errors say why
+            found = err.get("input")
+            shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
+            msg = re.sub(r"^Value error, ", "", err["msg"])
+            lines.append(f"  {_location(err['loc'])}: {msg}{shown}")
+        n = len(lines)
+        raise StudyError(f"{source}: study definition invalid ({n} problem{'s' if n != 1 else ''}):\n"
+                         + "\n".join(lines)) from None
+    return study.model_copy(update={"source": Path(source) if source != "<study>" else None})
+
+
+@cache
+def _load(path: Path, mtime_ns: int) -> Study:
+    return parse_study(path.read_text(encoding="utf-8"), path)
+
+
+def load_study(path: str | Path | None = None) -> Study:
+    """Read and validate a study definition (default: :data:`DEFAULT_STUDY`).
+
+    Raises
+    ------
+    StudyError
+        The file is missing, is not YAML, or breaks the schema (one line per problem).
+    """
+    p = Path(DEFAULT_STUDY if path in (None, "") else path)  # type: ignore[arg-type]
+    if not p.is_file():
+        raise StudyError(f"study={str(p)!r}: no such file; expected a study definition YAML "
+                         f"such as {DEFAULT_STUDY.relative_to(config.PROJECT_ROOT)}")
+    p = p.resolve()
+    return _load(p, p.stat().st_mtime_ns)
