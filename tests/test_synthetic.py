@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers import schemas, synthetic
+from helpers.synthetic import _arrays
 from helpers.contract import read_table, validate
 
 FORMATS = ("csv", "parquet", "xpt")
@@ -36,7 +37,7 @@ def _digests(folder) -> dict[str, str]:
     [
         {"n_patients": 1, "seed": 1},
         {"n_patients": 7, "n_sites": 3, "seed": 2},
-        {"n_patients": 60, "seed": 3, "hr_relapse": 1.0},
+        {"n_patients": 60, "seed": 3, "hazard_ratios": {"SORA": 1.0}},
         {"n_patients": 346},
         {"n_patients": 1500, "n_sites": 25, "accrual_months": 12, "followup_months": 6,
          "seed": 4},
@@ -222,7 +223,7 @@ def test_missing_dates_are_built_without_overflow_warnings():
         warnings.simplefilter("error")
         for _ in range(5):
             _dirty_heap(len(days))
-            got = synthetic._dates(days)
+            got = _arrays.dates(days, pd.Timestamp("2021-01-15"))
     assert got.isna().sum() == 99
     assert got.iloc[-1] == pd.Timestamp("2021-01-18")
     assert str(got.dtype) == "datetime64[ns]"
