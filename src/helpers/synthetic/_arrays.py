@@ -46,7 +46,8 @@ def flags(mask) -> np.ndarray:
 
 
 def finish(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The table in ``columns`` order with a fresh index; text missing values are NaN, never None."""
+    """The table in ``columns`` order with a fresh index; text missing values are NaN (not
+    None)."""
     df = df[columns].reset_index(drop=True)
     for col in df.columns:
         if df[col].dtype == object:

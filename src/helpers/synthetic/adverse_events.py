@@ -79,8 +79,9 @@ def adverse_events(rng: np.random.Generator, *, usubjid: np.ndarray, rday: np.nd
             "acn": np.full(len(wd), "DRUG WITHDRAWN", object),
         })
     # GVHD within the AE window
-    for obs, day, severe, term in ((o.ag_obs, o.d_ag, o.ag34, "Acute graft versus host disease"),
-                                   (o.cg_obs, o.d_cg, o.cg_sys, "Chronic graft versus host disease")):
+    for obs, day, severe, term in (
+            (o.ag_obs, o.d_ag, o.ag34, "Acute graft versus host disease"),
+            (o.cg_obs, o.d_cg, o.cg_sys, "Chronic graft versus host disease")):
         g = np.flatnonzero(obs & (day <= w_end))
         if len(g):
             frames.append({

@@ -27,8 +27,9 @@ _REFERENCE_N, _REFERENCE_SEED = 20_000, 20210115
 def reference_multipliers() -> tuple[np.ndarray, np.ndarray]:
     """Hazard multipliers exp(lp) of relapse and NRM in a fixed reference sample.
 
-    The covariates are drawn as in :func:`helpers.synthetic.generate`; the site effects per patient from their
-    marginal distribution N(0, SD) (a patient's site is independent of its effect).  Its own
+    The covariates are drawn as in :func:`helpers.synthetic.generate`; the site effects per
+    patient from their marginal distribution N(0, SD) (a patient's site is independent of its
+    effect).  Its own
     seed makes the calibration, and so every generated trial, independent of the trial seed.
     """
     a = ASSUMPTIONS

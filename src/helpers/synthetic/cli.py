@@ -15,7 +15,8 @@ def _tables(text: str) -> tuple[str, ...]:
     names = tuple(t.strip() for t in text.split(",") if t.strip())
     unknown = sorted(set(names) - set(TABLES))
     if unknown:
-        raise argparse.ArgumentTypeError(f"{unknown}: expected a comma-separated list of {list(TABLES)}")
+        raise argparse.ArgumentTypeError(
+            f"{unknown}: expected a comma-separated list of {list(TABLES)}")
     return names
 
 

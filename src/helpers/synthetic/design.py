@@ -92,13 +92,15 @@ def planned_design(study: Study) -> dict:
     d_gs = math.ceil(d_fixed * inflation)
     d_interim = math.ceil(t1 * d_gs) if interim else None
     cal, a = CALIBRATION, ASSUMPTIONS
-    fu = np.linspace(d.follow_up_months, d.accrual_months + d.follow_up_months, 101) * DAYS_PER_MONTH
+    fu = np.linspace(d.follow_up_months, d.accrual_months + d.follow_up_months,
+                     101) * DAYS_PER_MONTH
     args = (cal["lambda_rel_days"], a["rel_shape"], cal["lambda_nrm_days"], a["nrm_shape"],
             *reference_multipliers())
     rate_d = cal["dropout_rate_per_day"]
     cif_ref = float(np.mean(marginal_cifs(fu, *args, rate_d=rate_d)[0]))
     cif_comp = float(np.mean(marginal_cifs(fu, *args, rate_d=rate_d, hr1=d.hazard_ratio)[0]))
-    expected = d.n_patients * (ref.allocation / total * cif_ref + comp.allocation / total * cif_comp)
+    expected = d.n_patients * (ref.allocation / total * cif_ref
+                               + comp.allocation / total * cif_comp)
     sd_log_hr = 1 / math.sqrt(p * (1 - p))  # times 1 / sqrt(events)
     return {
         "comparison": f"{comp.code} vs {ref.code}",

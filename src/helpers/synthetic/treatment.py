@@ -60,7 +60,8 @@ STOP_TOXICITY = 5
 
 def exposure(rng: np.random.Generator, *, treated: np.ndarray, start_day: np.ndarray,
              duration: np.ndarray, usubjid: np.ndarray, studyid: str, extrt: str,
-             dose_levels: tuple[int, ...], origin: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+             dose_levels: tuple[int, ...], origin: pd.Timestamp
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dosing periods: start at the highest of ``dose_levels`` (mg/day), step down one level at
     each toxicity-driven reduction; interruptions (``EXDOSE = 0``) in between.  The lowest
     level is taken once a day (QD), the others twice (BID).
