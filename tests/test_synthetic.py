@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers import config, schemas, synthetic
-from helpers.study import DEFAULT_STUDY, Endpoint, load_study
+from helpers.study import DEFAULT_STUDY, Endpoint, Variable, load_study
 from helpers.synthetic import _arrays
 from helpers.contract import read_table, validate
 
@@ -422,3 +422,20 @@ def test_safety_tables_need_the_safety_section(three_arm_study):
         synthetic.generate(study, n_patients=10)
     assert list(synthetic.generate(study, n_patients=10, tables=("adsl", "adtte"))) == [
         "adsl", "adtte"]
+
+
+def test_a_variable_the_generator_does_not_draw_is_an_error(three_arm_study):
+    ecog = Variable(name="ECOG", label="ECOG performance status", kind="categorical")
+    study = three_arm_study.model_copy(update={"variables": (*three_arm_study.variables, ecog)})
+    with pytest.raises(ValueError, match="variable ECOG of EXAMPLE-3ARM: the generator neither"):
+        synthetic.generate(study, n_patients=10)
+
+
+def test_a_derived_variable_is_cut_from_its_source(three_arm_study):
+    agegr = Variable(name="AGEGR2", label="Age group", kind="categorical",
+                     levels={"<50": "Under 50", ">=50": "50 or older"},
+                     derived_from={"variable": "AGE", "breaks": [50]})
+    study = three_arm_study.model_copy(update={"variables": (*three_arm_study.variables, agegr)})
+    adsl = synthetic.generate(study, n_patients=200, seed=1)["adsl"]
+    assert (adsl["AGEGR2"] == np.where(adsl["AGE"] < 50, "<50", ">=50")).all()
+    assert "AGEGR1" not in adsl.columns  # the three-arm study does not define it

@@ -40,8 +40,9 @@ _COLUMNS = {
     "screen": ["STUDYID", "SCRNID", "SITEID", "SCRNDT", "USUBJID", "RANDFL", "EXCLCAT",
                "EXCLREAS"],
 }
-#: ADSL variables the generator draws (a study variable outside these must be derived_from one)
+#: ADSL variables the generator draws, and those a study variable may be derived_from (cut points)
 _PRODUCED = set(_ADSL_COLUMNS) - {"AGEGR1"}
+_DERIVABLE_FROM = ("AGE",)
 #: CDISC's actual arm of a patient who took no study drug when every arm receives it
 _NOT_TREATED = ("NOTTRT", "Not Treated")
 
@@ -130,6 +131,24 @@ def _plan(study: Study, n_patients, n_sites, accrual_months, followup_months, ha
     if unknown or not {"adsl", "adtte"} <= set(tables):
         raise ValueError(f"tables={list(tables)}; expected adsl, adtte and any of adae, adex, "
                          f"screen")
+    _check_simulable(study, tables)
+
+    untreated = [a for a in study.arms if not a.treated]
+    fallback = next((a for a in untreated if a.reference), untreated[0] if untreated else None)
+    return _Plan(
+        study=study, n=int(n_patients), n_sites=n_sites, accrual_months=accrual_months,
+        followup_months=followup_months, origin=origin,
+        # scalar np.log as before the study definition: the 2-arm stream stays bit-identical
+        log_hr=np.array([np.log(hrs.get(a.code, 1.0)) for a in study.arms]),
+        on_drug=np.array([a.treated for a in study.arms]),
+        not_treated=(fallback.code, fallback.label) if fallback else _NOT_TREATED,
+        endpoints=study.endpoints, tables=tuple(t for t in TABLES if t in tables))
+
+
+def _check_simulable(study: Study, tables: tuple[str, ...]) -> None:
+    """Refuse what the generator cannot simulate: a table whose section is missing, an endpoint
+    it does not derive (or derives as another kind), a stratum or a variable it does not draw."""
+    sid = study.study.id
     needs_safety = sorted({"adae", "adex"} & set(tables))
     if needs_safety and study.safety is None:
         raise ValueError(f"study {sid} has no safety section (treatment, dose_levels, windows), "
@@ -159,20 +178,9 @@ def _plan(study: Study, n_patients, n_sites, accrual_months, followup_months, ha
         if v.name in _PRODUCED:
             continue
         src = v.derived_from
-        if src is None or src.variable not in _PRODUCED:
+        if src is None or src.variable not in _DERIVABLE_FROM:
             raise ValueError(f"variable {v.name} of {sid}: the generator neither draws it nor "
-                             f"derives it (derived_from one of {sorted(_PRODUCED)})")
-
-    untreated = [a for a in study.arms if not a.treated]
-    fallback = next((a for a in untreated if a.reference), untreated[0] if untreated else None)
-    return _Plan(
-        study=study, n=int(n_patients), n_sites=n_sites, accrual_months=accrual_months,
-        followup_months=followup_months, origin=origin,
-        # scalar np.log as before the study definition: the 2-arm stream stays bit-identical
-        log_hr=np.array([np.log(hrs.get(a.code, 1.0)) for a in study.arms]),
-        on_drug=np.array([a.treated for a in study.arms]),
-        not_treated=(fallback.code, fallback.label) if fallback else _NOT_TREATED,
-        endpoints=study.endpoints, tables=tuple(t for t in TABLES if t in tables))
+                             f"derives it (derived_from one of {list(_DERIVABLE_FROM)})")
 
 
 def generate(study: Study | str | Path | None = None, *, n_patients: int | None = None,
@@ -315,12 +323,11 @@ def _adsl(p: _Plan, e, arm, c, o, *, deviation, tx_gap, age, sex, diag, disstat,
     disc = o.died | o.dropped
     eos_day = np.where(o.died, o.d_death, o.cens)
     nan = np.nan
-    drawn = {"AGE": age}
     adsl = pd.DataFrame({
         "STUDYID": study.study.id, "USUBJID": e.usubjid, "SUBJID": e.subjid, "SITEID": e.siteid,
         "ARM": arm_label, "ARMCD": armcd, "ACTARM": actarm, "ACTARMCD": actarmcd,
         "RANDDT": dates(rday, origin), "STRATDS": strat["STRATDS"], "STRATDT": strat["STRATDT"],
-        "AGE": age, "AGEU": "YEARS", **_derived(study, drawn),
+        "AGE": age, "AGEU": "YEARS", **_derived(study, {"AGE": age}),
         "SEX": sex, "DIAG": diag, "DISSTAT": disstat, "CYTORISK": cyto, "MRDPRE": mrd,
         "DONORTYP": donor, "CONDINT": np.where(ric, "RIC", "MAC").astype(object),
         "TRANSDT": dates(rday - tx_gap, origin),
