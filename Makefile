@@ -111,7 +111,7 @@ $(KERNELSPEC): $(INSTALLED)
 	touch $@
 
 # --- data ----------------------------------------------------------------------------------
-$(SYNTHETIC_DIR)/SHA256SUMS: src/helpers/synthetic.py src/helpers/schemas.py src/helpers/contract.py $(INSTALLED) data/.params-synthetic
+$(SYNTHETIC_DIR)/SHA256SUMS: $(wildcard src/helpers/synthetic/*.py) src/helpers/study.py src/helpers/schemas.py src/helpers/contract.py $(INSTALLED) data/.params-synthetic
 	rm -rf $(SYNTHETIC_DIR).tmp
 	$(PY) -m helpers.synthetic --out $(SYNTHETIC_DIR).tmp --n-patients $(N_PATIENTS) --seed $(DATA_SEED)
 	cd $(SYNTHETIC_DIR).tmp && sha256sum *.csv > SHA256SUMS
