@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -120,8 +121,8 @@ def read_manifest(path: Path) -> tuple[int, dict[str, str]]:
     epoch, sums = None, {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#"):
-            if "SOURCE_DATE_EPOCH=" in line:
-                epoch = int(line.split("SOURCE_DATE_EPOCH=")[1].split()[0])
+            if m := re.search(r"SOURCE_DATE_EPOCH=(\d+)", line):
+                epoch = int(m.group(1))
             continue
         if line.strip():
             sha, name = line.split(None, 1)
