@@ -43,6 +43,7 @@ ifneq ($(filter-out help clean distclean,$(or $(MAKECMDGOALS),help)),)
   _STATUS := $(shell PYTHONPATH=src $(BOOT_PY) -m helpers.params sync '$(_REQ)' && echo ok)
   override OUT_DIR := $(file <$(_REQ)/out_dir)
   RUN := $(file <$(_REQ)/run)
+  SYNTHETIC_RUN := $(file <$(_REQ)/synthetic)
   _IGNORED := $(shell rm -rf '$(_REQ)')
   ifneq ($(_STATUS),ok)
     $(error invalid make variable (message above); nothing was run)
@@ -130,7 +131,7 @@ $(SYNTHETIC_DIR)/SHA256SUMS: src/helpers/synthetic.py src/helpers/schemas.py src
 # Inputs are tracked by content: inputs.sha256 and params.json change (and so get newer) only when
 # a checksum or a value does. Validation runs first (order-only: it does not re-run notebooks by
 # itself); it moves the folder's previous outputs to .stale/ when the inputs changed or it fails.
-$(STATE)/validated: $(INPUTS) $(if $(filter $(abspath $(DATA_DIR)),$(abspath $(SYNTHETIC_DIR))),$(SYNTHETIC_DIR)/SHA256SUMS) $(HELPERS_SRC) $(INSTALLED)
+$(STATE)/validated: $(INPUTS) $(if $(SYNTHETIC_RUN),$(SYNTHETIC_DIR)/SHA256SUMS) $(HELPERS_SRC) $(INSTALLED)
 	$(PY) -m helpers.pipeline validate --run '$(RUN)'
 
 $(RUN)/%.ipynb: notebooks/%.ipynb $(HELPERS_SRC) $(INPUTS) $(INSTALLED) | $(STATE)/validated $(KERNELSPEC)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import config, params
+from helpers import config
+from makeutil import make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
 ROOT = config.PROJECT_ROOT
@@ -26,14 +27,6 @@ SECTIONS = ["Trial profile", "Primary endpoint: relapse", "Secondary endpoints",
 LABELS = ["fig-consort", "tbl-baseline", "fig-cif-relapse", "tbl-cif-landmarks", "tbl-relapse-effects",
           "fig-cif-nrm", "tbl-secondary", "fig-km-os", "tbl-teae-overview", "tbl-teae-terms", "fig-teae-terms",
           "tbl-teae-grades", "tbl-exposure", "fig-forest-relapse", "tbl-subgroups"]
-
-
-UNSET = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SOURCE_DATE_EPOCH", *(v.name for v in params.VARIABLES)}
-
-
-def make(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in UNSET}
-    return subprocess.run(["make", *args], cwd=ROOT, capture_output=True, text=True, env=env)
 
 
 def ran(result: subprocess.CompletedProcess) -> list[str]:

@@ -4,15 +4,14 @@ source list at any folder depth."""
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from helpers import config, params
+from makeutil import make
 
 ROOT = config.PROJECT_ROOT
-UNSET = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", *(v.name for v in params.VARIABLES)}
 PAYLOADS = {
     "backtick": "x`touch {s}`",
     "dollar-paren": "x$(touch {s})",
@@ -23,17 +22,12 @@ PAYLOADS = {
 }
 
 
-def make(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in UNSET}
-    return subprocess.run(["make", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
-
-
 @pytest.mark.parametrize("pattern", PAYLOADS)
 @pytest.mark.parametrize("variable", [v.name for v in params.VARIABLES])
 def test_injected_value_runs_nothing_and_stops_make_with_a_clear_error(tmp_path, variable, pattern):
     sentinel = tmp_path / "sentinel"
     value = PAYLOADS[pattern].format(s=sentinel)
-    result = make("report", f"{variable}={value}")
+    result = make("report", f"{variable}={value}", timeout=60)
     assert result.returncode != 0
     assert not sentinel.exists(), f"{variable}={value!r} ran a command"
     assert f"ERROR: {variable}=" in result.stderr or f"ERROR: {variable} contains" in result.stderr, result.stderr

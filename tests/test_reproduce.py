@@ -1,11 +1,11 @@
 """Byte-for-byte reproduction: the manifest format, the comparison, and `make verify` itself."""
 
-import os
 import subprocess
 
 import pytest
 
-from helpers import config, params, reproduce
+from helpers import config, reproduce
+from makeutil import make
 
 ROOT = config.PROJECT_ROOT
 MANIFEST = ROOT / "tests" / "reference" / "report-manifest.sha256"
@@ -57,11 +57,7 @@ def _shallow() -> bool:
 @pytest.mark.xdist_group("verify")
 @pytest.mark.skipif(_shallow(), reason="the report names the last commit that changed the code: needs full history")
 def test_make_verify_rebuilds_every_output_byte_for_byte(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", *(v.name for v in params.VARIABLES)}}
-    env["TMPDIR"] = str(tmp_path)
-    done = subprocess.run(["make", "--no-print-directory", "verify"], cwd=ROOT, capture_output=True, text=True,
-                          env=env, timeout=900)
+    done = make("--no-print-directory", "verify", timeout=900, TMPDIR=str(tmp_path))
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     _, sums = reproduce.read_manifest(MANIFEST)
     assert done.stdout.count("  ok       ") == len(sums)

@@ -327,8 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, OSError) as error:
         print(f"ERROR: {error}\n       Nothing was run.", file=sys.stderr)
         return 2
-    (args.folder / "out_dir").write_text(out + "\n", encoding="utf-8")
-    (args.folder / "run").write_text(run + "\n", encoding="utf-8")
+    synthetic = _is_synthetic(raw.get("DATA_DIR") or SYNTHETIC_DIR, Path.cwd())
+    for name, value in (("out_dir", out), ("run", run), ("synthetic", "yes" if synthetic else "")):
+        (args.folder / name).write_text(value + "\n", encoding="utf-8")
     return 0
 
 
