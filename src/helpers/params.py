@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config
-from .files import write_if_changed
+from .files import sha256_file, write_if_changed
 
 SYNTHETIC_DIR = "data/synthetic"
 SYNTHETIC_PARAMS = "data/.params-synthetic"
@@ -207,14 +207,6 @@ def input_files(data_dir: str | Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in DATA_EXTENSIONS)
 
 
-def _sha256(file: Path) -> str:
-    h = hashlib.sha256()
-    with open(file, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def content_digests(files: Sequence[Path], cache_file: Path) -> list[tuple[str, Path]]:
     """SHA-256 of each file. A file whose size, modification and change times and inode are as
     cached is not read again (any write changes its change time, even ``cp -p`` or ``touch -d``)."""
@@ -227,7 +219,7 @@ def content_digests(files: Sequence[Path], cache_file: Path) -> list[tuple[str, 
         st = f.stat()
         key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         entry = cache.get(str(f))
-        digest = entry[1] if entry and entry[0] == key else _sha256(f)
+        digest = entry[1] if entry and entry[0] == key else sha256_file(f)
         fresh[str(f)] = [key, digest]
         out.append((digest, f))
     if fresh != cache:

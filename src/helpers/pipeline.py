@@ -43,7 +43,7 @@ from typing import Any
 
 from . import config
 from . import params as make_params
-from .files import atomic_write_bytes, sigterm_as_interrupt
+from .files import atomic_write_bytes, sha256_file, sigterm_as_interrupt
 
 #: Parameters every notebook's ``parameters`` cell defines; the Makefile passes them all.
 PARAMETERS = ("data_dir", "cutoff", "population", "out_dir", "seed")
@@ -294,7 +294,7 @@ def make_synthetic(root: Path = config.PROJECT_ROOT) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     args = [str(a) for k, v in sorted(options.items()) for a in (k, v)]
     subprocess.run([sys.executable, "-m", "helpers.synthetic", "--out", str(tmp), *args], check=True)
-    sums = "".join(f"{make_params._sha256(f)}  {f.name}\n" for f in make_params.input_files(tmp))
+    sums = "".join(f"{sha256_file(f)}  {f.name}\n" for f in make_params.input_files(tmp))
     (tmp / "SHA256SUMS").write_text(sums)
     shutil.rmtree(final, ignore_errors=True)
     tmp.replace(final)

@@ -20,7 +20,6 @@ Command line::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import shutil
@@ -31,7 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from . import config, params
-from .files import atomic_write_bytes, sigterm_as_interrupt
+from .files import atomic_write_bytes, sha256_file, sigterm_as_interrupt
 
 RUN_DIR = "reports/synthetic"
 HEADER = """\
@@ -109,7 +108,7 @@ def output_files(copy: Path) -> list[str]:
 
 
 def digests(copy: Path) -> dict[str, str]:
-    return {name: hashlib.sha256((copy / name).read_bytes()).hexdigest() for name in output_files(copy)}
+    return {name: sha256_file(copy / name) for name in output_files(copy)}
 
 
 def write_manifest(path: Path, sums: Mapping[str, str], epoch: int) -> None:
