@@ -1,10 +1,13 @@
 """End to end: `make report` into a temporary folder, as a statistician runs it.
 
-One run (module fixture) is checked for the report's sections, self-containment, outputs and
-provenance; then a no-op rebuild, a one-notebook rebuild and a bad-data run.
+One run (module fixture) on a copy of the synthetic trial, with data and output folders whose
+paths hold spaces, quotes and non-ASCII letters, is checked for the report's sections,
+self-containment, outputs and provenance; then a no-op rebuild, a one-notebook rebuild, a deleted
+PDF, inputs changed by content but not by date (and the reverse), and a bad-data run.
 """
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -15,6 +18,7 @@ import pandas as pd
 import pytest
 
 from helpers import config
+from makeutil import make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
 ROOT = config.PROJECT_ROOT
@@ -23,11 +27,6 @@ SECTIONS = ["Trial profile", "Primary endpoint: relapse", "Secondary endpoints",
 LABELS = ["fig-consort", "tbl-baseline", "fig-cif-relapse", "tbl-cif-landmarks", "tbl-relapse-effects",
           "fig-cif-nrm", "tbl-secondary", "fig-km-os", "tbl-teae-overview", "tbl-teae-terms", "fig-teae-terms",
           "tbl-teae-grades", "tbl-exposure", "fig-forest-relapse", "tbl-subgroups"]
-
-
-def make(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    return subprocess.run(["make", *args], cwd=ROOT, capture_output=True, text=True, env=env)
 
 
 def ran(result: subprocess.CompletedProcess) -> list[str]:
@@ -39,17 +38,31 @@ def digests(folder: Path) -> dict[str, str]:
             if p.suffix in (".csv", ".png", ".svg", ".json")}
 
 
+def commands(result: subprocess.CompletedProcess) -> list[str]:
+    """The pipeline steps make ran or (with -n) would run, other than the closing summary."""
+    return re.findall(r"helpers\.pipeline (data|validate|run \w+|render)\b", result.stdout)
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """One cold `make -j2 report` (parallel notebooks must be safe) into a temporary folder."""
-    out = tmp_path_factory.mktemp("run")
-    result = make("-j2", "report", f"OUT_DIR={out}")
+    """One cold `make -j2 report` (parallel notebooks must be safe) on a copy of the synthetic
+    data, both folders named with a space, a quote and non-ASCII letters."""
+    base = tmp_path_factory.mktemp("run")
+    data = base / "dâta l'essai"
+    shutil.copytree(ROOT / "data" / "synthetic", data)
+    out = base / "rün it's"
+    result = make("-j2", "report", f"OUT_DIR={out}", f"DATA_DIR={data}")
     assert result.returncode == 0, result.stderr[-3000:]
-    return out, result
+    return out, result, data
+
+
+def remake(run, *args: str) -> subprocess.CompletedProcess:
+    out, _, data = run
+    return make(*args, f"OUT_DIR={out}", f"DATA_DIR={data}")
 
 
 def test_report_runs_every_notebook_and_ends_with_a_summary(run):
-    out, result = run
+    out, result, _ = run
     assert sorted(ran(result)) == sorted([*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK])
     assert ran(result)[-1] == config.REPORT_NOTEBOOK
     summary = result.stdout[result.stdout.index("Run folder:"):]
@@ -59,7 +72,7 @@ def test_report_runs_every_notebook_and_ends_with_a_summary(run):
 
 
 def test_html_report_is_self_contained_and_has_every_section(run):
-    out, _ = run
+    out, _, _ = run
     html = (out / "report.html").read_text()
     for section in SECTIONS:
         assert f">{section}" in html, section
@@ -70,49 +83,80 @@ def test_html_report_is_self_contained_and_has_every_section(run):
 
 
 def test_pdf_report_is_a_pdf(run):
-    out, _ = run
+    out, _, _ = run
     assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_every_notebook_records_its_parameters_and_outputs(run):
-    out, _ = run
-    import json
-
+    out, _, data = run
     for name in config.ANALYSIS_NOTEBOOKS:
         res = json.loads((out / name / "results.json").read_text())
-        assert res["parameters"] == {"data_dir": "data/synthetic", "cutoff": None, "population": "ITT",
+        assert res["parameters"] == {"data_dir": str(data), "cutoff": None, "population": "ITT",
                                      "seed": 20201215}
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()
 
 
 def test_provenance_lists_data_checksums_that_match_the_files(run):
-    out, _ = run
-    import json
-
+    out, _, data = run
     prov = json.loads((out / "90_report" / "results.json").read_text())["values"]["provenance"]
     for f in prov["data_files"]:
-        data = ROOT / "data" / "synthetic" / f["file"]
-        assert hashlib.sha256(data.read_bytes()).hexdigest() == f["sha256"]
+        assert hashlib.sha256((data / f["file"]).read_bytes()).hexdigest() == f["sha256"]
     assert len(prov["git"]["commit"]) in (40, 7) or prov["git"]["commit"] == "unknown"
     assert prov["packages"]["lifelines"]
 
 
+def test_report_names_the_data_folder_but_no_absolute_path(run):
+    out, _, data = run
+    prov = json.loads((out / "90_report" / "results.json").read_text())["values"]["provenance"]
+    assert prov["parameters"]["data_dir"] == data.name
+    html = (out / "report.html").read_text()
+    assert str(data.parent) not in html and data.name in html
+
+
 def test_second_report_with_nothing_changed_does_no_work(run):
-    out, _ = run
-    assert ran(make("-n", "report", f"OUT_DIR={out}")) == []  # dry runs are exact
-    again = make("report", f"OUT_DIR={out}")
+    assert commands(remake(run, "-n", "report")) == []  # dry runs are exact
+    again = remake(run, "report")
     assert again.returncode == 0
-    assert ran(again) == [] and "helpers.report render" not in again.stdout
+    assert commands(again) == []
+
+
+def test_deleted_pdf_is_rebuilt(run):
+    out, _, _ = run
+    (out / "report.pdf").unlink()
+    assert commands(remake(run, "-n", "report")) == ["render"]
+    again = remake(run, "report")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert commands(again) == ["render"]
+    assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_same_data_with_a_new_date_reruns_nothing(run):
+    _, _, data = run
+    os.utime(data / "adae.csv")  # touch: new modification time, same bytes
+    again = remake(run, "report")
+    assert again.returncode == 0 and commands(again) == []
 
 
 def test_changed_notebook_reruns_only_itself_and_the_report_with_identical_outputs(run):
-    out, _ = run
+    out, _, _ = run
     before = digests(out / "03_safety")
-    again = make("report", f"OUT_DIR={out}", "-W", "notebooks/03_safety.ipynb")
+    again = remake(run, "report", "-W", "notebooks/03_safety.ipynb")
     assert again.returncode == 0, again.stderr[-2000:]
     assert ran(again) == ["03_safety", "90_report"]
     assert digests(out / "03_safety") == before  # byte-identical tables, figures and results
+
+
+def test_data_replaced_by_other_content_with_an_older_date_reruns_everything(run):
+    """As `cp -p`, `rsync -a` or `unzip` leave it: make would see nothing newer."""
+    _, _, data = run
+    adae = data / "adae.csv"
+    old = adae.stat().st_mtime - 86400 * 365
+    adae.write_bytes(adae.read_bytes().replace(b"\n", b"\r\n"))  # same table, other bytes
+    os.utime(adae, (old, old))
+    dry = remake(run, "-n", "report")
+    assert commands(dry) == ["validate", *(f"run {n}" for n in config.ANALYSIS_NOTEBOOKS),
+                             f"run {config.REPORT_NOTEBOOK}", "render"]
 
 
 def test_other_data_and_cutoffs_get_their_own_run_folder(tmp_path):
@@ -125,26 +169,33 @@ def test_other_data_and_cutoffs_get_their_own_run_folder(tmp_path):
     assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP"
 
 
-def test_bad_data_stop_the_run_with_the_contract_error_and_no_report(tmp_path):
-    data = tmp_path / "adam"
+def test_bad_data_stop_the_run_with_the_contract_error_and_retire_the_previous_outputs(tmp_path):
+    data = tmp_path / "new adam d'été"
     shutil.copytree(ROOT / "data" / "synthetic", data)
     adtte = pd.read_csv(data / "adtte.csv", dtype=str, keep_default_na=False)
     adtte.loc[[3, 7], "AVAL"] = "-5"
     adtte.to_csv(data / "adtte.csv", index=False)
     before = hashlib.sha256((data / "adtte.csv").read_bytes()).hexdigest()
     out = tmp_path / "out"
+    previous = ["01_cohort.ipynb", "01_cohort/results.json", "01_cohort/fig-consort.png", "90_report.ipynb",
+                "report.html", "report.pdf"]
+    for name in previous:  # a complete earlier run on other data
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("an earlier, valid-looking result")
+    (out / "notes.txt").write_text("the user's own file")
     result = make("report", f"DATA_DIR={data}", f"OUT_DIR={out}")
     assert result.returncode != 0
     assert "adtte" in result.stderr and "AVAL" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not (out / "report.html").exists() and not list(out.glob("*.ipynb"))
+    assert sorted(p.name for p in out.iterdir()) == [".make", ".stale", "notes.txt"]
+    assert all((out / ".stale" / name).exists() for name in previous)
+    assert json.loads((out / ".make" / "params.json").read_text())["data_dir"] == str(data)
     assert hashlib.sha256((data / "adtte.csv").read_bytes()).hexdigest() == before
 
 
 def test_changed_parameter_reruns_every_notebook(run):
     """Last in this module: it changes the run folder's recorded parameters."""
-    out, _ = run
-    dry = make("-n", "report", f"OUT_DIR={out}", "CUTOFF=2023-06-30")
+    dry = remake(run, "-n", "report", "CUTOFF=2023-06-30")
     assert ran(dry) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
-    dry = make("-n", "report", f"OUT_DIR={out}", "CUTOFF=2023-06-30", "RENDERER=nbconvert")
-    assert "helpers.report render" in dry.stdout
+    dry = remake(run, "-n", "report", "CUTOFF=2023-06-30", "RENDERER=nbconvert")
+    assert "helpers.pipeline render" in dry.stdout

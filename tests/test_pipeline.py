@@ -2,6 +2,10 @@
 and executed notebooks free of timings and random ids."""
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -89,3 +93,55 @@ def test_summary_lists_each_notebook_with_status(tmp_path):
     assert "01_cohort       ok" in text and "3.210" in text
     assert "02_relapse      FAILED" in text
     assert "report (html): not built" in text
+
+
+def _slow_notebook(tmp_path: Path) -> Path:
+    """Writes one artefact into its folder, then sleeps: a run to kill."""
+    return _notebook(tmp_path, 'from pathlib import Path\nimport time\n(Path(out_dir) / "demo").mkdir()\n'
+                               '(Path(out_dir) / "demo" / "tbl-partial.csv").write_text("x\\n")\ntime.sleep(120)')
+
+
+@pytest.mark.xdist_group("kernel")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_killed_run_leaves_only_failed_names_and_no_partial_folder(tmp_path, signum):
+    src = _slow_notebook(tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.pipeline", "run", "demo", "--out-dir", str(out),
+                             "--source", str(src), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not (out / "demo" / "tbl-partial.csv").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.2)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "KeyboardInterrupt" in err or "stopped by signal" in err
+    assert (out / "demo.FAILED.ipynb").exists() and (out / "demo.FAILED" / "tbl-partial.csv").exists()
+    assert not (out / "demo.ipynb").exists() and not (out / "demo").exists()
+    assert not list(out.glob(".*.running.ipynb"))
+
+
+@pytest.mark.xdist_group("kernel")
+def test_kernel_keeps_no_ipython_history(tmp_path):
+    src = _notebook(tmp_path, "print(get_ipython().history_manager.enabled)")
+    target = pipeline.run_notebook("demo", tmp_path / "out", {}, source=src, progress_bar=False)
+    assert "".join(json.loads(target.read_text())["cells"][-1]["outputs"][0]["text"]) == "False\n"
+
+
+def test_out_dir_is_recorded_relative_to_the_project_or_as_given(tmp_path):
+    nb_dir = config.NOTEBOOKS_DIR
+    assert pipeline._portable(config.PROJECT_ROOT / "reports" / "x", nb_dir) == "../reports/x"
+    assert pipeline._portable(str(tmp_path / "o"), nb_dir) == str(tmp_path / "o")
+
+
+def test_retired_outputs_move_to_stale_and_leave_other_files(tmp_path):
+    for name in ("01_cohort.ipynb", "01_cohort/results.json", "02_relapse.FAILED.ipynb", "report.pdf", "mine.txt",
+                 ".make/01_cohort.seconds", ".make/params.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    pipeline.retire_outputs(tmp_path, "inputs changed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".make", ".stale", "mine.txt"]
+    assert sorted(p.name for p in (tmp_path / ".stale").iterdir()) == [
+        "01_cohort", "01_cohort.ipynb", "02_relapse.FAILED.ipynb", "WHY.txt", "report.pdf"]
+    assert [p.name for p in (tmp_path / ".make").iterdir()] == ["params.json"]  # timings went too

@@ -2,7 +2,12 @@
 
 import base64
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import matplotlib
 
@@ -158,3 +163,54 @@ if [ "$fmt" = html ]; then echo '<html>quarto</html>' > "${{src%.ipynb}}.html"; 
     assert [c.split()[2:] for c in calls] == [["--to", "html", "--no-execute"], ["--to", "typst", "--no-execute"]]
     assert (out / "report.html").read_text() == "<html>quarto</html>\n"
     assert (out / ".make" / "renderer").read_text() == "quarto\n"
+
+
+def test_html_is_the_same_bytes_every_time():
+    """nbformat gives new cells random ids, which the HTML carries."""
+    assert report.render_html(executed_notebook()) == report.render_html(executed_notebook())
+
+
+def test_pdf_with_source_date_epoch_is_the_same_bytes_every_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    a = report.render_pdf(executed_notebook(), tmp_path / "a.pdf").read_bytes()
+    time.sleep(1.1)
+    b = report.render_pdf(executed_notebook(), tmp_path / "b.pdf").read_bytes()
+    assert a == b
+    assert b"/CreationDate(D:20250101000000Z)" in a and b"/ModDate(D:20250101000000Z)" in a
+
+
+def test_interrupted_render_leaves_no_staging_folder_and_no_report(tmp_path, monkeypatch):
+    nbformat.write(executed_notebook(), tmp_path / "90_report.ipynb")
+    (tmp_path / ".render-left-by-a-sigkill").mkdir()
+
+    def interrupted(nb, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "render_pdf", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        report.render(tmp_path, renderer="nbconvert")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["90_report.ipynb"]
+
+
+def test_sigterm_during_rendering_cleans_up(tmp_path):
+    """A renderer still at work when the process gets SIGTERM: staging and temporary folders go."""
+    fake = tmp_path / "bin" / "quarto"
+    fake.parent.mkdir()
+    started = tmp_path / "started"
+    fake.write_text(f"#!/usr/bin/env bash\necho '<html/>' > \"${{2%.ipynb}}.html\"\ntouch {started}\nsleep 60\n")
+    fake.chmod(0o755)
+    out, tmp = tmp_path / "run", tmp_path / "tmp"
+    out.mkdir(), tmp.mkdir()
+    nbformat.write(executed_notebook(), out / "90_report.ipynb")
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.report", "render", str(out), "--renderer", "quarto"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "SIGTERM" in err
+    assert sorted(p.name for p in out.iterdir()) == ["90_report.ipynb"]
+    assert list(tmp.iterdir()) == []

@@ -9,19 +9,32 @@ Papermill traps handled here, each covered by ``tests/test_pipeline.py``:
   execute into a temporary name and move it into place only on success, otherwise it becomes
   ``<name>.FAILED.ipynb`` beside a ``<name>.FAILED/`` folder of whatever artefacts it wrote;
 * it stamps run times, durations and random cell ids into the output: :func:`normalise_notebook`
-  removes them so the same inputs give a byte-identical executed notebook.
+  removes them so the same inputs give a byte-identical executed notebook;
+* SIGTERM (a scheduler, ``kill``) would end the process without any clean-up: :func:`main` turns
+  it into the same exception as Ctrl-C (SIGINT), so a killed run is renamed ``.FAILED`` too;
+* the kernel would write every cell into the IPython history database in the home folder, and log
+  a warning about TCP transport: :data:`KERNEL_ARGUMENTS` turn both off.
 
-Command line (used by the Makefile)::
+Command line, as the Makefile calls it (every value comes from the run's state files, which
+``python -m helpers.params`` wrote; no value passes through a shell)::
 
-    python -m helpers.pipeline run 02_relapse --out-dir reports/synthetic -p data_dir=... -p cutoff=...
-    python -m helpers.pipeline summary reports/synthetic
+    python -m helpers.pipeline validate --run reports/synthetic
+    python -m helpers.pipeline run 02_relapse --run reports/synthetic
+    python -m helpers.pipeline render --run reports/synthetic
+    python -m helpers.pipeline summary --run reports/synthetic
+    python -m helpers.pipeline data            # the synthetic trial, from data/.params-synthetic
+
+By hand: ``python -m helpers.pipeline run 02_relapse --out-dir DIR -p data_dir=... -p seed=1``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -29,10 +42,17 @@ from pathlib import Path
 from typing import Any
 
 from . import config
-from .files import atomic_write_bytes
+from . import params as make_params
+from .files import atomic_write_bytes, sha256_file, sigterm_as_interrupt
 
 #: Parameters every notebook's ``parameters`` cell defines; the Makefile passes them all.
 PARAMETERS = ("data_dir", "cutoff", "population", "out_dir", "seed")
+#: Kernel command-line options: no IPython history database (cell sources would be kept in the
+#: home folder), and no start-up warnings in the run's log (the kernel's TCP-without-encryption
+#: notice; the kernel listens on localhost only).
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR")
+#: Where a folder's previous outputs go when its inputs changed or failed validation.
+STALE_DIR = ".stale"
 
 
 class NotebookFailed(RuntimeError):
@@ -64,11 +84,11 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
 
 def _portable(path: str | Path, start: Path) -> str:
     """``path`` relative to ``start`` when both lie in the project, so that executed notebooks do
-    not depend on where the project was cloned; absolute otherwise."""
-    p = Path(path).resolve()
+    not depend on where the project was cloned; otherwise as given (absolute only if given so)."""
+    p = Path(os.path.abspath(path))
     if p.is_relative_to(config.PROJECT_ROOT) and start.resolve().is_relative_to(config.PROJECT_ROOT):
         return os.path.relpath(p, start.resolve())
-    return str(p)
+    return str(path) if Path(path).is_absolute() else str(p)
 
 
 def normalise_notebook(nb: Any, name: str = "") -> Any:
@@ -125,6 +145,7 @@ def run_notebook(
     import nbformat
     import papermill as pm
 
+    given_out_dir = out_dir
     out_dir = Path(out_dir).resolve()
     source = Path(source) if source is not None else notebook_source(name)
     target = out_dir / f"{name}.ipynb"
@@ -149,7 +170,7 @@ def run_notebook(
     params = dict(parameters)
     if "data_dir" in params:
         params["data_dir"] = _portable(params["data_dir"], source.parent)
-    params["out_dir"] = _portable(out_dir, source.parent)
+    params["out_dir"] = _portable(given_out_dir, source.parent)
     started = time.perf_counter()
     try:
         pm.execute_notebook(
@@ -160,6 +181,7 @@ def run_notebook(
             cwd=str(source.parent),
             progress_bar=progress_bar,
             request_save_on_cell_execute=True,
+            extra_arguments=list(KERNEL_ARGUMENTS),
         )
     except BaseException as error:  # includes KeyboardInterrupt: never leave a valid-looking output
         if running.exists():
@@ -182,11 +204,109 @@ def _record_timing(out_dir: Path, name: str, seconds: float) -> None:
     (state / f"{name}.seconds").write_text(f"{seconds:.3f}\n")
 
 
-def summary(out_dir: str | Path) -> str:
+# -- the steps the Makefile runs -------------------------------------------------------------------
+def _outputs(out_dir: Path) -> list[Path]:
+    """Every output of a run folder: executed notebooks, their artefact folders, failed runs and
+    the report. Nothing else in the folder (a user's own files, ``.make``) is touched."""
+    found = []
+    for name in (*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK):
+        for stem in (name, name + config.FAILED_SUFFIX):
+            found += [out_dir / f"{stem}.ipynb", out_dir / stem]
+    found += [out_dir / "report.html", out_dir / "report.pdf"]
+    return [p for p in found if p.exists() or p.is_symlink()]
+
+
+def retire_outputs(out_dir: str | Path, reason: str) -> list[Path]:
+    """Move the folder's outputs into ``OUT_DIR/.stale/`` (replacing an older one), so that
+    nothing left in the folder can pass for a result of its current parameters and inputs."""
+    out_dir = Path(out_dir)
+    moved = _outputs(out_dir)
+    if not moved:
+        return []
+    stale = out_dir / STALE_DIR
+    if stale.exists():
+        shutil.rmtree(stale)
+    stale.mkdir()
+    for p in moved:
+        p.replace(stale / p.name)
+    (stale / "WHY.txt").write_text(reason + "\n", encoding="utf-8")
+    for timing in (out_dir / config.MAKE_STATE_DIR).glob("*.seconds"):
+        timing.unlink()
+    return moved
+
+
+def _run_out_dir(run: str | Path, given: Mapping[str, Any]) -> Path:
+    return Path(given.get("out_dir") or run)
+
+
+def validate(run: str | Path) -> int:
+    """Validate the run's data before any notebook. When the parameters or input content differ
+    from those the folder's outputs were made from, or validation fails, those outputs are
+    retired first (:func:`retire_outputs`). ``.make/validated`` records what was validated."""
+    given = make_params.read_run_parameters(run)
+    out_dir = _run_out_dir(run, given)
+    state = out_dir / config.MAKE_STATE_DIR
+    make_params.sync_inputs(out_dir, given)  # data written earlier in this make run (make data)
+    digest = hashlib.sha256((state / "params.json").read_bytes() + (state / "inputs.sha256").read_bytes()).hexdigest()
+    stamp = state / "validated"
+    previous = stamp.read_text().strip() if stamp.exists() else None
+    if previous != digest:
+        retire_outputs(out_dir, "made from other parameters or input files than those in .make/")
+    stamp.unlink(missing_ok=True)
+    data_dir = given["data_dir"]
+    cmd = [sys.executable, "-m", "helpers.contract", "validate", data_dir, *given["validator"]]
+    print("validating", _shown(data_dir), *given["validator"], flush=True)
+    done = subprocess.run(cmd)
+    if done.returncode != 0:
+        retired = retire_outputs(out_dir, f"the data in {data_dir} failed validation")
+        if retired:
+            print(f"       the folder's previous outputs were moved to {out_dir / STALE_DIR}", file=sys.stderr)
+        return done.returncode
+    stamp.write_text(digest + "\n")
+    return 0
+
+
+def _shown(path: str | Path) -> str:
+    p = Path(os.path.abspath(path))
+    return os.path.relpath(p, config.PROJECT_ROOT) if p.is_relative_to(config.PROJECT_ROOT) else str(path)
+
+
+def run_from_state(name: str, run: str | Path, *, progress_bar: bool = True) -> Path:
+    given = make_params.read_run_parameters(run)
+    return run_notebook(name, _run_out_dir(run, given), given["notebook"], progress_bar=progress_bar)
+
+
+def render_from_state(run: str | Path) -> dict[str, Path]:
+    from . import report
+
+    given = make_params.read_run_parameters(run)
+    out_dir = _run_out_dir(run, given)
+    renderer = (out_dir / config.MAKE_STATE_DIR / "renderer-choice").read_text().strip()
+    return report.render(out_dir, renderer)
+
+
+def make_synthetic(root: Path = config.PROJECT_ROOT) -> Path:
+    """Write the synthetic trial to ``data/synthetic`` with the options in
+    ``data/.params-synthetic``, through a temporary folder, with a ``SHA256SUMS`` file."""
+    options = json.loads((root / make_params.SYNTHETIC_PARAMS).read_text())
+    final = root / make_params.SYNTHETIC_DIR
+    tmp = final.with_name(final.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    args = [str(a) for k, v in sorted(options.items()) for a in (k, v)]
+    subprocess.run([sys.executable, "-m", "helpers.synthetic", "--out", str(tmp), *args], check=True)
+    sums = "".join(f"{sha256_file(f)}  {f.name}\n" for f in make_params.input_files(tmp))
+    (tmp / "SHA256SUMS").write_text(sums)
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.replace(final)
+    return final
+
+
+def summary(out_dir: str | Path, shown: str | None = None) -> str:
     """One screen: which notebooks ran in this run's folder, how long each took, where the report is."""
     out_dir = Path(out_dir)
+    shown = shown or str(out_dir)
     state = out_dir / config.MAKE_STATE_DIR
-    lines = [f"Run folder: {out_dir}", "", f"  {'notebook':<16}{'status':<10}{'seconds':>9}"]
+    lines = [f"Run folder: {shown}", "", f"  {'notebook':<16}{'status':<10}{'seconds':>9}"]
     for name in (*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK):
         timing = state / f"{name}.seconds"
         if (out_dir / f"{name}{config.FAILED_SUFFIX}.ipynb").exists():
@@ -200,7 +320,7 @@ def summary(out_dir: str | Path) -> str:
     lines.append("")
     for fmt in ("html", "pdf"):
         report = out_dir / f"report.{fmt}"
-        lines.append(f"  report ({fmt}): {report if report.exists() else 'not built'}")
+        lines.append(f"  report ({fmt}): {os.path.join(shown, report.name) if report.exists() else 'not built'}")
     renderer = state / "renderer"
     if renderer.exists():
         lines.append(f"  rendered with: {renderer.read_text().strip()}")
@@ -212,24 +332,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute one notebook with papermill")
     run.add_argument("notebook", help="notebook stem, e.g. 02_relapse")
-    run.add_argument("--out-dir", required=True)
+    where = run.add_mutually_exclusive_group(required=True)
+    where.add_argument("--run", help="run folder as make names it; parameters from its .make/params.json")
+    where.add_argument("--out-dir")
     run.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE")
+    run.add_argument("--source", type=Path, help=argparse.SUPPRESS)  # another notebook file (tests)
     run.add_argument("--no-progress", action="store_true")
-    summ = sub.add_parser("summary", help="print the one-screen summary of a run folder")
-    summ.add_argument("out_dir")
+    for step, text in (("validate", "validate the run's data; retire outputs that no longer match"),
+                       ("render", "render the report (HTML and PDF)"),
+                       ("summary", "print the one-screen summary of a run folder")):
+        sub.add_parser(step, help=text).add_argument("--run", required=True)
+    sub.add_parser("data", help="write the synthetic trial to data/synthetic")
     args = parser.parse_args(argv)
 
-    if args.command == "summary":
-        print(summary(args.out_dir))
-        return 0
+    with sigterm_as_interrupt():
+        try:
+            if args.command == "summary":
+                given = make_params.read_run_parameters(args.run)
+                print(summary(_run_out_dir(args.run, given), given.get("out_dir")))
+                return 0
+            if args.command == "validate":
+                return validate(args.run)
+            if args.command == "render":
+                from .report import RenderError
+
+                try:
+                    paths = render_from_state(args.run)
+                except (RenderError, ValueError) as error:
+                    print(f"\nERROR: report rendering failed: {error}", file=sys.stderr)
+                    return 1
+                for fmt, path in paths.items():
+                    print(f"report ({fmt}): {path}")
+                return 0
+            if args.command == "data":
+                make_synthetic()
+                return 0
+            return _run_command(args)
+        except KeyboardInterrupt as stop:
+            print(f"\nERROR: {stop or 'interrupted'}; nothing was left under a valid name", file=sys.stderr)
+            return 130
+        except subprocess.CalledProcessError as error:
+            print(f"\nERROR: {error}", file=sys.stderr)
+            return 1
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    out_dir = args.out_dir
     try:
-        params = parse_parameters(args.parameter)
-        run_notebook(args.notebook, args.out_dir, params, progress_bar=not args.no_progress)
+        if args.run:
+            given = make_params.read_run_parameters(args.run)
+            out_dir, params = _run_out_dir(args.run, given), dict(given["notebook"])
+        else:
+            params = parse_parameters(args.parameter)
+        name = args.notebook
+        if args.source is None:
+            notebook_source(name)
+        run_notebook(name, out_dir, params, progress_bar=not args.no_progress, source=args.source)
     except NotebookFailed as error:
         print(f"\nERROR: {error}", file=sys.stderr)
         print(
             f"       partial notebook kept for inspection: "
-            f"{Path(args.out_dir) / (args.notebook + config.FAILED_SUFFIX + '.ipynb')}",
+            f"{Path(out_dir) / (args.notebook + config.FAILED_SUFFIX + '.ipynb')}",
             file=sys.stderr,
         )
         return 1

@@ -22,17 +22,35 @@ REPORTED_PACKAGES = ("numpy", "scipy", "pandas", "lifelines", "matplotlib", "sea
                      "typst", "jupyterlab")
 
 
+#: Tracked files that can change a result: everything but documentation, tests, benchmarks and CI.
+#: The report names the last commit that changed one of them, not HEAD, so that committing the
+#: reproduction manifest (under tests/) or a README edit does not change the report it describes.
+CODE_PATHSPEC = (".", ":(exclude)*.md", ":(exclude)tests", ":(exclude)benchmarks", ":(exclude).ci")
+
+
 def git_state(root: Path = config.PROJECT_ROOT) -> dict[str, Any]:
-    """Commit hash and whether tracked files differ from it; ``"unknown"`` outside a git checkout."""
+    """The last commit that changed the analysis code (:data:`CODE_PATHSPEC`) and whether that
+    code has uncommitted changes; ``"unknown"`` outside a git checkout."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index: only read
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True,
+                              env=env).stdout.strip()
 
     try:
-        commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        commit = git("log", "-1", "--format=%H", "--", *CODE_PATHSPEC) or git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHSPEC))
     except (OSError, subprocess.CalledProcessError):
         return {"commit": "unknown", "dirty": None}
     return {"commit": commit, "dirty": dirty}
+
+
+def shown_path(value: Any) -> Any:
+    """A data path as the report may show it: relative to the project as recorded, or for a folder
+    outside the project its name only (a full path names users and folder layouts)."""
+    if isinstance(value, (str, Path)) and Path(value).is_absolute():
+        return Path(value).name
+    return value
 
 
 def package_versions(packages: tuple[str, ...] = REPORTED_PACKAGES) -> dict[str, str]:
@@ -58,7 +76,7 @@ def collect(files: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str
             {"table": name, "file": Path(f.path).name, "sha256": f.sha256, "rows": int(f.n_rows)}
             for name, f in sorted(files.items())
         ],
-        "parameters": dict(parameters),
+        "parameters": {k: shown_path(v) if k == "data_dir" else v for k, v in parameters.items()},
         "python": sys.version.split()[0],
         "platform": f"{platform.system()} {platform.machine()}",
         "packages": package_versions(),
@@ -79,7 +97,7 @@ def provenance_tables(prov: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     git = prov["git"]
     commit = git["commit"] + (" (with uncommitted changes)" if git.get("dirty") else "")
     run = pd.DataFrame(
-        [("Study", prov["study"]), ("Git commit", commit), ("Run date", prov["run_date"]),
+        [("Study", prov["study"]), ("Code commit (last change to analysis code)", commit), ("Run date", prov["run_date"]),
          ("Python", f"{prov['python']} ({prov['platform']})")]
         + [(f"Parameter {k}", str(v) if v not in ("", None) else "(none)") for k, v in prov["parameters"].items()],
         columns=["Item", "Value"],

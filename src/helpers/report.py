@@ -20,6 +20,7 @@ import argparse
 import base64
 import copy
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -33,7 +34,7 @@ import nbformat
 import yaml
 
 from . import config
-from .files import atomic_write_bytes
+from .files import atomic_write_bytes, sigterm_as_interrupt
 
 _OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
 _XREF = re.compile(r"(?<![\w@/])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9_])")
@@ -213,6 +214,8 @@ def _html_notebook(meta: dict[str, Any], blocks: list[Block]) -> nbformat.Notebo
             cells.append(_html_cell(b.html))
         else:
             cells.append(nbformat.v4.new_markdown_cell(b.markdown))
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:03d}"  # nbformat draws random ids; the HTML shows them
     nb.cells = cells
     return nb
 
@@ -299,9 +302,20 @@ def render_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
                               extra_args=["--standalone", f"--resource-path={tmpdir}",
                                           f"--include-in-header={preamble}"])
         out = tmpdir / "report.pdf"
-        typst.compile(str(typ), output=str(out), root=str(tmpdir))
+        # the PDF's CreationDate, ModDate, XMP dates and document id follow the timestamp
+        typst.compile(str(typ), output=str(out), root=str(tmpdir), timestamp=source_date_epoch())
         atomic_write_bytes(pdf_path, out.read_bytes())
     return pdf_path
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` (seconds since 1970, as reproducible builds set it), or None."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise RenderError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds")
+    return int(value)
 
 
 # -- Quarto ---------------------------------------------------------------------------------------
@@ -338,6 +352,9 @@ def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
         stale.unlink(missing_ok=True)
     if not nb_path.exists():
         raise RenderError(f"{nb_path} does not exist: the report notebook has not been executed")
+    for leftover in out_dir.glob(".render-*"):  # from a run killed with SIGKILL
+        shutil.rmtree(leftover, ignore_errors=True)
+    # removed on every exit path, SIGTERM and SIGINT included (see main)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
         staging = Path(tmp)
         try:
@@ -369,10 +386,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--renderer", default="auto", choices=("auto", "quarto", "nbconvert"))
     args = parser.parse_args(argv)
     try:
-        paths = render(args.out_dir, args.renderer)
+        with sigterm_as_interrupt():
+            paths = render(args.out_dir, args.renderer)
     except (RenderError, ValueError) as error:
         print(f"\nERROR: report rendering failed: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as stop:
+        print(f"\nERROR: report rendering stopped ({stop or 'interrupted'}); no report left", file=sys.stderr)
+        return 130
     for fmt, path in paths.items():
         print(f"report ({fmt}): {path}")
     return 0

@@ -1,0 +1,117 @@
+"""Make variables reach the pipeline as data: a hostile value runs nothing and stops make with a
+clear message; the checks themselves; the state files make's rebuilds hang on; the Makefile's
+source list at any folder depth."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers import config, params
+from makeutil import make
+
+ROOT = config.PROJECT_ROOT
+PAYLOADS = {
+    "backtick": "x`touch {s}`",
+    "dollar-paren": "x$(touch {s})",
+    "double-dollar": "x$$(touch {s})",
+    "single-quote": "x'; touch {s}; echo '",
+    "semicolon": "x; touch {s}",
+    "newline": "x\ntouch {s}",
+}
+
+
+@pytest.mark.parametrize("pattern", PAYLOADS)
+@pytest.mark.parametrize("variable", [v.name for v in params.VARIABLES])
+def test_injected_value_runs_nothing_and_stops_make_with_a_clear_error(tmp_path, variable, pattern):
+    sentinel = tmp_path / "sentinel"
+    value = PAYLOADS[pattern].format(s=sentinel)
+    result = make("report", f"{variable}={value}", timeout=60)
+    assert result.returncode != 0
+    assert not sentinel.exists(), f"{variable}={value!r} ran a command"
+    assert f"ERROR: {variable}=" in result.stderr or f"ERROR: {variable} contains" in result.stderr, result.stderr
+    assert "Nothing was run" in result.stderr
+    assert "helpers.pipeline" not in result.stdout
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"CUTOFF": "2025-02-30"}, "CUTOFF='2025-02-30' is not a date"),
+    ({"CUTOFF": "30/06/2025"}, "expected YYYY-MM-DD"),
+    ({"POPULATION": "itt"}, "expected one of ITT, SAFETY, PP"),
+    ({"SEED": "-1"}, "SEED='-1' is not a whole number"),
+    ({"SEED": "1e3"}, "not a whole number"),
+    ({"RENDERER": "latex"}, "expected one of auto, quarto, nbconvert"),
+    ({"N_PATIENTS": "0"}, "whole number >= 1"),
+    ({"PYTHON": "python3 -c x"}, "is not a program name"),
+    ({"OUT_DIR": "out\tdir"}, "control character"),
+    ({"DATA_DIR": "a|b"}, "contains |"),
+])
+def test_each_check_names_the_variable_and_what_it_expects(raw, message):
+    with pytest.raises(params.ParameterError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        params.check_all(raw)
+
+
+def test_good_values_pass_unchanged():
+    raw = {"DATA_DIR": "/data/essai d'été", "CUTOFF": "2025-06-30", "POPULATION": "PP", "SEED": "7",
+           "RENDERER": "quarto", "OUT_DIR": "", "PYTHON": "/usr/bin/python3.11", "N_PATIENTS": "10",
+           "DATA_SEED": "0"}
+    assert params.check_all(raw) == {**raw}
+
+
+def test_sync_writes_state_only_when_a_value_changes(tmp_path):
+    data = tmp_path / "my data"
+    data.mkdir()
+    (data / "adsl.csv").write_text("USUBJID\n1\n")
+    raw = {v.name: "" for v in params.VARIABLES} | {
+        "DATA_DIR": str(data), "POPULATION": "ITT", "SEED": "1", "RENDERER": "auto", "PYTHON": "python3",
+        "N_PATIENTS": "5", "DATA_SEED": "1", "OUT_DIR": str(tmp_path / "out put")}
+    out, run = params.sync(raw, ["report"], tmp_path)
+    state = Path(out) / ".make"
+    assert run.startswith(params.LINKS_DIR) and (tmp_path / run).resolve() == Path(out).resolve()
+    given = json.loads((state / "params.json").read_text())
+    assert given["notebook"] == {"data_dir": str(data), "cutoff": "", "population": "ITT", "seed": 1}
+    assert given["validator"] == ["--population", "ITT"]
+    stamps = {f: (state / f).stat().st_mtime_ns for f in ("params.json", "renderer-choice", "inputs.sha256")}
+    os.utime(data / "adsl.csv")  # same content, new date
+    params.sync(raw, ["report"], tmp_path)
+    assert {f: (state / f).stat().st_mtime_ns for f in stamps} == stamps
+    params.sync(raw | {"CUTOFF": "2025-01-31"}, ["report"], tmp_path)
+    assert json.loads((state / "params.json").read_text())["validator"] == ["--cutoff", "2025-01-31",
+                                                                           "--population", "ITT"]
+    assert (state / "renderer-choice").stat().st_mtime_ns == stamps["renderer-choice"]
+    (data / "adsl.csv").write_text("USUBJID\n2\n")
+    os.utime(data / "adsl.csv", (1e9, 1e9))  # other content, older date
+    params.sync(raw | {"CUTOFF": "2025-01-31"}, ["report"], tmp_path)
+    assert (state / "inputs.sha256").stat().st_mtime_ns != stamps["inputs.sha256"]
+
+
+def test_a_new_variable_is_one_row_that_reaches_notebooks_and_validator():
+    """How STUDY and STRICT will be added: a row each (and a `NAME ?= default## help` line in the
+    Makefile)."""
+    rows = (params.Var("STUDY", params.path, notebook="study", validator="--study", tracked=True),
+            params.Var("STRICT", params.one_of("0", "1"), notebook="strict", validator="--strict",
+                       convert=lambda v: v == "1"))
+    original = params.VARIABLES
+    try:
+        params.VARIABLES = (*original, *rows)
+        given = params.run_parameters({"DATA_DIR": "d", "STUDY": "studies/x.yaml", "STRICT": "1"}, Path("/p"))
+    finally:
+        params.VARIABLES = original
+    assert given["notebook"] == {"data_dir": "/p/d", "study": "studies/x.yaml", "strict": True}
+    assert given["validator"] == ["--study", "studies/x.yaml", "--strict"]
+    assert given["tracked_files"] == ["/p/studies/x.yaml"]
+
+
+def test_makefile_sends_every_variable_it_documents_and_python_checks_them_all():
+    listed = make("-s", "print-USER_VARS").stdout.split()
+    assert listed == [v.name for v in params.VARIABLES]
+
+
+def test_makefile_lists_helpers_sources_at_any_depth():
+    listed = set(make("-s", "print-HELPERS_SRC").stdout.split())
+    src = ROOT / "src" / "helpers"
+    expected = {p.relative_to(ROOT).as_posix() for p in src.rglob("*.py") if "__pycache__" not in p.parts}
+    expected |= {p.relative_to(ROOT).as_posix() for p in (src / "templates").rglob("*") if p.is_file()}
+    assert listed == expected
+    assert any(name.count("/") >= 4 for name in listed)  # src/helpers/templates/report_html/index.html.j2
