@@ -80,7 +80,7 @@ def pointwise_limits(
     """
     p = np.asarray(p, dtype=float)
     se = np.asarray(se_log, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "plain":
             half = se * p * z
             return np.maximum(p - half, 0.0), np.minimum(p + half, 1.0)
