@@ -22,7 +22,7 @@ an event or as censoring; competing-risk endpoints belong in
 
 from __future__ import annotations
 
-from .._checks import OVERALL
+from .._checks import OVERALL, ConvergenceWarning
 from .._counting import CONF_TYPES
 from ._partial_likelihood import TIES
 from .coxph import CoxFit, cox, fit_cox
@@ -32,6 +32,7 @@ from .zph import cox_ph_test
 
 __all__ = [
     "CONF_TYPES",
+    "ConvergenceWarning",
     "KM_COLUMNS",
     "OVERALL",
     "TIES",
