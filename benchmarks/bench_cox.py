@@ -18,13 +18,12 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from bench_competing_risks import best_of  # same folder: run as a script
 from helpers.survival import cox
 
 R_SCRIPT = r"""
@@ -48,15 +47,6 @@ def simulate(n: int, seed: int = 20240701) -> pd.DataFrame:
         "status": (t_event <= t_censor).astype(int),
         "arm": pd.Categorical(np.where(arm == 1, "B", "A"), categories=["A", "B"]),
     })
-
-
-def best_of(f: Callable[[], object], repeat: int) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def lifelines_fit(data: pd.DataFrame) -> object:
