@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import numpy as np
 import numpy.testing as npt
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers.competing_risks.fine_gray import FineGrayConvergenceWarning, FineGrayResult, fine_gray
+from helpers.competing_risks import ConvergenceWarning, FineGrayConvergenceWarning, FineGrayResult, fine_gray
 
 REF = Path(__file__).parent / "reference" / "fine_gray"
+# p-values relatively, as every other number: an absolute 1e-4 would accept any p below 1e-4
+P_RTOL = 1e-6
 CASES = sorted(p.stem for p in REF.glob("*.json") if "case" in json.loads(p.read_text()))
 
 
@@ -57,7 +60,7 @@ def test_fine_gray_matches_crr_coefficients_and_robust_standard_errors(case: str
     npt.assert_allclose(fit.coef, np.atleast_1d(ref["coef"]), rtol=1e-6)
     npt.assert_allclose(fit.summary["std_error"], np.atleast_1d(ref["std_error"]), rtol=1e-6)
     # 2 * pnorm(-abs(coef / se)), as summary.crr
-    npt.assert_allclose(fit.summary["p_value"], np.atleast_1d(ref["p_value"]), atol=1e-4)
+    npt.assert_allclose(fit.summary["p_value"], np.atleast_1d(ref["p_value"]), rtol=P_RTOL, atol=1e-300)
     assert fit.converged == ref["converged"]
     assert fit.n == ref["n"] and fit.n_events == ref["n_events"]
 
@@ -130,7 +133,7 @@ def test_wald_test_of_interaction_matches_r(case: str) -> None:
                 fit.wald_test(f"{ia[0]}:{ia[1]}")):
         npt.assert_allclose(got["statistic"], wald["statistic"], rtol=1e-6)
         assert got["df"] == wald["df"]
-        npt.assert_allclose(got["p_value"], wald["p_value"], atol=1e-4)
+        npt.assert_allclose(got["p_value"], wald["p_value"], rtol=P_RTOL, atol=1e-300)
 
 
 def test_wald_test_of_one_term_is_the_squared_z() -> None:
@@ -181,31 +184,22 @@ cox_data = st.integers(min_value=8, max_value=40).flatmap(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.filter_too_much])
 @given(cox_data)
-def test_without_competing_events_fine_gray_equals_lifelines_cox(drawn) -> None:
-    from lifelines import CoxPHFitter
+def test_without_competing_events_fine_gray_equals_breslow_cox(drawn) -> None:
+    from helpers.survival import fit_cox
 
     times, events, x = drawn
     data = pd.DataFrame({"time": times, "status": np.asarray(events, dtype=int), "x": np.round(x, 3)})
-    # distinct times, so lifelines' Efron ties coincide with Breslow's; need a finite MLE
-    if data["status"].sum() < 3 or data["x"].nunique() < 3:
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", FineGrayConvergenceWarning)
-        try:
-            fit = fine_gray(data, "time", "status", ["x"])
-        except FineGrayConvergenceWarning:
-            return  # monotone likelihood (separation) in a small sample
-    # r_precision=0: lifelines otherwise stops once the log-likelihood changes by < 1e-9
-    # relatively, short of the maximum for a coefficient near 0 (0.000556 against coxph's and
-    # fine_gray's 0.000557722 on a 13-patient case hypothesis found; R 4.2.2, survival 3.5-3:
-    # coxph(Surv(t, s) ~ x, ties = "breslow"))
-    cox = CoxPHFitter().fit(
-        data, "time", "status", fit_options={"precision": 1e-14, "r_precision": 0.0, "max_steps": 500}
-    )
-    npt.assert_allclose(fit.coef, cox.params_.to_numpy(), rtol=1e-6, atol=1e-9)
-    npt.assert_allclose(fit.var_naive, cox.variance_matrix_.to_numpy(), rtol=1e-6)
+    # need events and a covariate that varies
+    assume(data["status"].sum() >= 3 and data["x"].nunique() >= 3)
+    fit = _fit_or_reject(data, ["x"])
+    cox = fit_cox(data, "time", "status", ["x"], ties="breslow")
+    assert cox.converged
+    npt.assert_allclose(fit.coef, cox.coef, rtol=1e-6, atol=1e-9)
+    npt.assert_allclose(fit.var_naive, cox.vcov, rtol=1e-6)
+    npt.assert_allclose(fit.loglik, cox.loglik, rtol=1e-9)
     # The robust variance is not compared with lifelines' robust=True: on small data it can
     # differ from survival::coxph(robust = TRUE) (e.g. 4.30 against 24.86 for coxph and crr
     # on a 12-patient case found by hypothesis); the coxph reference test above covers it.
@@ -242,56 +236,61 @@ cr_data = st.integers(min_value=15, max_value=60).flatmap(
 )
 
 
-def _fit_quiet(data: pd.DataFrame, **kw) -> FineGrayResult | None:
+def _fit_or_reject(data: pd.DataFrame, covariates=("x", "g")) -> FineGrayResult:
+    """The fit, or hypothesis rejects the draw: separation (a ConvergenceWarning), or a
+    covariate constant or aliased in a small draw.  Any other error fails the test."""
+    assume((data["status"] == 1).any())  # an event of the cause to model
     with warnings.catch_warnings():
-        warnings.simplefilter("error", FineGrayConvergenceWarning)
+        warnings.simplefilter("error", ConvergenceWarning)
         try:
-            return fine_gray(data, "time", "status", ["x", "g"], **kw)
-        except (FineGrayConvergenceWarning, ValueError):
-            return None  # separation, constant or aliased covariates in a small draw
+            return fine_gray(data, "time", "status", list(covariates))
+        except ConvergenceWarning:
+            assume(False)
+        except ValueError as err:
+            assume(not re.search(r"are constant|linearly dependent|single level", str(err)))
+            raise
+    raise AssertionError("unreachable")
 
 
-@settings(max_examples=40, deadline=None)
+def _refit(data: pd.DataFrame) -> FineGrayResult:
+    """A refit of the same problem transformed: it must succeed (no rejection)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return fine_gray(data, "time", "status", ["x", "g"])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(cr_data)
 def test_row_order_does_not_matter(drawn) -> None:
     times, status, x, g, rnd = drawn
     data = pd.DataFrame({"time": times, "status": status, "x": x, "g": g})
-    fit = _fit_quiet(data)
-    if fit is None:
-        return
+    fit = _fit_or_reject(data)
     perm = list(range(len(data)))
     rnd.shuffle(perm)
-    other = _fit_quiet(data.iloc[perm])
-    assert other is not None
+    other = _refit(data.iloc[perm])
     npt.assert_allclose(other.coef, fit.coef, rtol=1e-8, atol=1e-10)
     npt.assert_allclose(other.var, fit.var, rtol=1e-8, atol=1e-12)
     npt.assert_allclose(other.loglik, fit.loglik, rtol=1e-10)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(cr_data)
 def test_increasing_transform_of_time_does_not_matter(drawn) -> None:
     times, status, x, g, _ = drawn
     data = pd.DataFrame({"time": times, "status": status, "x": x, "g": g})
-    fit = _fit_quiet(data)
-    if fit is None:
-        return
-    other = _fit_quiet(data.assign(time=3.0 * data["time"] ** 2 + 1.0))
-    assert other is not None
+    fit = _fit_or_reject(data)
+    other = _refit(data.assign(time=3.0 * data["time"] ** 2 + 1.0))
     npt.assert_allclose(other.coef, fit.coef, rtol=1e-8, atol=1e-10)
     npt.assert_allclose(other.var, fit.var, rtol=1e-8, atol=1e-12)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(cr_data)
 def test_shifting_a_covariate_changes_nothing_but_its_mean(drawn) -> None:
     times, status, x, g, _ = drawn
     data = pd.DataFrame({"time": times, "status": status, "x": x, "g": g})
-    fit = _fit_quiet(data)
-    if fit is None:
-        return
-    other = _fit_quiet(data.assign(x=data["x"] + 1000.0))
-    assert other is not None
+    fit = _fit_or_reject(data)
+    other = _refit(data.assign(x=data["x"] + 1000.0))
     npt.assert_allclose(other.coef, fit.coef, rtol=1e-7, atol=1e-10)
     npt.assert_allclose(other.loglik, fit.loglik, rtol=1e-9)
 
@@ -345,8 +344,8 @@ def test_categorical_dtype_sets_the_reference_level() -> None:
     fit = fine_gray(data, "time", "status", ["DONORTYP", "SCORE"])
     assert fit.terms == ("DONORTYP[HAPLO]", "DONORTYP[MUD]", "SCORE")
     # reference HAPLO -> MRD: coef(HAPLO vs MRD) = -coef(MRD vs HAPLO) of crr's fit
-    npt.assert_allclose(fit.coef[0], -ref["coef"][0], rtol=1e-6)
-    npt.assert_allclose(fit.coef[1], ref["coef"][1] - ref["coef"][0], rtol=1e-6)
+    npt.assert_allclose(fit.coef["DONORTYP[HAPLO]"], -ref["coef"][0], rtol=1e-6)
+    npt.assert_allclose(fit.coef["DONORTYP[MUD]"], ref["coef"][1] - ref["coef"][0], rtol=1e-6)
 
 
 def test_formula_string_gives_the_same_fit_as_lists() -> None:
@@ -427,7 +426,8 @@ def test_constant_and_aliased_terms_raise() -> None:
 def test_level_without_events_of_the_cause_warns_and_reports_no_inference() -> None:
     data = pd.read_csv(REF / "sim_categorical.csv")
     data.loc[(data["DONORTYP"] == "MUD") & (data["status"] == 1), "status"] = 2
-    with pytest.warns(FineGrayConvergenceWarning, match=r"DONORTYP\[MUD\].*infinity"):
+    # one warning class for every fit (subgroups filters by class, never by the message)
+    with pytest.warns(ConvergenceWarning, match=r"DONORTYP\[MUD\].*infinity"):
         fit = fine_gray(data, "time", "status", ["DONORTYP", "SCORE"])
     assert not fit.converged
     assert fit.infinite_terms == ("DONORTYP[MUD]",)
@@ -437,7 +437,7 @@ def test_level_without_events_of_the_cause_warns_and_reports_no_inference() -> N
     assert np.isnan(row[numbers].astype(float)).all()
     assert row["note"].startswith("not estimable: coefficient drifts to +/- infinity")
     # the raw last iterate stays on the result object
-    assert fit.coef[fit.terms.index("DONORTYP[MUD]")] < -10
+    assert fit.coef["DONORTYP[MUD]"] < -10
     # the other terms keep their inference and an empty note
     assert fit.summary.set_index("term").loc["SCORE", "p_value"] < 1e-6
     assert fit.summary.set_index("term").loc["SCORE", "note"] == ""

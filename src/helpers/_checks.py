@@ -12,6 +12,7 @@ and :mod:`helpers.competing_risks`, so that they agree:
 - :func:`treatment_design`: the model matrix of R's treatment contrasts, terms named
   ``COL[level]``, ``COL`` and ``a_term:b_term``.
 - :func:`tie_factor`: cmprsk's correction for tied events.
+- :class:`ConvergenceWarning`: the one warning class of a fit that did not converge.
 
 Every check raises one error that names the argument, says what was found and what was
 expected (scikit-survival style).
@@ -28,6 +29,7 @@ import pandas as pd
 
 __all__ = [
     "OVERALL",
+    "ConvergenceWarning",
     "Design",
     "check_columns",
     "check_durations",
@@ -43,6 +45,14 @@ __all__ = [
 
 #: Label of the single group when no grouping column is given (survfit's and cuminc's).
 OVERALL = "Overall"
+
+
+class ConvergenceWarning(UserWarning):
+    """A model fit did not converge, or a coefficient drifts to +/- infinity.
+
+    Raised (as a warning) by :func:`helpers.competing_risks.fine_gray`; filter or catch it by
+    class (``warnings.simplefilter("error", ConvergenceWarning)``), never by its text.
+    """
 _MAX_SHOWN = 5
 
 

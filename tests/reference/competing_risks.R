@@ -12,6 +12,11 @@
 #                     function, in order: column `index` is the position in the list)
 #   timepoints.csv    timepoints(cuminc(...), times)$est / $var, long format
 #   tests.csv         cuminc(...)$Tests: stat, pv, df per cause (stat = -1: singular variance)
+#   counts_full.csv   n_risk, n_event, n_censor at each time (survfit multi-state summary) and
+#                     their running totals cum_event, cum_censor
+#   counts_timepoints.csv  the same at the timepoints (n_event, n_censor since the previous one)
+#   intervals.csv     survival:::survfit_confint(est, sqrt(var), logse = FALSE) at the
+#                     timepoints, for conf.type "log-log", "log" and "plain"
 # Doubles are written with sprintf("%.17g"), which round-trips exactly.
 #
 # bmt.csv is not written here: it is scikit-survival's copy of the bmt data of cmprsk's
@@ -45,6 +50,9 @@ cases <- list()
 full <- list()
 tps <- list()
 tests <- list()
+count_full <- list()
+count_tps <- list()
+intervals <- list()
 
 # one case = one cuminc() call; its cumulative incidences, timepoints and Gray's tests are kept
 run_case <- function(case, file, d, time, status, group, strata = NULL, rho = 0, times,
@@ -71,6 +79,40 @@ run_case <- function(case, file, d, time, status, group, strata = NULL, rho = 0,
     tps[[length(tps) + 1]] <<- data.frame(case = case, group = key[1], cause = as.integer(key[2]),
                                           time = as.numeric(colnames(tp$est)),
                                           est = tp$est[i, ], var = tp$var[i, ])
+  }
+  # counts from survival's multi-state survfit (state 0 = censored): n.event / n.censor at each
+  # time, and with times= since the previous time (summary(times=, extend = TRUE)); cumulative
+  # totals summed from the per-time counts
+  dd <- data.frame(tt = d[[time]], st = factor(d[[status]], levels = c(0, causes)), g = d[[group]])
+  ms <- survfit(Surv(tt, st) ~ g, dd)
+  sm <- summary(ms, censored = TRUE)
+  sm_group <- sub("^g=", "", as.character(sm$strata))
+  for (k in seq_along(causes)) {
+    per <- data.frame(case = case, group = sm_group, cause = causes[k], time = sm$time,
+                      n_risk = sm$n.risk[, 1], n_event = sm$n.event[, k + 1],
+                      n_censor = sm$n.censor)
+    per$cum_event <- ave(per$n_event, per$group, FUN = cumsum)
+    per$cum_censor <- ave(per$n_censor, per$group, FUN = cumsum)
+    if (keep_full) count_full[[length(count_full) + 1]] <<- per
+    st <- summary(ms, times = times, extend = TRUE)
+    st_group <- sub("^g=", "", as.character(st$strata))
+    at <- data.frame(case = case, group = st_group, cause = causes[k], time = st$time,
+                     n_risk = st$n.risk[, 1], n_event = st$n.event[, k + 1],
+                     n_censor = st$n.censor)
+    at$cum_event <- mapply(function(g, t) sum(per$n_event[per$group == g & per$time <= t]),
+                           at$group, at$time)
+    at$cum_censor <- mapply(function(g, t) sum(per$n_censor[per$group == g & per$time <= t]),
+                            at$group, at$time)
+    count_tps[[length(count_tps) + 1]] <<- at
+  }
+  # pointwise intervals: survival's own survfit_confint on cuminc's estimate and standard error
+  for (ct in c("log-log", "log", "plain")) for (i in seq_len(nrow(tp$est))) {
+    key <- strsplit(rownames(tp$est)[i], " ")[[1]]
+    ci <- survival:::survfit_confint(tp$est[i, ], sqrt(tp$var[i, ]), logse = FALSE,
+                                     conf.type = ct, conf.int = 0.95)
+    intervals[[length(intervals) + 1]] <<- data.frame(
+      case = case, group = key[1], cause = as.integer(key[2]), time = as.numeric(colnames(tp$est)),
+      conf_type = ct, conf_low = as.numeric(ci$lower), conf_high = as.numeric(ci$upper))
   }
   if (!is.null(fit$Tests)) {
     tests[[length(tests) + 1]] <<- data.frame(case = case,
@@ -213,4 +255,7 @@ write_table(do.call(rbind, cases), "cases.csv")
 write_table(do.call(rbind, full), "cuminc_full.csv")
 write_table(do.call(rbind, tps), "timepoints.csv")
 write_table(do.call(rbind, tests), "tests.csv")
+write_table(do.call(rbind, count_full), "counts_full.csv")
+write_table(do.call(rbind, count_tps), "counts_timepoints.csv")
+write_table(do.call(rbind, intervals), "intervals.csv")
 cat("wrote", length(cases), "cases to", out_dir, "\n")

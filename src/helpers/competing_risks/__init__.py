@@ -6,11 +6,24 @@
 - :func:`fine_gray`: Fine-Gray subdistribution hazards regression (``cmprsk::crr``).
 
 Event codes everywhere: 0 = censored, 1, 2, ... = causes (cmprsk's ``cencode = 0``).
+Column names and result objects follow ``docs/CONVENTIONS.md``.
 """
 
+from .._checks import ConvergenceWarning
+from .._counting import CONF_TYPES
 from ._validate import check_competing_risks_input
-from .cuminc import cumulative_incidence
-from .fine_gray import fine_gray
+from .cuminc import COLUMNS, cumulative_incidence
+from .fine_gray import FineGrayConvergenceWarning, FineGrayResult, fine_gray
 from .gray import gray_test
 
-__all__ = ["check_competing_risks_input", "cumulative_incidence", "fine_gray", "gray_test"]
+__all__ = [
+    "COLUMNS",
+    "CONF_TYPES",
+    "ConvergenceWarning",
+    "FineGrayConvergenceWarning",
+    "FineGrayResult",
+    "check_competing_risks_input",
+    "cumulative_incidence",
+    "fine_gray",
+    "gray_test",
+]

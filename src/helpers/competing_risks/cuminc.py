@@ -11,12 +11,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-
 from .._checks import OVERALL, tie_factor
+from .._counting import (
+    CONF_TYPES,
+    at_risk,
+    check_conf_type,
+    left_continuous,
+    pointwise_limits,
+    product_limit,
+    tied_blocks,
+    z_quantile,
+)
 from ._validate import check_causes, check_columns, check_competing_risks_input, check_times, encode_groups
 
-__all__ = ["cumulative_incidence", "confidence_interval"]
+__all__ = ["COLUMNS", "CONF_TYPES", "cumulative_incidence", "confidence_interval"]
 
 COLUMNS = [
     "group",
@@ -30,10 +38,9 @@ COLUMNS = [
     "n_risk",
     "n_event",
     "n_censor",
+    "cum_event",
+    "cum_censor",
 ]
-#: Interval transforms: "log-log" (tidycmprsk's) and "plain" (R's name, as
-#: ``survfit(conf.type = "plain")`` and helpers.survival); "linear" is an alias of "plain".
-CONF_TYPES = ("log-log", "plain", "linear")
 
 
 def _one_group(
@@ -41,44 +48,37 @@ def _one_group(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Step functions of one group at its distinct times (input sorted by time).
 
-    Returns ``(times, at_risk, cum_censor, F, V, cum_event)`` with ``F``, ``V`` and ``cum_event``
-    of shape (n_times, n_causes).
+    Returns ``(times, at_risk, n_censor, F, V, n_event)``: counts at each time, and ``F``, ``V``
+    and ``n_event`` of shape (n_times, n_causes).
     """
-    n = len(t)
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(t[1:], t[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
+    idx, starts = tied_blocks(t)
     times = t[starts]
-    idx = np.cumsum(new) - 1
     n_times = len(times)
-
-    total = np.diff(np.append(starts, n)).astype(np.float64)
+    total = np.bincount(idx, minlength=n_times).astype(np.float64)
     censored = np.bincount(idx, weights=(e == 0), minlength=n_times)
     n_any = total - censored
-    # number at risk (T >= t): all minus those leaving at earlier distinct times
-    at_risk = n - np.concatenate(([0.0], np.cumsum(total)[:-1]))
+    n_risk = at_risk(total)
     # overall event-free Kaplan-Meier after (fkn) and before (fk) each time
-    surv_after = np.cumprod((at_risk - n_any) / at_risk)
-    surv_before = np.concatenate(([1.0], surv_after[:-1]))
+    surv_after = product_limit(n_risk, n_any)
+    surv_before = left_continuous(surv_after)
 
     n_causes = len(causes)
     est = np.empty((n_times, n_causes))
     var = np.empty((n_times, n_causes))
-    cum_event = np.empty((n_times, n_causes))
+    n_event = np.empty((n_times, n_causes))
     inv_after = np.zeros(n_times)
     positive = surv_after > 0
     inv_after[positive] = 1.0 / surv_after[positive]
-    base = surv_before**2 / at_risk**2
+    base = surv_before**2 / n_risk**2
     for j, cause in enumerate(causes):
         d1 = np.bincount(idx, weights=(e == cause), minlength=n_times)
         d2 = n_any - d1
-        f = np.cumsum(surv_before * d1 / at_risk)
+        f = np.cumsum(surv_before * d1 / n_risk)
         # cmprsk cinc: V(t) = sum_j t6_j * (a_j - F(t) b_j)^2, accumulated as v1, v2, v3
         # (a_j = F(t_j)/S(t_j), b_j = 1/S(t_j) for competing events; a_j = 1 + F(t_j)/S(t_j)
         # for events of the cause). Competing events are skipped once S(t_j) = 0.
-        t6_comp = np.where((d2 > 0) & positive, base * tie_factor(d2, at_risk) * d2, 0.0)
-        t6_own = np.where(d1 > 0, base * tie_factor(d1, at_risk) * d1, 0.0)
+        t6_comp = np.where((d2 > 0) & positive, base * tie_factor(d2, n_risk) * d2, 0.0)
+        t6_own = np.where(d1 > 0, base * tie_factor(d1, n_risk) * d1, 0.0)
         a_comp = f * inv_after
         a_own = 1.0 + inv_after * f
         v1 = np.cumsum(a_comp * a_comp * t6_comp + a_own * a_own * t6_own)
@@ -91,8 +91,8 @@ def _one_group(
         v = np.where(last >= 0, v[np.maximum(last, 0)], 0.0)
         est[:, j] = f
         var[:, j] = v
-        cum_event[:, j] = np.cumsum(d1)
-    return times, at_risk, np.cumsum(censored), est, var, cum_event
+        n_event[:, j] = d1
+    return times, n_risk, censored, est, var, n_event
 
 
 def sort_by_group_then_time(t: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -114,41 +114,35 @@ def confidence_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise confidence interval for a cumulative incidence.
 
-    ``"log-log"`` is tidycmprsk's interval (Pintilie, *Competing Risks: A Practical
-    Perspective*, 2006): ``est ** exp(+-z * se / (est * log(est)))``, which stays in [0, 1].
-    Degenerate cases: an estimate of 0 gives (0, 0), an estimate of 1 gives (1, 1), a standard
-    error of 0 gives (est, est). ``"plain"`` (alias ``"linear"``) is ``est +- z * se``
-    clipped to [0, 1], as R's ``conf.type = "plain"``.
+    R's ``survival:::survfit_confint`` on the estimate and its standard error (``se / est`` on
+    the log scale).  ``"log-log"`` is tidycmprsk's interval (Pintilie, *Competing Risks: A
+    Practical Perspective*, 2006), ``est ** exp(+-z * se / (est * log(est)))``, which stays in
+    [0, 1]; ``"log"`` is ``est * exp(+-z * se / est)``, upper limit at most 1; ``"plain"``
+    (alias ``"linear"``) is ``est +- z * se`` clipped to [0, 1].  Degenerate cases of the
+    transformed intervals, as tidycmprsk: an estimate of 0 gives (0, 0), an estimate of 1
+    gives (1, 1), a standard error of 0 gives (est, est).
 
     Parameters
     ----------
     estimate, std_error : numpy.ndarray
     conf_level : float
         Coverage, in (0, 1).
-    conf_type : {"log-log", "plain", "linear"}
+    conf_type : {"log-log", "log", "plain"} (or "linear")
 
     Returns
     -------
     conf_low, conf_high : numpy.ndarray
     """
-    if not 0 < conf_level < 1:
-        raise ValueError(f"{conf_level=}; expected a number strictly between 0 and 1")
-    if conf_type not in CONF_TYPES:
-        raise ValueError(f"{conf_type=}; expected one of {CONF_TYPES}")
+    z = z_quantile(conf_level)
+    conf_type = check_conf_type(conf_type)
     est = np.asarray(estimate, dtype=np.float64)
     se = np.asarray(std_error, dtype=np.float64)
-    z = norm.ppf(1.0 - (1.0 - conf_level) / 2.0)
-    if conf_type in ("plain", "linear"):
+    if conf_type == "plain":
         return np.clip(est - z * se, 0.0, 1.0), np.clip(est + z * se, 0.0, 1.0)
-    low = est.copy()
-    high = est.copy()
     inner = (est > 0) & (est < 1) & (se > 0)
-    ei, si = est[inner], se[inner]
-    scale = z * si / (ei * np.log(ei))  # negative
-    with np.errstate(over="ignore"):  # exp overflows to inf for tiny estimates: est ** inf = 0
-        low[inner] = ei ** np.exp(-scale)
-    high[inner] = ei ** np.exp(scale)
-    return low, high
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = pointwise_limits(est, np.where(inner, se / est, 0.0), z, conf_type)
+    return np.where(inner, low, est), np.where(inner, high, est)
 
 
 def cumulative_incidence(
@@ -190,8 +184,8 @@ def cumulative_incidence(
         row at time 0 with estimate 0 when no one has time 0 (cuminc's step function, corners
         collapsed to right-continuous values).
     conf_level : float, default 0.95
-    conf_type : {"log-log", "plain", "linear"}, default "log-log"
-        See :func:`confidence_interval`.
+    conf_type : {"log-log", "log", "plain"}, default "log-log"
+        See :func:`confidence_interval` ("linear" is an alias of "plain").
     causes : sequence of int, optional
         Causes reported; by default every cause observed in ``data`` (as cuminc). Every
         non-zero code competes whether reported or not.
@@ -200,10 +194,13 @@ def cumulative_incidence(
     -------
     pandas.DataFrame
         Columns ``group, cause, time, estimate, variance, std_error, conf_low, conf_high, n_risk,
-        n_event, n_censor``, sorted by group, cause and time. ``variance`` equals cuminc's
-        ``var``; ``n_risk`` counts patients with ``T >= time``; ``n_event`` (events of the
-        cause) and ``n_censor`` are cumulative counts up to and including ``time``, as
-        ``tidycmprsk::tidy.tidycuminc``. A group with no event of a cause has estimate 0,
+        n_event, n_censor, cum_event, cum_censor`` (``docs/CONVENTIONS.md``), sorted by group,
+        cause and time; ``group`` is categorical in level order. ``variance`` equals cuminc's
+        ``var``; ``n_risk`` counts patients with ``T >= time``; ``n_event`` (events of the cause)
+        and ``n_censor`` count those *at* ``time`` -- with ``times``, since the previous
+        requested time -- and ``cum_event``, ``cum_censor`` those up to and including ``time``,
+        as tidycmprsk's ``n.event``, ``n.censor``, ``cum.event``, ``cum.censor`` (and survfit's
+        ``n.event``, ``n.censor``). A group with no event of a cause has estimate 0,
         variance 0 and interval (0, 0) throughout.
 
     Raises
@@ -220,10 +217,8 @@ def cumulative_incidence(
     1      2       0.2
     """
     check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col)
-    if conf_type not in CONF_TYPES:
-        raise ValueError(f"{conf_type=}; expected one of {CONF_TYPES}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"{conf_level=}; expected a number strictly between 0 and 1")
+    check_conf_type(conf_type)
+    z_quantile(conf_level)
     t, e = check_competing_risks_input(
         data[duration_col],
         data[event_col],
@@ -246,19 +241,20 @@ def cumulative_incidence(
     pieces: list[dict[str, np.ndarray]] = []
     for g in range(len(labels)):
         sl = slice(bounds[g], bounds[g + 1])
-        times_g, at_risk, cum_cens, est, var, cum_ev = _one_group(t[sl], e[sl], cause_codes)
+        times_g, n_risk, n_cens, est, var, n_ev = _one_group(t[sl], e[sl], cause_codes)
+        cum_cens, cum_ev = np.cumsum(n_cens), np.cumsum(n_ev, axis=0)
         n_g = float(bounds[g + 1] - bounds[g])
         if req is None:
             if times_g[0] > 0:
                 times_g = np.concatenate(([0.0], times_g))
-                at_risk = np.concatenate(([n_g], at_risk))
-                cum_cens = np.concatenate(([0.0], cum_cens))
+                n_risk = np.concatenate(([n_g], n_risk))
+                n_cens, cum_cens = (np.concatenate(([0.0], a)) for a in (n_cens, cum_cens))
                 zero = np.zeros((1, len(cause_codes)))
-                est, var, cum_ev = (np.vstack((zero, a)) for a in (est, var, cum_ev))
+                est, var, n_ev, cum_ev = (np.vstack((zero, a)) for a in (est, var, n_ev, cum_ev))
             out_t = times_g
-            risk = at_risk
-            cens = cum_cens
-            est_o, var_o, ev_o = est, var, cum_ev
+            risk = n_risk
+            est_o, var_o = est, var
+            ev_o, cens_o, cum_ev_o, cum_cens_o = n_ev, n_cens, cum_ev, cum_cens
         else:
             pos = np.searchsorted(times_g, req, side="right") - 1
             before = pos < 0
@@ -267,10 +263,13 @@ def cumulative_incidence(
             out_t = req
             # at risk at t: those with T >= t
             risk = n_g - np.searchsorted(t[sl], req, side="left").astype(np.float64)
-            cens = np.where(before, 0.0, cum_cens[p])
+            cum_cens_o = np.where(before, 0.0, cum_cens[p])
+            cum_ev_o = np.where(before[:, None], 0.0, cum_ev[p])
+            # since the previous requested time, as summary(survfit, times=) and tidycmprsk
+            cens_o = np.diff(cum_cens_o, prepend=0.0)
+            ev_o = np.diff(cum_ev_o, axis=0, prepend=0.0)
             est_o = np.where(before[:, None], 0.0, est[p])
             var_o = np.where(before[:, None], 0.0, var[p])
-            ev_o = np.where(before[:, None], 0.0, cum_ev[p])
             est_o[beyond] = np.nan
             var_o[beyond] = np.nan
         for j, cause in enumerate(cause_codes):
@@ -283,7 +282,9 @@ def cumulative_incidence(
                     "variance": var_o[:, j],
                     "n_risk": risk,
                     "n_event": ev_o[:, j],
-                    "n_censor": cens,
+                    "n_censor": cens_o,
+                    "cum_event": cum_ev_o[:, j],
+                    "cum_censor": cum_cens_o,
                 }
             )
     cols = {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
@@ -301,9 +302,7 @@ def cumulative_incidence(
             "std_error": std_error,
             "conf_low": low,
             "conf_high": high,
-            "n_risk": cols["n_risk"].astype(np.int64),
-            "n_event": cols["n_event"].astype(np.int64),
-            "n_censor": cols["n_censor"].astype(np.int64),
+            **{k: cols[k].astype(np.int64) for k in ("n_risk", "n_event", "n_censor", "cum_event", "cum_censor")},
         },
         columns=COLUMNS,
     )

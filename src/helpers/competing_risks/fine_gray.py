@@ -41,33 +41,41 @@ dropped silently (``dropna=True`` drops them, as crr's ``na.omit``). Time-varyin
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
-from .._checks import treatment_design
+from .._checks import ConvergenceWarning, treatment_design
+from .._counting import risk_table, z_quantile
+from .._regression import WaldTests, diverging, parse_formula, tidy_summary
 from ._validate import check_columns, check_competing_risks_input, encode_groups
 
-__all__ = ["FineGrayResult", "FineGrayConvergenceWarning", "fine_gray"]
+__all__ = ["ConvergenceWarning", "FineGrayConvergenceWarning", "FineGrayResult", "fine_gray"]
 
 _EPS = np.finfo(np.float64).eps
 
 
-class FineGrayConvergenceWarning(UserWarning):
-    """Newton-Raphson did not converge, or a coefficient is drifting to +/- infinity."""
+class FineGrayConvergenceWarning(ConvergenceWarning):
+    """Newton-Raphson did not converge, or a coefficient is drifting to +/- infinity.
+
+    A subclass of :class:`helpers._checks.ConvergenceWarning`: filter by that class.
+    """
 
 
 # --------------------------------------------------------------------------------------------
 # Result
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class FineGrayResult:
+class FineGrayResult(WaldTests):
     """A fitted Fine-Gray model (what ``cmprsk::crr`` returns, in tidy form).
+
+    The same shape as :class:`helpers.survival.CoxFit` (``docs/CONVENTIONS.md``): ``summary``,
+    ``terms``, ``coef`` (Series by term), ``vcov``, ``term_sources``, ``wald_test(terms, *,
+    robust=None)``, ``columns_of(source)``, ``converged``, ``n_iter``, ``loglik``.
 
     Attributes
     ----------
@@ -81,9 +89,11 @@ class FineGrayResult:
         information matrix). Nothing is reported as 0 or infinity.
     terms : tuple of str
         Term names, e.g. ``("ARM[sorafenib]", "AGE", "ARM[sorafenib]:DIAG[AML]")``.
-    coef : numpy.ndarray
-        Log subdistribution hazard ratios (crr's ``coef``): the raw last Newton-Raphson iterate,
-        also for terms that are not estimable (``summary`` shows NaN for those).
+    coef : pandas.Series
+        Log subdistribution hazard ratios by term (crr's ``coef``): the raw last Newton-Raphson
+        iterate, also for terms that are not estimable (``summary`` shows NaN for those).
+    vcov : pandas.DataFrame
+        The variance ``summary`` uses (``var`` if ``robust``, else ``var_naive``), over ``terms``.
     var : numpy.ndarray
         Robust sandwich variance (crr's ``var``).
     var_naive : numpy.ndarray
@@ -116,7 +126,8 @@ class FineGrayResult:
 
     summary: pd.DataFrame
     terms: tuple[str, ...]
-    coef: np.ndarray
+    coef: pd.Series
+    vcov: pd.DataFrame
     var: np.ndarray
     var_naive: np.ndarray
     information: np.ndarray
@@ -135,99 +146,13 @@ class FineGrayResult:
     term_sources: dict[str, str] = field(repr=False)
     infinite_terms: tuple[str, ...] = ()
 
-    def wald_test(self, terms: Sequence[str] | str, *, robust: bool | None = None) -> dict[str, float]:
-        """Joint Wald chi-square test that the given coefficients are all zero.
-
-        ``statistic = b' V^-1 b`` on ``df = len(b)`` degrees of freedom, as
-        ``aod::wald.test(Sigma = fit$var, b = fit$coef, Terms = ...)`` on a crr fit.
-
-        Parameters
-        ----------
-        terms : str or sequence of str
-            Term names (``"DONORTYP[MUD]"``) or sources selecting all their terms: a covariate
-            (``"DONORTYP"``) or an interaction (``"ARM:DIAG"``, the treatment-by-subgroup
-            interaction test).
-        robust : bool, optional
-            Use the robust variance (default: as the fit, ``self.robust``).
-
-        Returns
-        -------
-        dict
-            ``statistic``, ``df``, ``p_value``; statistic and p-value are NaN when a tested term
-            is not estimable (its ``note`` in ``summary``), as :func:`helpers.survival.cox`'s
-            Wald tests.
-        """
-        if isinstance(terms, str):
-            terms = [terms]
-        index: list[int] = []
-        for name in terms:
-            if name in self.terms:
-                hits = [self.terms.index(name)]
-            else:
-                hits = [i for i, t in enumerate(self.terms) if self.term_sources[t] == name]
-            if not hits:
-                raise ValueError(
-                    f"terms holds {name!r}, which is neither a term nor a covariate of the model; "
-                    f"expected one of {list(self.terms)} or {sorted(set(self.term_sources.values()))}"
-                )
-            index.extend(h for h in hits if h not in index)
-        df = len(index)
-        notes = self.summary["note"].to_numpy()
-        if any(notes[i].startswith("not estimable") for i in index):
-            return {"statistic": np.nan, "df": df, "p_value": np.nan}
-        v = self.var if (self.robust if robust is None else robust) else self.var_naive
-        b = self.coef[index]
-        try:
-            statistic = float(b @ linalg.solve(v[np.ix_(index, index)], b, assume_a="sym"))
-        except (linalg.LinAlgError, ValueError):
-            return {"statistic": np.nan, "df": df, "p_value": np.nan}
-        return {"statistic": statistic, "df": df, "p_value": float(stats.chi2.sf(statistic, df))}
+    def _variance(self, robust: bool | None) -> np.ndarray:
+        return self.var if (self.robust if robust is None else robust) else self.var_naive
 
 
 # --------------------------------------------------------------------------------------------
 # Design matrix
 # --------------------------------------------------------------------------------------------
-_CATEGORICAL_CALL = re.compile(r"^C\((.+)\)$")
-
-
-def _parse_formula(formula: str) -> tuple[list[str], list[tuple[str, str]], set[str]]:
-    """Split ``"ARM + AGE + C(DONORTYP) + ARM:DIAG"`` into covariates, interactions, forced factors.
-
-    ``a*b`` is ``a + b + a:b``; ``C(x)`` treats x as categorical.
-    """
-    covariates: list[str] = []
-    interactions: list[tuple[str, str]] = []
-    forced: set[str] = set()
-
-    def name(token: str) -> str:
-        token = token.strip()
-        m = _CATEGORICAL_CALL.match(token)
-        if m:
-            token = m.group(1).strip()
-            forced.add(token)
-        if not token:
-            raise ValueError(f"covariates={formula!r} holds an empty term; expected 'A + B + C(D)'")
-        return token
-
-    for part in formula.split("+"):
-        if "*" in part or ":" in part:
-            sep = "*" if "*" in part else ":"
-            pieces = part.split(sep)
-            if len(pieces) != 2:
-                raise ValueError(
-                    f"covariates={formula!r} holds {part.strip()!r}; expected two-way interactions only"
-                )
-            a, b = name(pieces[0]), name(pieces[1])
-            if sep == "*":
-                covariates += [c for c in (a, b) if c not in covariates]
-            interactions.append((a, b))
-        else:
-            c = name(part)
-            if c not in covariates:
-                covariates.append(c)
-    return covariates, interactions, forced
-
-
 def _design(
     data: pd.DataFrame,
     covariates: Sequence[str],
@@ -268,13 +193,11 @@ def _check_design(x: np.ndarray, terms: list[str]) -> None:
 # --------------------------------------------------------------------------------------------
 def _censoring_km_left(time: np.ndarray, censored: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Censoring Kaplan-Meier just before ``at``, exactly as crr's ``survfit`` + ``approx`` call."""
-    order = np.sort(time)
-    ctimes, d = np.unique(time[censored], return_counts=True)
-    at_risk = len(order) - np.searchsorted(order, ctimes, side="left")
-    surv = np.r_[1.0, np.cumprod(1.0 - d / at_risk)]
+    tab = risk_table(time, censored)
+    surv = np.r_[1.0, tab.surv]
     x = at * (1.0 - 100.0 * _EPS)
-    g = surv[np.searchsorted(ctimes, x, side="right")]
-    g[x >= order[-1] * (1.0 + 10.0 * _EPS)] = 0.0
+    g = surv[np.searchsorted(tab.time, x, side="right")]
+    g[x >= tab.time[-1] * (1.0 + 10.0 * _EPS)] = 0.0
     return g
 
 
@@ -571,7 +494,7 @@ def fine_gray(
     risks data. Biometrics 76:1186 (fastcmprsk's forward-backward scan).
     """
     if isinstance(covariates, str):
-        cov_list, formula_interactions, forced = _parse_formula(covariates)
+        cov_list, formula_interactions, forced = parse_formula(covariates)
     else:
         cov_list, formula_interactions, forced = list(covariates), [], set()
         if not cov_list:
@@ -580,8 +503,7 @@ def fine_gray(
     for ia in all_interactions:
         if len(ia) != 2:
             raise ValueError(f"interactions holds {ia!r}; expected pairs of column names")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"{conf_level=}; expected a number between 0 and 1")
+    crit = z_quantile(conf_level)
     if tol <= 0 or max_iter < 0:
         raise ValueError(f"{tol=}, {max_iter=}; expected tol > 0 and max_iter >= 0")
 
@@ -666,8 +588,7 @@ def fine_gray(
         # coxph's test for a coefficient drifting to infinity: the Newton step at the
         # "converged" point is still large (monotone likelihood, the score decays
         # exponentially while the coefficient grows linearly)
-        step = np.abs(var_naive @ neg_score)
-        drifting = (step > np.sqrt(tol) * np.maximum(np.abs(b), 1.0)) & (step > 1e-3)
+        drifting = diverging(var_naive @ neg_score, b, np.sqrt(tol))
         infinite_terms = tuple(t for t, f in zip(terms, drifting, strict=True) if f)
         notes = [
             note or ("not estimable: coefficient drifts to +/- infinity (monotone "
@@ -688,30 +609,14 @@ def fine_gray(
     v_used = var if robust else var_naive
     # no estimate for a coefficient on its way to infinity, nor for a fit that stopped short:
     # the last iterate and its "standard error" are artefacts of where the iteration stopped
-    bad = np.array([note.startswith("not estimable") for note in notes])
     with np.errstate(invalid="ignore"):
-        se = np.where(bad, np.nan, np.sqrt(np.diag(v_used)))
-    b_shown = np.where(bad, np.nan, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = b_shown / se
-    crit = stats.norm.ppf(0.5 + conf_level / 2)
-    summary = pd.DataFrame(
-        {
-            "term": terms,
-            "coef": b_shown,
-            "std_error": se,
-            "hr": np.exp(b_shown),
-            "conf_low": np.exp(b_shown - crit * se),
-            "conf_high": np.exp(b_shown + crit * se),
-            "statistic": z,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
-            "note": notes,
-        }
-    )
+        se = np.sqrt(np.diag(v_used))
+    summary = tidy_summary(terms, b, se, notes, crit)
     return FineGrayResult(
         summary=summary,
         terms=tuple(terms),
-        coef=b,
+        coef=pd.Series(b, index=list(terms)),
+        vcov=pd.DataFrame(v_used, index=list(terms), columns=list(terms)),
         var=var,
         var_naive=var_naive,
         information=info,

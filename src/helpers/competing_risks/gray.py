@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from .._checks import tie_factor
+from .._counting import at_risk, left_continuous, product_limit, tied_blocks
 from ._validate import check_causes, check_columns, check_competing_risks_input, encode_groups
 from .cuminc import sort_by_group_then_time
 
@@ -33,24 +34,19 @@ def _stratum_scores(
     ``F(t) = F(t-) + d_1 / tr``; score ``s_k = sum_t w(t) (d_1k - d_1 h_k (1 - F_k(t-)) / tq)``
     with ``w = (1 - F(t-))**rho``.
     """
-    n = len(t)
     n_g = n_groups
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(t[1:], t[:-1], out=new[1:])
-    idx = np.cumsum(new) - 1
-    n_times = int(idx[-1]) + 1
+    idx, starts = tied_blocks(t)
+    n_times = len(starts)
     cell = idx * n_g + g
     size = n_times * n_g
     total = np.bincount(cell, minlength=size).reshape(n_times, n_g).astype(np.float64)
     failed = e > 0
     n_any = np.bincount(cell, weights=failed, minlength=size).reshape(n_times, n_g)
-    # at risk (T >= t) in each group at each distinct time
-    at_risk = total.sum(axis=0) - np.vstack((np.zeros((1, n_g)), np.cumsum(total, axis=0)[:-1]))
+    n_risk = at_risk(total)  # T >= t, per group
 
     # only times with an event of any cause move the estimates
     rows = n_any.sum(axis=1) > 0
-    rs = at_risk[rows]
+    rs = n_risk[rows]
     dany = n_any[rows]
     m = len(rs)
     k_out = len(causes)
@@ -60,8 +56,8 @@ def _stratum_scores(
         return scores, variance
     live = rs > 0
     safe_rs = np.where(live, rs, 1.0)
-    skm = np.cumprod(np.where(live, (rs - dany) / safe_rs, 1.0), axis=0)  # right-continuous KM
-    skmm = np.vstack((np.ones((1, n_g)), skm[:-1]))  # left-continuous KM
+    skm = product_limit(rs, dany)  # right-continuous KM, per group
+    skmm = left_continuous(skm)  # left-continuous KM
     h = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)
     tr = h.sum(axis=1)
     event_idx = idx[failed]
@@ -141,7 +137,7 @@ def gray_test(
     event_col: str,
     group_col: str,
     *,
-    strata_col: str | None = None,
+    strata: str | None = None,
     causes: Sequence[int] | None = None,
     rho: float = 0.0,
 ) -> pd.DataFrame:
@@ -163,8 +159,8 @@ def gray_test(
         0 = censored, 1, 2, ... = cause of failure (cmprsk with ``cencode=0``).
     group_col : str
         Groups compared (at least two).
-    strata_col : str, optional
-        Strata: scores and variances are computed within each stratum and summed.
+    strata : str, optional
+        Stratification column (cmprsk's ``strata``): scores and variances are computed within each stratum and summed.
     causes : sequence of int, optional
         Causes tested; by default every cause observed in ``data``.
     rho : float, default 0.0
@@ -183,7 +179,7 @@ def gray_test(
     ValueError
         On invalid input, or fewer than two groups.
     """
-    check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col, strata_col=strata_col)
+    check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col, strata=strata)
     t, e = check_competing_risks_input(
         data[duration_col],
         data[event_col],
@@ -197,11 +193,11 @@ def gray_test(
     n_groups = len(labels)
     if n_groups < 2:
         raise ValueError(f"group_col={group_col!r} holds {n_groups} group {labels}; expected at least 2 groups to compare")
-    if strata_col is None:
+    if strata is None:
         st = np.zeros(len(t), dtype=np.int64)
         n_strata = 1
     else:
-        st, strata_labels = encode_groups(data[strata_col], name=f"strata_col={strata_col!r}")
+        st, strata_labels = encode_groups(data[strata], name=f"strata={strata!r}")
         n_strata = len(strata_labels)
 
     order = sort_by_group_then_time(t, st)
