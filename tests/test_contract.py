@@ -759,17 +759,30 @@ def test_cli_rejects_a_malformed_cutoff(csv_dir, capsys):
 
 
 # --------------------------------------------------------------------------- documentation
-def test_the_data_readme_holds_the_generated_data_dictionary_exactly():
+def _readme_block(name):
     readme = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
-    start, end = "<!-- data-dictionary: start -->\n", "<!-- data-dictionary: end -->"
+    start, end = f"<!-- {name}: start -->\n", f"<!-- {name}: end -->"
     assert readme.count(start) == 1 and readme.count(end) == 1
-    shown = readme.split(start)[1].split(end)[0]
+    return readme.split(start)[1].split(end)[0]
+
+
+def test_the_data_readme_holds_the_generated_data_dictionary_exactly():
+    shown = _readme_block("data-dictionary")
     assert shown.strip() == schemas.data_dictionary(STUDY).strip(), (
         "data/README.md is out of date: paste helpers.schemas.data_dictionary() between the "
         "data-dictionary markers")
     for table, variables in schemas.TABLES.items():
+        assert f"### {table.upper()} " in shown
         for v in variables:
             assert f"| {v.name} | {v.kind} |" in shown, f"{table}.{v.name}"
+
+
+def test_the_data_readme_documents_every_rule_with_its_tier():
+    shown = _readme_block("rule-table")
+    assert shown.strip() == schemas.rule_table(STUDY).strip(), (
+        "data/README.md is out of date: paste helpers.schemas.rule_table() between the "
+        "rule-table markers")
+    assert {r[3] for r in schemas.rules(STUDY)} == {"error", "finding"}
 
 
 def test_sas_dates_with_missing_values_convert_without_overflow_warnings():

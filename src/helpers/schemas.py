@@ -59,6 +59,8 @@ __all__ = [
     "cross_schemas",
     "rule_severity",
     "data_dictionary",
+    "rules",
+    "rule_table",
 ]
 
 YN = ("Y", "N")
@@ -281,11 +283,13 @@ def _study_vars(study: Study) -> tuple[Var, ...]:
             continue
         allowed = tuple(v.levels) if v.levels else None
         text = f"Study variable ({v.kind})"
-        if v.levels:
-            text += "; levels: " + ", ".join(f"{k} = {lab}" for k, lab in v.levels.items())
+        decoded = [f"{k} = {lab}" for k, lab in (v.levels or {}).items() if k != lab]
+        if decoded:
+            text += "; " + ", ".join(decoded)
         if v.derived_from is not None:
             src = v.derived_from
-            text += f"; derived from {src.variable} with breaks {list(src.breaks)}"
+            text += (f"; from {src.variable}, breaks "
+                     + ", ".join(f"{b:g}" for b in src.breaks) + " (level 1 below the first)")
         out.append(V(v.name, _study_kind(v.kind), v.label[:40], nullable=v.nullable,
                      allowed=allowed, derivation=text + ".", tier=FINDING))
     itt = study.populations["ITT"].flag
@@ -829,6 +833,32 @@ def data_dictionary(study: Study | None = None) -> str:
                        f"{v.derivation} |")
         out.append("")
     return "\n".join(out)
+
+
+def rules(study: Study | None = None) -> list[tuple[str, str, str, str]]:
+    """Every row rule of the contract for ``study`` (default: the default study definition) as
+    ``(table, column, rule, severity)``: per table, then across tables (pandera's own column
+    checks, listed in the data dictionary, are not included)."""
+    study = _default_study() if study is None else study
+    out = []
+    for table in TABLE_NAMES:
+        out += [(table, *_meta(chk)) for chk in table_schema(table, study).checks]
+    for key, schema in cross_schemas(study).items():
+        out += [(key.split("_")[0], *_meta(chk)) for chk in schema.checks]
+    return list(dict.fromkeys(out))
+
+
+def _meta(check: pa.Check) -> tuple[str, str, str]:
+    severity, column, rule = rule_severity(str(check.error or check.name))  # type: ignore[misc]
+    return column, rule, severity
+
+
+def rule_table(study: Study | None = None) -> str:
+    """Markdown table of :func:`rules` (pasted into ``data/README.md``)."""
+    lines = ["| Table | Column | Rule | Tier |", "|---|---|---|---|"]
+    for table, column, rule, severity in rules(study):
+        lines.append(f"| {table.upper()} | {column} | `{rule}` | {severity} |")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- legacy names
