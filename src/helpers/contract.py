@@ -406,12 +406,12 @@ def _failures(err: pa.errors.SchemaErrors, frame: pd.DataFrame, file: str, id_co
     # a not-nullable column also fails its dtype check (float64 instead of int64): say it once
     nullable_fail = {k[0] for k in seen if k[1] == "not_nullable" and k[2] == ERROR}
     out: list[Failure] = []
-    absent = [col for col, rule, _ in seen if rule == "column present"]
+    absent = [col for col in schema.columns if (col, "column present", ERROR) in seen]
     separator = _separator_hint(frame) if absent else ""
     if separator:
+        shown = ", ".join(absent[:_N_IDS]) + (", ..." if len(absent) > _N_IDS else "")
         out.append(Failure(file, None, "column present", None, (), id_col, ERROR, table,
-                           f"{separator}; {len(absent)} contract columns absent: "
-                           + ", ".join(absent)))
+                           f"{separator}; {len(absent)} contract columns absent: {shown}"))
     for (col, rule, severity), idx in seen.items():
         if col in nullable_fail and rule.startswith("dtype(") and "found" not in rule:
             continue
