@@ -129,7 +129,6 @@ class Var:
 
 
 V = Var
-_FROM_STUDY = "(from the study)"
 _ADSL_HEAD = (
     V("STUDYID", "str", "Study Identifier", derivation="Constant: the study definition's id."),
     V("USUBJID", "str", "Unique Subject Identifier",
