@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from helpers import config, synthetic
 from helpers.contract import validate
 from helpers.cutoff import apply_cutoff
+from helpers.study import load_study
 
 # generated once: hypothesis re-runs the test body many times and must not regenerate
 TRIALS = [synthetic.generate(n_patients=50, seed=s, accrual_months=18, followup_months=12)
@@ -80,7 +81,7 @@ def test_cutoff_never_modifies_its_input(k, cut):
 @pytest.mark.parametrize("days", [0, 45, 200, 400, 700])
 def test_cut_data_still_pass_the_contract(days):
     out = apply_cutoff(TRIALS[0], FIRST + pd.Timedelta(days=days))
-    validate(out, {k: f"{k}.csv" for k in out})
+    validate(out, {k: f"{k}.csv" for k in out}, load_study())
 
 
 def test_cutoff_after_all_data_changes_nothing():
@@ -193,7 +194,7 @@ def test_cut_between_randomisation_and_first_dose_still_passes_the_contract(seed
     tables = synthetic.generate(n_patients=400, seed=seed)
     cut, patient = _late_start_cut(tables)
     out = apply_cutoff(tables, cut)
-    validate(out, {k: f"{k}.csv" for k in out})
+    validate(out, {k: f"{k}.csv" for k in out}, load_study())
     row = out["adsl"].set_index("USUBJID").loc[patient]
     assert pd.isna(row["TRTSDT"])
     assert (row["ACTARMCD"], row["ACTARM"], row["SAFFL"], row["PPROTFL"]) == (
@@ -269,4 +270,4 @@ def test_no_grade_5_ae_survives_for_a_patient_alive_at_the_cutoff(seed):
     out = apply_cutoff(tables, cut)
     alive = set(out["adsl"].loc[out["adsl"]["DTHFL"] == "N", "USUBJID"])
     assert not (out["adae"]["USUBJID"].isin(alive) & (out["adae"]["AETOXGR"] == 5)).any()
-    validate(out, {k: f"{k}.csv" for k in out})
+    validate(out, {k: f"{k}.csv" for k in out}, load_study())
