@@ -858,19 +858,3 @@ def rule_table(study: Study | None = None) -> str:
     for table, column, rule, severity in rules(study):
         lines.append(f"| {table.upper()} | {column} | `{rule}` | {severity} |")
     return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------- legacy names
-# helpers.synthetic (today's generator) still reads these; they come from the default study
-# definition and go away once the generator takes a Study.
-def __getattr__(name: str):
-    legacy = {
-        "ARMS": lambda s: {a.code: a.label for a in s.arms},
-        "ARMCDS": lambda s: tuple(a.code for a in s.arms),
-        "PARAMS": lambda s: {e.paramcd: (e.param, e.label, "") for e in s.endpoints},
-        "DISSTATS": lambda s: tuple(s.variable("STRATDS").levels or ()),
-        "DONORS": lambda s: tuple(s.variable("STRATDT").levels or ()),
-    }
-    if name in legacy:
-        return legacy[name](_default_study())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

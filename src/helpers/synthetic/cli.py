@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except (StudyError, ValueError) as exc:
         print(f"python -m helpers.synthetic: error: {exc}", file=sys.stderr)
         return 2
-    paths = write_trial(tables, args.out, fmt=args.format)
+    paths = write_trial(tables, args.out, fmt=args.format, study=study)
     counts = ", ".join(f"{t}={len(df)}" for t, df in tables.items())
     print(f"wrote {len(paths)} tables ({args.format}) of {study.study.id} to {args.out}: "
           f"{counts} rows")

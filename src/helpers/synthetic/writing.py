@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schemas
+from ..study import Study
 
 __all__ = ["FORMATS", "write_trial"]
 
@@ -16,8 +17,8 @@ FORMATS = ("csv", "parquet", "xpt")
 _XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
 
 
-def write_trial(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv"
-                ) -> dict[str, Path]:
+def write_trial(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv",
+                study: Study | None = None) -> dict[str, Path]:
     """Write the tables as ``<name>.<fmt>`` in ``out_dir``; byte-identical for equal input.
 
     CSV: UTF-8, ``\\n`` line ends, ISO dates, empty = missing.  Parquet: pyarrow, no index.
@@ -36,10 +37,6 @@ def write_trial(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str =
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, df in tables.items():
-        contract = schemas.columns(name) if name in schemas.TABLES else []
-        cols = [c for c in contract if c in df.columns]
-        cols += [c for c in df.columns if c not in contract]
-        df = df[cols]
         path = out_dir / f"{name}.{fmt}"
         for other in FORMATS:
             if other != fmt and (out_dir / f"{name}.{other}").exists():
@@ -50,15 +47,15 @@ def write_trial(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str =
         elif fmt == "parquet":
             df.to_parquet(path, index=False, engine="pyarrow")
         else:
-            _write_xpt(df, name, path)
+            _write_xpt(df, name, path, study)
         paths[name] = path
     return paths
 
 
-def _write_xpt(df: pd.DataFrame, name: str, path: Path) -> None:
+def _write_xpt(df: pd.DataFrame, name: str, path: Path, study: Study | None) -> None:
     import pyreadstat
 
-    kinds = {v.name: v for v in schemas.TABLES.get(name, ())}
+    kinds = {v.name: v for v in schemas.variables(name, study)} if name in schemas.TABLES else {}
     out = pd.DataFrame(index=df.index)
     formats = {}
     for col in df.columns:
