@@ -92,6 +92,7 @@ def test_single_level_stratum_is_left_out_of_the_adjusted_model_with_a_note(rel)
     adj = got.loc["fine_gray_adjusted"]
     assert adj["analysis"] == "Fine-Gray subdistribution HR, adjusted for STRATDS"
     assert adj["note"] == "not estimable: STRATDT has a single level"
+    assert adj["left_out"] == "STRATDT"
     want = endpoints.relapse_effects(rel, STUDY, adjust_for=["STRATDS"]).set_index("key").loc["fine_gray_adjusted"]
     assert adj["estimate"] == pytest.approx(want["estimate"], rel=1e-12)
 

@@ -30,8 +30,9 @@ def _effects(comparators, ref, k):
              "p_value": 0.0123, "note": ""},
             {"key": "fine_gray", "comparator_arm": c, "estimate": 0.5 + i / 10, "conf_low": 0.3, "conf_high": 0.8,
              "p_value": 0.004, "note": ""},
-            {"key": "fine_gray_adjusted", "comparator_arm": c, "estimate": None, "conf_low": None,
-             "conf_high": None, "p_value": None, "note": "not estimable: STRATDS has a single level"},
+            {"key": "fine_gray_adjusted", "comparator_arm": c, "estimate": 0.52, "conf_low": 0.3, "conf_high": 0.8,
+             "p_value": 0.01, "n_dropped": 4, "left_out": "STRATDS",
+             "note": "not estimable: STRATDS has a single level; 4 patients with a missing STRATDT left out"},
             {"key": "cause_specific_cox", "comparator_arm": c, "estimate": 0.55, "conf_low": 0.33,
              "conf_high": 0.9, "p_value": 0.02, "note": ""}]
     return rows
@@ -101,7 +102,21 @@ def test_relapse_prose_quotes_the_landmark_estimates_and_models(results):
     assert "Gray's test p = 0.012" in text and "0.50 (0.30, 0.80)" in text and "0.55 (0.33, 0.90)" in text
     assert "with sorafenib maintenance vs no maintenance was 0.50" in text
     assert "Non-relapse mortality, the competing event, was 15.0% with sorafenib maintenance" in text
-    assert "not estimable: STRATDS has a single level" in text
+    assert ("The model adjusted for the randomisation strata left out STRATDS: STRATDS has a single level. "
+            "It left out 4 patients with a missing stratum.") in text
+
+
+def test_relapse_prose_says_when_the_adjusted_model_is_not_estimable(results, tmp_path):
+    out = NotebookOutputs(tmp_path, "02_relapse", {})
+    out.value("cif_landmarks", results.value("02_relapse", "cif_landmarks"))
+    effects = _effects([SORA], CTRL, 2)
+    effects[2] = {"key": "fine_gray_adjusted", "comparator_arm": SORA, "estimate": None, "n_dropped": 0,
+                  "left_out": "STRATDS, STRATDT", "note": "not estimable: STRATDS is missing for every patient; "
+                                                         "not estimable: STRATDT has a single level"}
+    out.value("relapse_effects", effects)
+    text = narrative.relapse_text(RunResults(tmp_path), STUDY)
+    assert ("The model adjusted for the randomisation strata was not estimable: STRATDS is missing for every "
+            "patient and STRATDT has a single level.") in text
 
 
 def test_relapse_prose_with_three_arms_gives_the_k_sample_test_and_each_comparison(tmp_path):
@@ -159,8 +174,8 @@ def test_data_review_prose_counts_findings_or_says_there_are_none(results, tmp_p
 def test_methods_name_the_study_endpoints_and_strata():
     text = narrative.methods_text(THREE)
     assert text.startswith("Recurrence is analysed as a competing-risks endpoint with death in remission")
-    assert "remission stratum (STRATDS)" in text
-    assert "Survival and Recurrence-free survival use Kaplan-Meier" in text
+    assert "includes the randomisation strata (STRATDS) as covariates" in text
+    assert "Survival and recurrence-free survival use Kaplan-Meier" in text
     assert "the 3-sample test over all arms" in text
 
 

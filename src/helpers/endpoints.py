@@ -91,7 +91,7 @@ def usable_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[li
 
 #: Columns of :func:`relapse_effects`, in order.
 EFFECT_COLUMNS = ["key", "analysis", "comparison", "comparator_arm", "reference_arm", "estimate", "conf_low",
-                  "conf_high", "statistic", "df", "p_value", "n_patients", "n_dropped", "note"]
+                  "conf_high", "statistic", "df", "p_value", "n_patients", "n_dropped", "left_out", "note"]
 
 
 def _gray_row(data: pd.DataFrame, key: str, analysis: str, comparison: str, comparator: str | None,
@@ -101,7 +101,7 @@ def _gray_row(data: pd.DataFrame, key: str, analysis: str, comparison: str, comp
     return {"key": key, "analysis": analysis, "comparison": comparison, "comparator_arm": comparator,
             "reference_arm": reference, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
             "statistic": float(g["statistic"]), "df": float(g["df"]), "p_value": float(g["p_value"]),
-            "n_patients": int(len(data)), "n_dropped": 0, "note": str(g.get("note", "") or "")}
+            "n_patients": int(len(data)), "n_dropped": 0, "left_out": "", "note": str(g.get("note", "") or "")}
 
 
 def _model_row(summary: pd.DataFrame, term: str, **fields: Any) -> dict[str, Any]:
@@ -126,6 +126,7 @@ def relapse_effects(data: pd.DataFrame, study: Study, *, arm_col: str = "ARM", a
     The adjusted model leaves out a covariate with a single level or no value (its ``note``
     says ``"not estimable: <VAR> has a single level"``) and drops patients missing a covariate
     (``n_dropped``, and a note); with no covariate left the row is "not estimable" with the reason.
+    ``left_out`` names the covariates left out (comma-separated, "" when none).
 
     Columns: :data:`EFFECT_COLUMNS` (``estimate`` is the (s)HR of the comparator vs the reference).
     """
@@ -141,7 +142,7 @@ def relapse_effects(data: pd.DataFrame, study: Study, *, arm_col: str = "ARM", a
         d = comparison_data(data, study, comp, arm_col)
         term = arm_term(comp, arm_col)
         common = {"comparison": study.comparison_label(comp), "comparator_arm": comp.label, "reference_arm": ref,
-                  "n_patients": int(len(d)), "n_dropped": 0, "note": ""}
+                  "n_patients": int(len(d)), "n_dropped": 0, "left_out": "", "note": ""}
         rows.append(_gray_row(d, "gray", "Gray's test", common["comparison"], comp.label, ref, cause,
                               duration_col, event_col, arm_col))
         fg = cr.fine_gray(d, duration_col, event_col, [arm_col], cause=cause)
@@ -154,7 +155,7 @@ def relapse_effects(data: pd.DataFrame, study: Study, *, arm_col: str = "ARM", a
                 notes.append(f"{n_dropped} patient{'s' if n_dropped != 1 else ''} with a missing "
                              f"{' or '.join(kept)} left out")
             fields = {**common, "key": "fine_gray_adjusted", "n_patients": int(len(used)), "n_dropped": n_dropped,
-                      "note": "; ".join(notes)}
+                      "left_out": ", ".join(c for c in adjust_for if c not in kept), "note": "; ".join(notes)}
             if kept:
                 fg_adj = cr.fine_gray(used, duration_col, event_col, [arm_col, *kept], cause=cause)
                 rows.append(_model_row(fg_adj.summary, term,

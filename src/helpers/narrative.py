@@ -48,6 +48,11 @@ def join_words(items: Sequence[str]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def _sentence_list(labels: Sequence[str]) -> str:
+    """Labels joined to open a sentence: the first as written, the others as inside a sentence."""
+    return join_words([labels[0], *(in_prose(x) for x in labels[1:])]) if labels else ""
+
+
 def heading_text(study: Study) -> str:
     """The report's first lines: the study's subtitle (the title goes into the front matter)."""
     return f"*{study.study.subtitle}*" if study.study.subtitle else ""
@@ -103,11 +108,29 @@ def relapse_text(r: RunResults, study: Study) -> str:
                  f"{in_prose(ref.label)} was {_hr(fg)} (Fine-Gray, p = {fmt_p(fg['p_value'])}) and the "
                  f"cause-specific hazard ratio {_hr(cs)} (@tbl-relapse-effects).")
         adjusted = [x for x in effects if x.get("key") == "fine_gray_adjusted" and x.get("comparator_arm") == comp.label]
-        if adjusted and adjusted[0].get("note"):
-            text += f" In the adjusted model ({study.comparison_label(comp)}): {adjusted[0]['note']}."
+        if adjusted:
+            text += _adjusted_text(adjusted[0], study.comparison_label(comp) if len(study.comparator_arms) > 1 else "")
     others = join_words([f"{fmt_pct(cif_at(3 - cause, a.label)['estimate'])} with {in_prose(a.label)}"
                          for a in study.arms])
     return text + f" {competing}, the competing event, was {others} at {at_label} (@fig-cif-nrm)."
+
+
+def _adjusted_text(row: dict[str, Any], comparison: str) -> str:
+    """What the adjusted model could not do: covariates left out (with the reasons), patients
+    dropped for a missing covariate, or no estimate at all."""
+    model = "The model adjusted for the randomisation strata" + (f" ({comparison})" if comparison else "")
+    reasons = [n.removeprefix("not estimable: ") for n in str(row.get("note") or "").split("; ")
+               if n.startswith("not estimable: ")]
+    left_out = [c for c in str(row.get("left_out") or "").split(", ") if c]
+    text = ""
+    if row.get("estimate") is None and reasons:
+        text += f" {model} was not estimable: {join_words(reasons)}."
+    elif left_out:
+        text += f" {model} left out {join_words(left_out)}: {join_words(reasons)}."
+    n = int(row.get("n_dropped") or 0)
+    if n:
+        text += f" {model if not text else 'It'} left out {_plural(n, 'patient')} with a missing stratum."
+    return text
 
 
 def secondary_text(r: RunResults, study: Study) -> str:
@@ -231,14 +254,14 @@ def methods_text(study: Study) -> str:
             "pointwise confidence intervals; arms are compared with Gray's test and the Fine-Gray subdistribution "
             "hazard model with robust standard errors (as `cmprsk::crr`), beside the cause-specific Cox model.")
     if study.strata:
-        labels = join_words([f"{in_prose(study.variable(s).label)} ({s})" for s in study.strata])
-        text += (f" The adjusted Fine-Gray model includes the randomisation strata, {labels}; a stratum with a "
-                 "single level or no value is left out and the table says so.")
+        text += (f" The adjusted Fine-Gray model includes the randomisation strata ({join_words(list(study.strata))}) "
+                 "as covariates; a stratum with a single level or no value is left out, patients with a missing "
+                 "stratum are left out of that model, and the table says so.")
     if survival_eps:
-        text += (f" {join_words(survival_eps)} use Kaplan-Meier estimates with Greenwood variance and log-log "
+        text += (f" {_sentence_list(survival_eps)} use Kaplan-Meier estimates with Greenwood variance and log-log "
                  "intervals, the log-rank test and Cox models with Efron ties (as R's `survival`).")
     if competing_eps:
-        text += f" {join_words(competing_eps)} are analysed as competing-risks endpoints in the same way."
+        text += f" {_sentence_list(competing_eps)} are analysed as competing-risks endpoints in the same way."
     if len(study.comparator_arms) > 1:
         text += (f" Each arm is compared with the reference arm, {in_prose(ref.label)}, on the patients of the two "
                  f"arms; the {len(study.arms)}-sample test over all arms is given first.")
