@@ -144,24 +144,27 @@ def test_subgroup_table_has_events_per_arm_and_an_effect_per_comparison():
     def row(comp, subgroup, level, est, note="", p=0.5):
         return {"subgroup": subgroup, "level": level, "reference_arm": "Observation", "comparator_arm": comp,
                 "n_total": 20, "n_reference": 10, "n_comparator": 10, "events_reference": 4,
-                "events_comparator": 2 if comp.endswith("300 mg") else 3, "n_missing": 0, "estimate": est,
+                "events_comparator": 2 if comp.endswith("300 mg") else 3, "n_missing": 3 if subgroup == "SEX" else 0,
+                "estimate": est,
                 "conf_low": est / 2, "conf_high": est * 2, "p_value": 0.1, "p_interaction": p, "note": note}
 
     effects = pd.DataFrame([row(c, s, lv, 0.5, p=np.nan if s == "Overall" else 0.5)
                             for c in ("Examplinib 300 mg", "Examplinib 150 mg")
                             for s, lv in (("Overall", "Overall"), ("SEX", "Women"))]
                            + [row("Examplinib 150 mg", "CONDINT", "", NAN, "not estimable: CONDINT is missing")])
-    got = tables.table_subgroups(effects, THREE)
+    got = tables.table_subgroups(effects, THREE, effect_label="sHR")
     assert list(got.columns) == ["Subgroup", "Level", "Examplinib 300 mg: events/N", "Examplinib 150 mg: events/N",
-                                 "Observation: events/N", "300 mg vs Observation (95% CI)",
-                                 "P-interaction, 300 mg vs Observation", "150 mg vs Observation (95% CI)",
+                                 "Observation: events/N", "sHR (95% CI), 300 mg vs Observation",
+                                 "P-interaction, 300 mg vs Observation", "sHR (95% CI), 150 mg vs Observation",
                                  "P-interaction, 150 mg vs Observation", "Note"]
     assert got["Subgroup"].tolist() == ["Overall", "Recipient sex", "Conditioning"]
     sex = got.iloc[1]
     assert (sex["Level"], sex["Examplinib 300 mg: events/N"], sex["Observation: events/N"]) == ("Women", "2/10", "4/10")
     assert sex["P-interaction, 150 mg vs Observation"] == "0.500"
+    assert sex["Note"] == ("300 mg vs Observation: 3 patients with a missing value left out; "
+                           "150 mg vs Observation: 3 patients with a missing value left out")
     cond = got.iloc[2]
-    assert cond["150 mg vs Observation (95% CI)"] == "NE" and cond["300 mg vs Observation (95% CI)"] == ""
+    assert cond["sHR (95% CI), 150 mg vs Observation"] == "NE" and cond["sHR (95% CI), 300 mg vs Observation"] == ""
     assert cond["Note"] == "150 mg vs Observation: not estimable: CONDINT is missing"
 
 

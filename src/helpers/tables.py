@@ -186,6 +186,10 @@ def _note(x: object) -> str:
     return x if isinstance(x, str) else ""
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def table_relapse_effects(effects: pd.DataFrame) -> pd.DataFrame:
     """Test and model rows of :func:`helpers.endpoints.relapse_effects` as strings: the
     comparison, the analysis, the (s)HR with its interval, the p-value, and the notes (patients
@@ -236,11 +240,12 @@ def table_secondary(summary: pd.DataFrame, study: Study) -> pd.DataFrame:
     return out
 
 
-def table_subgroups(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
+def table_subgroups(effects: pd.DataFrame, study: Study, *, effect_label: str = "HR") -> pd.DataFrame:
     """Subgroup table from :func:`helpers.subgroups.subgroup_effects` (any number of
     comparisons against one reference arm): events/patients per arm (comparators first, in their
-    order), then for each comparison the effect with its interval and the interaction p-value
-    (on each subgroup's first line), and the notes. Subgroups are named by the study's labels."""
+    order), then for each comparison the effect (``effect_label``, e.g. "sHR") with its interval
+    and the interaction p-value (on each subgroup's first line), and the notes, which say how
+    many patients a missing value left out. Subgroups are named by the study's labels."""
     comparators = list(dict.fromkeys(effects["comparator_arm"]))
     reference = str(effects["reference_arm"].iloc[0])
     several = len(comparators) > 1
@@ -262,11 +267,17 @@ def table_subgroups(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
         for c in map(str, comparators):
             r = keyed.get((c, subgroup, level))
             name = study.comparison_label(c)
-            row[f"{name} (95% CI)"] = "" if r is None else fmt_ratio_ci(r.estimate, r.conf_low, r.conf_high)
+            row[f"{effect_label} (95% CI), {name}"] = "" if r is None else fmt_ratio_ci(r.estimate, r.conf_low,
+                                                                                         r.conf_high)
             p_col = f"P-interaction, {name}" if several else "P-interaction"
             row[p_col] = fmt_p(r.p_interaction) if r is not None and first_line and pd.notna(r.p_interaction) else ""
+            said = []
+            if r is not None and first_line and int(r.n_missing or 0):
+                said.append(f"{_count(int(r.n_missing), 'patient')} with a missing value left out")
             if r is not None and _note(r.note):
-                notes.append(f"{name}: {r.note}" if several else r.note)
+                said.append(r.note)
+            if said:
+                notes.append(f"{name}: {'; '.join(said)}" if several else "; ".join(said))
         row["Note"] = "; ".join(notes)
         rows.append(row)
     return pd.DataFrame(rows)
