@@ -129,10 +129,47 @@ def test_row_order_does_not_matter(sim):
     pd.testing.assert_frame_equal(a, b, rtol=1e-8)
 
 
-def test_subgroup_effects_refuses_three_arms(sim):
+def test_three_arms_give_each_comparator_against_the_reference_on_its_two_arms(sim):
     three = sim.assign(arm=np.where(sim.index % 3 == 0, "Other", sim["arm"]))
-    with pytest.raises(ValueError, match=r"arm_col='arm' holds the arms .*expected exactly two"):
-        subgroup_effects(three, "time", "status", "arm", ["sex"], model="cox")
+    got = subgroup_effects(three, "time", "status", "arm", ["sex"], model="cox", reference_arm="Control")
+    assert list(got.columns) == SUBGROUP_COLUMNS
+    assert list(dict.fromkeys(got["comparator_arm"])) == ["Other", SORAFENIB]
+    assert set(got["reference_arm"]) == {"Control"}
+    for comparator in ("Other", SORAFENIB):
+        pair = three[three["arm"].isin(["Control", comparator])]
+        alone = subgroup_effects(pair, "time", "status", "arm", ["sex"], model="cox", reference_arm="Control")
+        mine = got[got["comparator_arm"] == comparator].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone, rtol=1e-10)
+
+
+def test_comparator_arms_choose_and_order_the_comparisons(sim):
+    three = sim.assign(arm=np.where(sim.index % 3 == 0, "Other", sim["arm"]))
+    got = subgroup_effects(three, "time", "status", "arm", ["sex"], model="cox", reference_arm="Control",
+                           comparator_arms=[SORAFENIB])
+    assert set(got["comparator_arm"]) == {SORAFENIB}
+    with pytest.raises(ValueError, match=r"comparator_arms=\['Control'\]"):
+        subgroup_effects(three, "time", "status", "arm", ["sex"], reference_arm="Control",
+                         comparator_arms=["Control"])
+
+
+def test_subgroup_with_a_single_level_is_one_not_estimable_row(sim):
+    got = subgroup_effects(sim.assign(one="A"), "time", "status", "arm", ["one"], model="cox")
+    row = got[got["subgroup"] == "one"]
+    assert len(row) == 1
+    r = row.iloc[0]
+    assert r["level"] == "A" and r["n_total"] == len(sim) and r["n_missing"] == 0
+    assert np.isnan([r["estimate"], r["conf_low"], r["p_value"], r["p_interaction"]]).all()
+    assert r["note"] == "not estimable: one has a single level"
+
+
+def test_subgroup_missing_for_every_patient_is_one_not_estimable_row_and_the_others_go_on(sim):
+    got = subgroup_effects(sim.assign(gone=np.nan), "time", "status", "arm", ["gone", "sex"], model="fine_gray")
+    gone = got[got["subgroup"] == "gone"]
+    assert len(gone) == 1
+    r = gone.iloc[0]
+    assert (r["level"], r["n_total"], r["n_missing"]) == ("", 0, len(sim))
+    assert r["note"] == "not estimable: gone is missing for every patient"
+    assert np.isfinite(got.loc[got["subgroup"] == "sex", "estimate"]).all()
 
 
 def test_subgroup_effects_refuses_unknown_model(sim):
@@ -159,4 +196,20 @@ def test_subgroup_effects_uses_only_public_helpers():
     import helpers.subgroups as sg
 
     imported = [n for n in vars(sg) if n.startswith("_") and not n.startswith("__")]
-    assert imported == ["_EVENT", "_effect"]
+    assert imported == ["_EVENT", "_effect", "_one_comparison", "_break_labels"]
+
+
+def test_subgroup_data_cuts_at_breaks_and_decodes_levels_in_the_study_order():
+    from helpers.study import load_study
+    from helpers.subgroups import subgroup_data
+
+    three = load_study(Path(__file__).parent / "studies" / "three_arm.yaml")
+    data = pd.DataFrame({"AGE": [49.9, 50, 70, None], "SEX": ["M", "F", None, "M"], "CONDINT": ["RIC"] * 4})
+    got = subgroup_data(data, three)
+    assert got["AGE"].astype(object).where(got["AGE"].notna(), None).tolist() == [
+        "Under 50", "50 or older", "50 or older", None]
+    assert list(got["AGE"].cat.categories) == ["Under 50", "50 or older"]
+    assert list(got["SEX"].cat.categories) == ["Women", "Men"]  # the study's order, decoded
+    assert got["SEX"].isna().sum() == 1
+    assert list(got["CONDINT"].cat.categories) == ["Reduced"]  # unused levels dropped
+    assert data["AGE"].iloc[0] == 49.9  # the input is not modified

@@ -1,4 +1,4 @@
-"""Analysis helpers for NCT04674345 (sorafenib maintenance after allo-HSCT).
+"""Analysis helpers for a randomised trial described by a study definition (``helpers.study``).
 
 Data flow, one direction only::
 

@@ -1,35 +1,25 @@
 """Every path and project-wide constant in one place.
 
-A newcomer looking for "where does X live" starts here.
+A newcomer looking for "where does X live" starts here. Nothing trial-specific lives here: arms,
+populations, time units, endpoints and wording come from the study definition
+(:mod:`helpers.study`, ``studies/*.yaml``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 STUDIES_DIR = PROJECT_ROOT / "studies"  # study definitions (helpers.study)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
-STUDY_ID = "NCT04674345"
 KERNEL_NAME = "nct04674345"  # the Makefile's KERNEL (a test keeps them equal)
-
-#: The two arms (ADSL ``ARM``); models report the experimental arm against the reference, and
-#: tables and figures show the arms in ``ARM_ORDER``.
-EXPERIMENTAL_ARM = "Sorafenib maintenance"
-REFERENCE_ARM = "No maintenance"
-ARM_ORDER = (EXPERIMENTAL_ARM, REFERENCE_ARM)
-
-#: Time axes: days from randomisation shown in months.
-DAYS_PER_MONTH = 365.25 / 12
 
 #: Analysis notebooks in run order; the report notebook comes last.
 ANALYSIS_NOTEBOOKS = ("01_cohort", "02_relapse", "03_safety", "04_subgroups")
 REPORT_NOTEBOOK = "90_report"
-
-#: Populations a run can select, and the ADSL flag behind each.
-POPULATION_FLAGS = {"ITT": "ITTFL", "SAFETY": "SAFFL", "PP": "PPROTFL"}
 
 #: Layout of one run's output directory (``OUT_DIR``)::
 #:
@@ -42,3 +32,23 @@ POPULATION_FLAGS = {"ITT": "ITTFL", "SAFETY": "SAFFL", "PP": "PPROTFL"}
 RESULTS_FILE = "results.json"
 FAILED_SUFFIX = ".FAILED"
 MAKE_STATE_DIR = ".make"
+
+
+# TEMPORARY (remove at integration): modules other engineers are rewriting (contract.py,
+# outputs.py, provenance.py, tests/test_cutoff.py) still read these names from config. They are
+# now derived from the default study definition, so no trial-specific value is spelled here.
+_FROM_DEFAULT_STUDY = {
+    "STUDY_ID": lambda s: s.study.id,
+    "POPULATION_FLAGS": lambda s: {name: p.flag for name, p in s.populations.items()},
+    "EXPERIMENTAL_ARM": lambda s: s.comparator_arms[0].label,
+    "REFERENCE_ARM": lambda s: s.reference_arm.label,
+    "ARM_ORDER": lambda s: s.arm_labels,
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_DEFAULT_STUDY:
+        from .study import load_study
+
+        return _FROM_DEFAULT_STUDY[name](load_study())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

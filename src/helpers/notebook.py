@@ -1,8 +1,9 @@
-"""What every analysis notebook does first: load the trial for its parameters and open its outputs."""
+"""What every analysis notebook does first: load the study and the trial for its parameters and
+open its outputs."""
 
 from __future__ import annotations
 
-import dataclasses
+import inspect
 import random
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,25 +13,18 @@ from typing import Any
 import numpy as np
 
 from . import config, figures
-from .contract import Trial, load_trial, select_population
+from .contract import load_trial
 from .outputs import NotebookOutputs
-
-
-def with_population(trial: Trial, population: str) -> Trial:
-    """The same (already validated and cut) trial restricted to another population."""
-    tables = select_population(trial.tables, population)
-    return dataclasses.replace(trial, **tables, population=population.upper())
+from .study import Study, load_study
 
 
 @dataclass
 class NotebookRun:
-    """A notebook's parameters, its data (cutoff and population applied) and its output writer.
-
-    The data are read and validated once, for every randomised patient; the analysis and
-    safety populations are selected from them.
-    """
+    """A notebook's parameters, its study, its data (cutoff and population applied) and its
+    output writer. Each view of the data is read and validated when first used."""
 
     name: str
+    study_path: str
     data_dir: str
     cutoff: str
     population: str
@@ -40,42 +34,93 @@ class NotebookRun:
     @property
     def parameters(self) -> dict[str, Any]:
         """The values this run used, as recorded in ``results.json`` (paths relative to the project)."""
-        data = Path(self.data_dir).resolve()
-        shown = data.relative_to(config.PROJECT_ROOT) if data.is_relative_to(config.PROJECT_ROOT) else data
-        return {"data_dir": shown.as_posix(), "cutoff": self.cutoff or None,
+        return {"study": _shown(self.study_path), "data_dir": _shown(self.data_dir), "cutoff": self.cutoff or None,
                 "population": self.population, "seed": self.seed}
 
     @cached_property
-    def all_randomised(self) -> Trial:
-        """Every randomised patient (ITT) after the data cutoff, e.g. for the CONSORT diagram."""
-        return load_trial(self.data_dir, cutoff=self.cutoff or None, population="ITT")
+    def study(self) -> Study:
+        """The study definition (arms, endpoints, labels, landmarks, ...)."""
+        return load_study(self.study_path)
+
+    def _load(self, population: str | None) -> Any:
+        return _load_trial(self.data_dir, study=self.study, cutoff=self.cutoff or None, population=population)
 
     @cached_property
-    def trial(self) -> Trial:
+    def all_randomised(self) -> Any:
+        """Every randomised patient after the data cutoff, no population selected (CONSORT)."""
+        return self._load(None)
+
+    @cached_property
+    def trial(self) -> Any:
         """The trial in the analysis population, after the data cutoff."""
-        return with_population(self.all_randomised, self.population)
+        return self._load(self.population)
 
     @cached_property
-    def safety(self) -> Trial:
+    def safety(self) -> Any:
         """The safety population (patients who started their allocated strategy) after the cutoff;
         safety tables use it whatever the analysis population."""
-        return with_population(self.all_randomised, "SAFETY")
+        return self._load("SAFETY")
 
     @cached_property
     def out(self) -> NotebookOutputs:
         return NotebookOutputs(self.out_dir, self.name, self.parameters)
 
 
-def setup(name: str, *, data_dir: str, cutoff: str, population: str, out_dir: str, seed: int) -> NotebookRun:
-    """Validate and load the data, seed the random generators, set the plotting style, and open
-    ``out_dir/<name>/`` for outputs.
+def _shown(path: str) -> str:
+    p = Path(path).resolve()
+    return (p.relative_to(config.PROJECT_ROOT) if p.is_relative_to(config.PROJECT_ROOT) else p).as_posix()
 
-    Loading first means a data-contract error is the first thing the notebook shows.
+
+def setup(name: str, *, study: str, data_dir: str, cutoff: str, population: str, out_dir: str,
+          seed: int) -> NotebookRun:
+    """Load the study definition, validate and load the data, seed the random generators, set
+    the plotting style, and open ``out_dir/<name>/`` for outputs.
+
+    Loading first means a study-definition or data-contract error is the first thing the
+    notebook shows.
     """
-    run = NotebookRun(name, data_dir, cutoff, population.upper(), out_dir, int(seed))
+    run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed))
     random.seed(run.seed)
     np.random.seed(run.seed)  # libraries that draw from numpy's global generator
-    run.trial  # noqa: B018 (load now: fail early with the contract error)
+    run.study  # noqa: B018 (fail early with the study-definition error)
+    run.trial  # noqa: B018 (fail early with the contract error)
     run.out  # noqa: B018
     figures.set_style()
     return run
+
+
+# --------------------------------------------------------------------------------------------
+# TEMPORARY ADAPTER -- remove at integration with the new contract.
+# Today's ``helpers.contract.load_trial`` takes no ``study`` and always selects a population;
+# the new one (``load_trial(data_dir, *, study, cutoff, population, strict)``) returns a Trial
+# with ``study``, ``findings``, ``delivered()`` and ``has_endpoint()``. Until it lands, wrap the
+# old Trial so that the notebooks can be written against the new API. With the old contract
+# ``population=None`` reads as ITT (its nearest: it cannot skip the selection) and there are no
+# findings.
+def _load_trial(data_dir: str, *, study: Study, cutoff: str | None, population: str | None) -> Any:
+    if "study" in inspect.signature(load_trial).parameters:
+        return load_trial(data_dir, study=study, cutoff=cutoff, population=population)
+    return _AdaptedTrial(load_trial(data_dir, cutoff=cutoff, population=population or "ITT"), study)
+
+
+class _AdaptedTrial:
+    """Old Trial + the new Trial's ``study``, ``findings``, ``delivered``, ``has_endpoint``."""
+
+    def __init__(self, trial: Any, study: Study):
+        self._trial = trial
+        self.study = study
+        self.findings: tuple[Any, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._trial, name)
+
+    def delivered(self, name: str) -> bool:
+        return getattr(self._trial, name.lower(), None) is not None
+
+    def has_endpoint(self, paramcd: str) -> bool:
+        return bool((self._trial.adtte["PARAMCD"] == paramcd).any())
+
+    def endpoint(self, paramcd: str) -> Any:
+        return self._trial.endpoint(paramcd)
+# END TEMPORARY ADAPTER
+# --------------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""Safety: treatment-emergent adverse events (CTCAE grades) and sorafenib exposure, tidy and unrounded.
+"""Safety: treatment-emergent adverse events (CTCAE grades) and study-drug exposure, tidy and unrounded.
 
 Conventions (as the FDA/pharmaverse standard AE tables): the denominator is the safety
-population of each actual arm; a patient counts once per row, at their worst grade; only
-treatment-emergent events (``TRTEMFL == "Y"``) are tabulated.
+population of each actual arm (``ACTARM``), arms in the study's display order; a patient counts
+once per row, at their worst grade; only treatment-emergent events (``TRTEMFL == "Y"``) are
+tabulated. Dose actions (reduction, interruption, withdrawal of the study drug) do not apply to an
+arm that receives no study drug (``Arm.treated`` false): its cells are marked, never counted as 0.
+The terms of special interest and the common-AE threshold come from ``study.safety``.
 """
 
 from __future__ import annotations
@@ -11,21 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .cohort import TOTAL, arm_levels
-
-#: Preferred terms shown by arm when reported in at least this percentage of either arm.
-COMMON_AE_PERCENT = 10.0
-
-#: The known sorafenib toxicities (MedDRA preferred terms) whose worst CTCAE grade is tabulated.
-SORAFENIB_TOXICITIES = (
-    "Palmar-plantar erythrodysaesthesia syndrome",
-    "Rash maculo-papular",
-    "Diarrhoea",
-    "Hypertension",
-    "Alanine aminotransferase increased",
-    "Aspartate aminotransferase increased",
-    "Thrombocytopenia",
-    "Neutropenia",
-)
+from .study import Study
 
 #: Overview rows: label -> predicate on ADAE rows.
 OVERVIEW = {
@@ -38,34 +27,48 @@ OVERVIEW = {
     "TEAE leading to withdrawal": lambda ae: ae["AEACN"].eq("DRUG WITHDRAWN"),
     "Fatal TEAE (grade 5)": lambda ae: ae["AETOXGR"] == 5,
 }
+#: Overview rows that are actions on the study drug: not applicable to an arm without it.
+DRUG_ACTIONS = ("TEAE leading to dose reduction", "TEAE leading to interruption", "TEAE leading to withdrawal")
 
 
-def _safety_groups(adsl: pd.DataFrame, arm_col: str) -> list[tuple[str, pd.Index]]:
+def _safety_groups(adsl: pd.DataFrame, study: Study, arm_col: str) -> list[tuple[str, pd.Index]]:
     saf = adsl[adsl["SAFFL"].eq("Y")]
-    groups = [(arm, pd.Index(saf.loc[saf[arm_col] == arm, "USUBJID"])) for arm in arm_levels(adsl, arm_col)]
+    groups = [(arm, pd.Index(saf.loc[saf[arm_col] == arm, "USUBJID"])) for arm in arm_levels(adsl, study, arm_col)]
     return groups + [(TOTAL, pd.Index(saf["USUBJID"]))]
+
+
+def _treated(study: Study, group: str) -> bool:
+    """Whether a column's patients receive the study drug (Total: whether any arm does)."""
+    return any(a.treated for a in study.arms) if group == TOTAL else study.arm(group).treated
 
 
 def _teae(adae: pd.DataFrame) -> pd.DataFrame:
     return adae[adae["TRTEMFL"].eq("Y")]
 
 
-def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTARM") -> pd.DataFrame:
-    """Patients with at least one TEAE of each kind: ``category, group, n_patients, denominator,
-    percent, n_events`` (one row per category and group, Total last)."""
+def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_col: str = "ACTARM") -> pd.DataFrame:
+    """Patients with at least one TEAE of each kind: ``category, group, applicable, n_patients,
+    denominator, percent, n_events`` (one row per category and group, Total last).
+
+    ``applicable`` is False for a dose action (:data:`DRUG_ACTIONS`) in an arm without the study
+    drug; its counts are then NaN, never 0.
+    """
     ae = _teae(adae)
     rows = []
     for label, predicate in OVERVIEW.items():
         hit = ae[predicate(ae)]
-        for group, ids in _safety_groups(adsl, arm_col):
+        for group, ids in _safety_groups(adsl, study, arm_col):
+            applicable = label not in DRUG_ACTIONS or _treated(study, group)
             h = hit[hit["USUBJID"].isin(ids)]
             n = int(h["USUBJID"].nunique())
-            rows.append({"category": label, "group": group, "n_patients": n, "denominator": len(ids),
-                         "percent": n / len(ids) if len(ids) else np.nan, "n_events": int(len(h))})
+            rows.append({"category": label, "group": group, "applicable": applicable,
+                         "n_patients": n if applicable else np.nan, "denominator": len(ids),
+                         "percent": n / len(ids) if len(ids) and applicable else np.nan,
+                         "n_events": int(len(h)) if applicable else np.nan})
     return pd.DataFrame(rows)
 
 
-def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTARM",
+def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_col: str = "ACTARM",
                  min_percent: float = 0.0) -> pd.DataFrame:
     """Patients with each preferred term, any grade and grade >= 3, by arm.
 
@@ -77,7 +80,7 @@ def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTA
     ae = _teae(adae)
     rows = []
     for (soc, term), d in ae.groupby(["AEBODSYS", "AEDECOD"], sort=True):
-        for group, ids in _safety_groups(adsl, arm_col):
+        for group, ids in _safety_groups(adsl, study, arm_col):
             g = d[d["USUBJID"].isin(ids)]
             n_any = int(g["USUBJID"].nunique())
             n_g3 = int(g.loc[g["AETOXGR"] >= 3, "USUBJID"].nunique())
@@ -95,23 +98,29 @@ def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm_col: str = "ACTA
     total = out[out["group"] == TOTAL].set_index(key)["n_any"].loc[keep].rename("total").reset_index()
     order = total.sort_values(["total", "soc", "term"], ascending=[False, True, True])
     rank = {(s, t): i for i, (s, t) in enumerate(zip(order["soc"], order["term"]))}
-    group_rank = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, arm_col))}
+    group_rank = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, study, arm_col))}
     kept = out[[(s, t) in rank for s, t in zip(out["soc"], out["term"])]]
     sort_key = pd.DataFrame({"pair": [rank[(s, t)] for s, t in zip(kept["soc"], kept["term"])],
                              "group": kept["group"].map(group_rank).to_numpy()}, index=kept.index)
     return kept.loc[sort_key.sort_values(["pair", "group"]).index].reset_index(drop=True)
 
 
-def worst_grade_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, terms: list[str], *,
+def worst_grade_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, terms: list[str] | None = None, *,
                         arm_col: str = "ACTARM") -> pd.DataFrame:
-    """Patients by worst CTCAE grade (1-5) for each term: ``term, group, grade, n_patients, denominator, percent``."""
+    """Patients by worst CTCAE grade (1-5) for each term: ``term, group, grade, n_patients, denominator, percent``.
+
+    ``terms`` default to the study's terms of special interest (none when it defines none).
+    """
+    if terms is None:
+        special = study.safety.special_interest if study.safety is not None else None
+        terms = list(special.terms) if special is not None else []
     ae = _teae(adae)
     ae = ae[ae["AEDECOD"].isin(terms)]
     worst = ae.groupby(["AEDECOD", "USUBJID"])["AETOXGR"].max().rename("grade").reset_index()
     rows = []
     for term in terms:
         w = worst[worst["AEDECOD"] == term]
-        for group, ids in _safety_groups(adsl, arm_col):
+        for group, ids in _safety_groups(adsl, study, arm_col):
             wg = w[w["USUBJID"].isin(ids)]
             for grade in range(1, 6):
                 n = int((wg["grade"] == grade).sum())
@@ -121,7 +130,7 @@ def worst_grade_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, terms: list[str]
 
 
 def exposure_summary(adex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """Sorafenib exposure per treated patient: ``USUBJID, duration_days, cumulative_dose_mg,
+    """Study-drug exposure per treated patient: ``USUBJID, duration_days, cumulative_dose_mg,
     mean_daily_dose_mg, n_interruptions, n_reductions``.
 
     Duration counts calendar days from first to last dose; periods at dose 0 are interruptions
@@ -141,6 +150,19 @@ def exposure_summary(adex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
                         "mean_daily_dose_mg": cumulative / duration, "n_interruptions": interruptions,
                         "n_reductions": reductions}).reset_index()
     return out[out["USUBJID"].isin(adsl["USUBJID"])].reset_index(drop=True)
+
+
+def exposure_by_arm(exposure: pd.DataFrame, adsl: pd.DataFrame, study: Study, *,
+                    arm_col: str = "ACTARM") -> pd.DataFrame:
+    """:func:`exposure_overview` for each arm that receives the study drug (display order), one
+    row each with ``group`` (the arm) first; patients are placed by ``arm_col`` of ``adsl``."""
+    arm_of = adsl.set_index("USUBJID")[arm_col]
+    rows = []
+    for arm in study.arms:
+        if arm.treated:
+            ids = arm_of.index[arm_of == arm.label]
+            rows.append({"group": arm.label, **exposure_overview(exposure[exposure["USUBJID"].isin(ids)])})
+    return pd.DataFrame(rows)
 
 
 def exposure_overview(exposure: pd.DataFrame) -> dict[str, float]:

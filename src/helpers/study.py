@@ -38,6 +38,7 @@ __all__ = [
     "StudyError",
     "Subgroup",
     "Variable",
+    "in_prose",
     "load_study",
 ]
 
@@ -116,6 +117,15 @@ class TimeAxis(_Model):
     @property
     def landmark_days(self) -> tuple[float, ...]:
         return tuple(lm.days for lm in self.landmarks)
+
+    def to_units(self, days: float) -> float:
+        """Days as the unit figures show (``730 -> 23.98`` months)."""
+        return days / self.days_per_unit
+
+    @property
+    def axis_label(self) -> str:
+        """The time axis title of every figure, e.g. ``"Months since randomisation"``."""
+        return f"{self.unit[:1].upper()}{self.unit[1:]} since randomisation"
 
 
 class Endpoint(_Model):
@@ -380,6 +390,24 @@ class Study(_Model):
         """ARM label -> colour."""
         return {a.label: a.colour for a in self.arms}
 
+    @property
+    def comparisons(self) -> tuple[tuple[Arm, Arm], ...]:
+        """``(comparator, reference)`` for every comparator arm, in display order."""
+        return tuple((a, self.reference_arm) for a in self.comparator_arms)
+
+    def comparison_label(self, comparator: str | Arm) -> str:
+        """``"300 mg vs Observation"``: short labels of a comparator and the reference arm."""
+        arm = comparator if isinstance(comparator, Arm) else self.arm(comparator)
+        return f"{arm.short_label} vs {self.reference_arm.short_label}"
+
+    def population_flag(self, population: str) -> str:
+        """The ADSL flag of a population (``"ITT" -> "ITTFL"``), case-insensitive."""
+        key = population.upper()
+        if key not in self.populations:
+            raise KeyError(f"{population=} is not a population of {self.study.id}; "
+                           f"expected one of {list(self.populations)}")
+        return self.populations[key].flag
+
     # -- endpoints and variables -------------------------------------------------------------------
     def endpoint(self, paramcd: str) -> Endpoint:
         for e in self.endpoints:
@@ -404,8 +432,23 @@ class Study(_Model):
         chosen = [v.name for v in self.variables] if names is None else list(names)
         return {n: self.variable(n).label for n in chosen}
 
-    def subgroup_label(self, subgroup: Subgroup) -> str:
+    def subgroup_label(self, subgroup: Subgroup | str) -> str:
+        """Reader-facing label of a subgroup (or of the subgroup on a variable name)."""
+        if isinstance(subgroup, str):
+            found = [s for s in self.subgroups if s.variable == subgroup]
+            if not found:
+                return self.variable(subgroup).label
+            subgroup = found[0]
         return subgroup.label or self.variable(subgroup.variable).label
+
+
+def in_prose(label: str) -> str:
+    """A label inside a sentence: first letter lower case unless the first word is an acronym
+    (``"No maintenance" -> "no maintenance"``, ``"GVHD-free survival"`` unchanged)."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and any(c.isupper() for c in first[1:]):
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _location(loc: tuple[str | int, ...]) -> str:

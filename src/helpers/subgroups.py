@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ._checks import OVERALL, check_columns, check_durations, check_event_codes, factor_levels
+from .study import Study
 from .survival import fit_cox
 
-__all__ = ["SUBGROUP_COLUMNS", "subgroup_effects"]
+__all__ = ["SUBGROUP_COLUMNS", "subgroup_data", "subgroup_effects"]
 
 #: Columns of :func:`subgroup_effects`, in order.
 SUBGROUP_COLUMNS = [
@@ -108,9 +109,11 @@ def subgroup_effects(
     model: str = "fine_gray",
     cause: int = 1,
     reference_arm: object | None = None,
+    comparator_arms: Sequence[object] | None = None,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Arm effect overall and within each subgroup level, with interaction p-values.
+    """Arm effect overall and within each subgroup level, with interaction p-values, for each
+    comparator arm against the reference arm.
 
     For every level of every subgroup variable the model ``~ arm`` is fitted to
     the patients of that level alone; the interaction p-value is the Wald test
@@ -129,7 +132,8 @@ def subgroup_effects(
     event_col : str
         0 = censored, 1, 2, ... = cause (ADTTE's EVNTCD).
     arm_col : str
-        Treatment column with exactly two arms.
+        Treatment column with two or more arms. Each comparison is fitted to the patients of
+        its two arms only.
     subgroups : sequence of str
         Subgroup columns; each is treated as categorical (levels sorted, or in
         categorical order).
@@ -144,13 +148,17 @@ def subgroup_effects(
     reference_arm : optional
         The reference arm; default the first level of ``arm_col`` (categorical
         order, else sorted, as R's ``factor()``).
+    comparator_arms : sequence, optional
+        The arms compared with the reference, in output order; default every
+        other arm in level order.
     conf_level : float
         Level of the Wald intervals.
 
     Returns
     -------
     DataFrame
-        One row for ``subgroup == "Overall"`` and one per subgroup level, columns
+        For each comparator (in ``comparator_arms`` order): one row for
+        ``subgroup == "Overall"`` and one per subgroup level, columns
         ``subgroup, level, reference_arm, comparator_arm, n_total, n_reference,
         n_comparator, events_reference, events_comparator, n_missing, estimate,
         conf_low, conf_high, p_value, p_interaction, note`` (``SUBGROUP_COLUMNS``).
@@ -165,7 +173,10 @@ def subgroup_effects(
         A level in which one arm has no event of the cause is not estimable: its
         estimate and limits are NaN and ``note`` says why; such levels are also
         left out of the interaction test (noted), which needs at least two
-        estimable levels.  Nothing is reported as 0 or infinity.
+        estimable levels.  A subgroup variable with a single level, or missing
+        for every patient, is one row (``level`` that level, or ``""``) that is
+        not estimable, with the reason in ``note`` (``"not estimable: SEX has a
+        single level"``).  Nothing is reported as 0 or infinity.
     """
     check_columns(data, duration_col=duration_col, event_col=event_col, arm_col=arm_col)
     if model not in ("fine_gray", "cox"):
@@ -185,17 +196,44 @@ def subgroup_effects(
             f"{arm_col=} holds {int(data[arm_col].isna().sum())} missing value(s); expected an arm for every patient"
         )
     arms = factor_levels(data[arm_col], f"{arm_col=}")
-    if len(arms) != 2:
-        raise ValueError(f"{arm_col=} holds the arms {arms}; expected exactly two")
+    if len(arms) < 2:
+        raise ValueError(f"{arm_col=} holds the arms {arms}; expected at least two")
     if reference_arm is None:
         reference_arm = arms[0]
     if reference_arm not in arms:
         raise ValueError(f"{reference_arm=} is not an arm of {arm_col}; expected one of {arms}")
-    comparator = arms[1] if arms[0] == reference_arm else arms[0]
+    others = [a for a in arms if a != reference_arm]
+    if comparator_arms is None:
+        comparator_arms = others
+    bad = [a for a in comparator_arms if a not in others]
+    if bad or not comparator_arms:
+        raise ValueError(f"{comparator_arms=}; expected arms of {arm_col} other than the reference: {others}")
+    frames = []
+    for comparator in comparator_arms:
+        pair = data[data[arm_col].isin([reference_arm, comparator])]
+        frames.append(_one_comparison(pair, duration_col, event_col, arm_col, subgroups, model=model, cause=cause,
+                                      reference_arm=reference_arm, comparator=comparator, conf_level=conf_level))
+    return pd.concat(frames, ignore_index=True)[SUBGROUP_COLUMNS]
 
+
+def _one_comparison(
+    data: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    arm_col: str,
+    subgroups: Sequence[str],
+    *,
+    model: str,
+    cause: int,
+    reference_arm: object,
+    comparator: object,
+    conf_level: float,
+) -> pd.DataFrame:
+    """:func:`subgroup_effects` for one comparator against the reference (the two arms' patients)."""
     work = data.copy()
     work[arm_col] = pd.Categorical(work[arm_col], categories=[reference_arm, comparator])
     work[_EVENT] = (work[event_col] == cause).astype(float)
+    nan = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
 
     def counts(d: pd.DataFrame) -> dict[str, object]:
         is_ref = d[arm_col] == reference_arm
@@ -211,7 +249,6 @@ def subgroup_effects(
 
     def one(d: pd.DataFrame) -> tuple[dict[str, float], str]:
         c = counts(d)
-        nan = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
         if c["n_reference"] == 0 or c["n_comparator"] == 0:
             return nan, "not estimable: one arm has no patients"
         if c["events_reference"] == 0 or c["events_comparator"] == 0:
@@ -230,6 +267,14 @@ def subgroup_effects(
         missing = work[sg].isna()
         known = work.loc[~missing].copy()
         levels = factor_levels(known[sg], f"subgroups={sg!r}")
+        if len(levels) < 2:
+            # one level is the whole (known) population again; none is nobody: not a subgroup
+            reason = f"{sg} is missing for every patient" if not levels else f"{sg} has a single level"
+            d = known if levels else known.iloc[:0]
+            rows.append({"subgroup": sg, "level": levels[0] if levels else "", **counts(d),
+                         "n_missing": int(missing.sum()), **nan, "p_interaction": np.nan,
+                         "note": f"not estimable: {reason}"})
+            continue
         known[sg] = pd.Categorical(known[sg], categories=levels)
         sg_rows = []
         estimable = []
@@ -260,4 +305,38 @@ def subgroup_effects(
             if inter_note:
                 r["note"] = "; ".join(x for x in (r["note"], inter_note) if x)
             rows.append(r)
-    return pd.DataFrame(rows)[SUBGROUP_COLUMNS]
+    return pd.DataFrame(rows)
+
+
+def subgroup_data(data: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """A copy of ``data`` whose subgroup columns (``study.subgroups``) hold the levels a reader
+    sees, as ordered categoricals: a continuous variable cut at its ``breaks`` (level 1 below
+    the first break, ..., labelled ``level_labels`` or ``"< b"``/``">= b"``), a coded one decoded
+    (a code to its label) in the study's level order (codes the study does not list
+    follow, as they are). Missing values stay missing; unused levels are dropped.
+    """
+    out = data.copy()
+    for sg in study.subgroups:
+        col = sg.variable
+        check_columns(out, subgroups=col)
+        values = out[col]
+        if sg.breaks:
+            labels = list(sg.level_labels or _break_labels(sg.breaks))
+            cut = pd.cut(pd.to_numeric(values, errors="raise"), bins=[-np.inf, *sg.breaks, np.inf],
+                         labels=labels, right=False)
+            out[col] = cut.cat.remove_unused_categories()
+            continue
+        var = study.variable(col)
+        codes = values.astype("string")
+        present = sorted(codes.dropna().unique())
+        levels = dict(var.levels or {})
+        order = [*levels.values(), *(c for c in present if c not in levels)]
+        decoded = codes.map(lambda c: levels.get(c, c) if pd.notna(c) else np.nan)
+        out[col] = pd.Categorical(decoded, categories=order).remove_unused_categories()
+    return out
+
+
+def _break_labels(breaks: Sequence[float]) -> list[str]:
+    labels = [f"< {breaks[0]:g}"]
+    labels += [f"{a:g} to < {b:g}" for a, b in zip(breaks, breaks[1:])]
+    return [*labels, f"\u2265 {breaks[-1]:g}"]

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
+
+from .study import Study
 
 
 # -- number formatting --------------------------------------------------------------------------
@@ -118,22 +121,27 @@ def show_table(df: pd.DataFrame, output_id: str, **html_options: object) -> Disp
 
 
 # -- display frames: tidy results in, strings out ---------------------------------------------------
+#: What a table cell says for data that were not delivered and for a count that does not apply.
+NOT_DELIVERED = "not delivered"
+NOT_APPLICABLE = "not applicable"
+
+
 def fmt_years(days: float) -> str:
     """Landmark times in days as years, 365 days to the year: ``730 -> "2 years"``."""
     years = days / 365
     return f"{years:g} year" + ("" if years == 1 else "s")
 
 
-def _arms_first(d: pd.DataFrame) -> list:
-    """Rows of ``d`` with the experimental (sorafenib) arm first, as in every table of the report."""
+def _in_order(d: pd.DataFrame, order: Sequence[str]) -> list:
+    """Rows of ``d`` with ``group`` in display ``order`` (others after, alphabetically)."""
     from .cohort import order_arms
 
-    order = {g: i for i, g in enumerate(order_arms(d["group"].astype(str).unique()))}
-    return sorted(d.itertuples(), key=lambda r: order[str(r.group)])
+    rank = {g: i for i, g in enumerate(order_arms(d["group"].astype(str).unique(), order))}
+    return sorted(d.itertuples(), key=lambda r: rank[str(r.group)])
 
 
 def _group_header(tidy: pd.DataFrame, group_col: str = "group") -> dict[str, str]:
-    """``"Sorafenib maintenance" -> "Sorafenib maintenance (N=173)"`` from a ``denominator`` column."""
+    """``"<arm label>" -> "<arm label> (N=173)"`` from a ``denominator`` column."""
     first = tidy.drop_duplicates(group_col)
     return {str(r[group_col]): f"{r[group_col]} (N={int(r['denominator'])})" for _, r in first.iterrows()}
 
@@ -143,10 +151,11 @@ def table_baseline(tidy: pd.DataFrame) -> pd.DataFrame:
     one column per arm and Total; continuous variables as median (IQR) [range]."""
     headers = _group_header(tidy)
     rows = []
-    for variable, v in tidy.groupby("variable", sort=False):
+    for _, v in tidy.groupby("variable", sort=False):
         label = v["label"].iloc[0]
         if (v["level"] == "").all():
-            cells = {headers[str(r.group)]: f"{r.median:.0f} ({r.q1:.0f}-{r.q3:.0f}) [{r.minimum:.0f}-{r.maximum:.0f}]"
+            cells = {headers[str(r.group)]: (f"{fmt_num(r.median, 0)} ({fmt_num(r.q1, 0)}-{fmt_num(r.q3, 0)}) "
+                                             f"[{fmt_num(r.minimum, 0)}-{fmt_num(r.maximum, 0)}]")
                      for r in v.itertuples()}
             rows.append({"Characteristic": f"{label}, median (IQR) [range]", **cells})
             continue
@@ -157,32 +166,130 @@ def table_baseline(tidy: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table_cif_landmarks(landmarks: pd.DataFrame, cause_labels: dict[int, str]) -> pd.DataFrame:
-    """Cumulative incidence at landmark times: one row per cause and time, one column per group,
-    ``"12.3% (8.1%, 17.4%)"``. ``landmarks`` is ``cumulative_incidence(..., times=...)``."""
+def table_cif_landmarks(landmarks: pd.DataFrame, study: Study, paramcd: str | None = None) -> pd.DataFrame:
+    """Cumulative incidence at the study's landmarks: one row per cause and time, one column per
+    arm (display order), ``"12.3% (8.1%, 17.4%)"``. ``landmarks`` is
+    ``cumulative_incidence(..., times=study.time.landmark_days)`` of ``paramcd`` (default: the
+    primary endpoint), whose cause labels name the rows."""
+    endpoint = study.endpoint(paramcd or study.primary.endpoint)
     rows = []
     for (cause, time), d in landmarks.groupby(["cause", "time"], sort=True):
-        row = {"Event": cause_labels.get(int(cause), f"Cause {cause}"), "Time": fmt_years(time)}
-        for r in _arms_first(d):
+        label = study.time.landmark_label(time) if time in study.time.landmark_days else fmt_years(time)
+        row = {"Event": endpoint.causes.get(int(cause), f"Cause {cause}"), "Time": label}
+        for r in _in_order(d, study.arm_labels):
             row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _note(x: object) -> str:
+    return x if isinstance(x, str) else ""
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def table_relapse_effects(effects: pd.DataFrame) -> pd.DataFrame:
-    """Model and test rows (``analysis, estimate, conf_low, conf_high, p_value``) as strings."""
-    return pd.DataFrame({
+    """Test and model rows of :func:`helpers.endpoints.relapse_effects` as strings: the
+    comparison, the analysis, the (s)HR with its interval, the p-value, and the notes (patients
+    dropped, covariates left out) when there are any."""
+    out = pd.DataFrame({
+        "Comparison": effects["comparison"],
         "Analysis": effects["analysis"],
-        "Effect (95% CI)": [fmt_ratio_ci(e, lo, hi) if pd.notna(e) else "" for e, lo, hi in
-                            zip(effects["estimate"], effects["conf_low"], effects["conf_high"])],
+        "Effect (95% CI)": [fmt_ratio_ci(e, lo, hi) if k not in ("gray", "gray_all_arms") else ""
+                            for k, e, lo, hi in zip(effects["key"], effects["estimate"], effects["conf_low"],
+                                                    effects["conf_high"])],
         "P-value": [fmt_p(p) for p in effects["p_value"]],
     })
+    notes = [_note(n) for n in effects["note"]]
+    if any(notes):
+        out["Note"] = notes
+    return out
+
+
+def table_secondary(summary: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Secondary endpoints at the main landmark (:func:`helpers.endpoints.secondary_summary`):
+    the estimate per arm, then for each comparison the (s)HR with its interval and the two-arm
+    test's p-value; with more than two arms also the p-value of the test over all arms. An
+    endpoint that was not delivered says so in every cell."""
+    comparisons = [study.comparison_label(a) for a in study.comparator_arms]
+    several = len(comparisons) > 1
+    rows = []
+    for _, d in summary.groupby("paramcd", sort=False):
+        first = d.iloc[0]
+        row: dict[str, str] = {"Endpoint": str(first["endpoint"]), "Time": str(first["time_label"])}
+        delivered = first["status"] != NOT_DELIVERED
+        by_group = {str(r.group): r for r in d.itertuples()} if delivered else {}
+        for arm in study.arms:
+            r = by_group.get(arm.label)
+            row[arm.label] = NOT_DELIVERED if r is None else fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
+        row["Test"] = str(first["test"]) if delivered else NOT_DELIVERED
+        if several:
+            row["P-value, all arms"] = fmt_p(first["p_value_all_arms"]) if delivered else NOT_DELIVERED
+        for arm, comparison in zip(study.comparator_arms, comparisons):
+            r = by_group.get(arm.label)
+            row[f"{comparison}: HR or sHR (95% CI)"] = (
+                NOT_DELIVERED if r is None else fmt_ratio_ci(r.effect, r.effect_low, r.effect_high))
+            row[f"{comparison}: P-value"] = NOT_DELIVERED if r is None else fmt_p(r.p_value)
+        row["Note"] = _note(first["note"])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if "Note" in out and not out["Note"].astype(bool).any():
+        out = out.drop(columns="Note")
+    return out
+
+
+def table_subgroups(effects: pd.DataFrame, study: Study, *, effect_label: str = "HR") -> pd.DataFrame:
+    """Subgroup table from :func:`helpers.subgroups.subgroup_effects` (any number of
+    comparisons against one reference arm): events/patients per arm (comparators first, in their
+    order), then for each comparison the effect (``effect_label``, e.g. "sHR") with its interval
+    and the interaction p-value (on each subgroup's first line), and the notes, which say how
+    many patients a missing value left out. Subgroups are named by the study's labels."""
+    comparators = list(dict.fromkeys(effects["comparator_arm"]))
+    reference = str(effects["reference_arm"].iloc[0])
+    several = len(comparators) > 1
+    keyed = {(str(r.comparator_arm), str(r.subgroup), str(r.level)): r for r in effects.itertuples()}
+    order = list(dict.fromkeys((str(r.subgroup), str(r.level)) for r in effects.itertuples()))
+    seen: set[str] = set()
+    rows = []
+    for subgroup, level in order:
+        first_line = subgroup not in seen
+        seen.add(subgroup)
+        label = "Overall" if subgroup == "Overall" else study.subgroup_label(subgroup)
+        row = {"Subgroup": label if first_line else "", "Level": "" if level == subgroup else level}
+        ref_row = next(keyed[(c, subgroup, level)] for c in map(str, comparators) if (c, subgroup, level) in keyed)
+        for c in map(str, comparators):
+            r = keyed.get((c, subgroup, level))
+            row[f"{c}: events/N"] = "" if r is None else f"{int(r.events_comparator)}/{int(r.n_comparator)}"
+        row[f"{reference}: events/N"] = f"{int(ref_row.events_reference)}/{int(ref_row.n_reference)}"
+        notes = []
+        for c in map(str, comparators):
+            r = keyed.get((c, subgroup, level))
+            name = study.comparison_label(c)
+            row[f"{effect_label} (95% CI), {name}"] = "" if r is None else fmt_ratio_ci(r.estimate, r.conf_low,
+                                                                                         r.conf_high)
+            p_col = f"P-interaction, {name}" if several else "P-interaction"
+            row[p_col] = fmt_p(r.p_interaction) if r is not None and first_line and pd.notna(r.p_interaction) else ""
+            said = []
+            if r is not None and first_line and int(r.n_missing or 0):
+                said.append(f"{_count(int(r.n_missing), 'patient')} with a missing value left out")
+            if r is not None and _note(r.note):
+                said.append(r.note)
+            if said:
+                notes.append(f"{name}: {'; '.join(said)}" if several else "; ".join(said))
+        row["Note"] = "; ".join(notes)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def table_teae_overview(overview: pd.DataFrame) -> pd.DataFrame:
-    """Patients with at least one TEAE of each kind, n (%) per arm and Total."""
+    """Patients with at least one TEAE of each kind, n (%) per arm and Total; a dose action in
+    an arm without the study drug reads "not applicable"."""
     headers = _group_header(overview)
-    wide = overview.assign(cell=[fmt_n_pct(n, d) for n, d in zip(overview["n_patients"], overview["denominator"])])
+    applicable = overview["applicable"] if "applicable" in overview else pd.Series(True, index=overview.index)
+    wide = overview.assign(cell=[fmt_n_pct(int(n), int(d)) if ok else NOT_APPLICABLE
+                                 for n, d, ok in zip(overview["n_patients"], overview["denominator"], applicable)])
     out = wide.pivot(index="category", columns="group", values="cell")
     out = out.loc[list(dict.fromkeys(overview["category"])), list(headers)].rename(columns=headers)
     return out.reset_index().rename(columns={"category": "Patients with"}).rename_axis(columns=None)
@@ -204,61 +311,11 @@ def table_teae_terms(terms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table_subgroups(effects: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Subgroup table from :func:`helpers.subgroups.subgroup_effects`: events/patients per arm
-    (comparator first), effect with CI, interaction p-value on each subgroup's first line."""
-    labels = labels or {}
-    comparator, reference = effects["comparator_arm"].iloc[0], effects["reference_arm"].iloc[0]
-    rows = []
-    for subgroup, d in effects.groupby("subgroup", sort=False):
-        for i, r in enumerate(d.itertuples()):
-            rows.append({
-                "Subgroup": labels.get(str(subgroup), str(subgroup)) if i == 0 else "",
-                "Level": "" if str(r.level) == str(subgroup) else str(r.level),
-                f"{comparator}: events/N": f"{int(r.events_comparator)}/{int(r.n_comparator)}",
-                f"{reference}: events/N": f"{int(r.events_reference)}/{int(r.n_reference)}",
-                "Effect (95% CI)": fmt_ratio_ci(r.estimate, r.conf_low, r.conf_high),
-                "P-interaction": fmt_p(r.p_interaction) if i == 0 and pd.notna(r.p_interaction) else "",
-                "Note": r.note if isinstance(r.note, str) else "",
-            })
-    return pd.DataFrame(rows)
-
-
-def table_secondary(summary: pd.DataFrame) -> pd.DataFrame:
-    """Secondary endpoints at 2 years: estimate per arm, effect with CI and the test's p-value."""
-    rows = []
-    for code, d in summary.groupby("paramcd", sort=False):
-        first = d.iloc[0]
-        row = {"Endpoint": first["endpoint"], "Time": fmt_years(first["time"])}
-        for r in _arms_first(d):
-            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
-        row["HR or sHR (95% CI)"] = fmt_ratio_ci(first["effect"], first["effect_low"], first["effect_high"])
-        row["Test"] = first["test"]
-        row["P-value"] = fmt_p(first["p_value"])
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def table_exposure(overview: dict[str, float]) -> pd.DataFrame:
-    """Sorafenib exposure among treated patients (``safety.exposure_overview``): median (IQR), n (%)."""
-    n = int(overview["n_treated"])
-
-    def med(name: str) -> str:
-        return (f"{fmt_num(overview[f'median_{name}'], 0)} "
-                f"({fmt_num(overview[f'q1_{name}'], 0)}-{fmt_num(overview[f'q3_{name}'], 0)})")
-
-    return pd.DataFrame([
-        ("Treated patients, n", f"{n}"),
-        ("Duration of treatment, days, median (IQR)", med("duration_days")),
-        ("Mean daily dose, mg, median (IQR)", med("mean_daily_dose_mg")),
-        ("Patients with at least one interruption, n (%)", fmt_n_pct(int(overview["n_interrupted"]), n)),
-        ("Patients with at least one dose reduction, n (%)", fmt_n_pct(int(overview["n_reduced"]), n)),
-    ], columns=["Exposure", "Sorafenib maintenance"])
-
-
 def table_teae_grades(grades: pd.DataFrame) -> pd.DataFrame:
     """Patients by worst CTCAE grade for each term (``safety.worst_grade_by_term``): one row per
     term and arm, one column per grade, n (%)."""
+    if grades.empty:
+        return pd.DataFrame({"Preferred term": ["No terms of special interest are defined"]})
     headers = _group_header(grades)
     rows = []
     for (term, group), d in grades.groupby(["term", "group"], sort=False):
@@ -267,3 +324,47 @@ def table_teae_grades(grades: pd.DataFrame) -> pd.DataFrame:
             row[f"Grade {int(r.grade)}"] = fmt_n_pct(int(r.n_patients), int(r.denominator))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def table_exposure(by_arm: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Study-drug exposure among treated patients, one column per arm given the drug
+    (:func:`helpers.safety.exposure_by_arm`): median (IQR), n (%)."""
+    unit = study.safety.dose_unit if study.safety is not None else "mg/day"
+
+    def med(o: Any, name: str) -> str:
+        return (f"{fmt_num(o[f'median_{name}'], 0)} "
+                f"({fmt_num(o[f'q1_{name}'], 0)}-{fmt_num(o[f'q3_{name}'], 0)})")
+
+    labels = ["Treated patients, n", "Duration of treatment, days, median (IQR)",
+              f"Mean daily dose, {unit}, median (IQR)", "Patients with at least one interruption, n (%)",
+              "Patients with at least one dose reduction, n (%)"]
+    out = {"Exposure": labels}
+    for _, o in by_arm.iterrows():
+        n = int(o["n_treated"])
+        out[str(o["group"])] = [f"{n}", med(o, "duration_days"), med(o, "mean_daily_dose_mg"),
+                                fmt_n_pct(int(o["n_interrupted"]), n), fmt_n_pct(int(o["n_reduced"]), n)]
+    return pd.DataFrame(out)
+
+
+def table_not_delivered(table: str, what: str) -> pd.DataFrame:
+    """The one-cell table shown in place of a table whose input was not delivered:
+    ``table_not_delivered("ADAE", "adverse-event data")``."""
+    return pd.DataFrame({"Status": [f"Not delivered: this delivery has no {what} ({table.upper()})."]})
+
+
+def table_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """The data review (:func:`helpers.cohort.findings_frame`): one row per finding with its rule,
+    table, column, number of rows and first patients; one line "No findings." when there are none."""
+    cols = ["Rule", "Table", "Column", "Rows", "First patients"]
+    if findings.empty:
+        return pd.DataFrame([["No findings.", "", "", "", ""]], columns=cols)
+    out = pd.DataFrame({
+        "Rule": findings["rule"].astype(str),
+        "Table": [str(t or f or "") for t, f in zip(findings["table"], findings["file"])],
+        "Column": [c if isinstance(c, str) else "-" for c in findings["column"]],
+        "Rows": [fmt_num(n, 0) if not _missing(n) else "" for n in findings["n_rows"]],
+        "First patients": findings["first_ids"].astype(str),
+    })
+    if findings["severity"].nunique() > 1:
+        out.insert(0, "Severity", findings["severity"].astype(str))
+    return out
