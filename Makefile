@@ -5,7 +5,9 @@
 # where its value goes). Make never puts their values into a shell command (see "Parameters" below).
 DATA_DIR   ?= data/synthetic## ADaM-like input folder (csv, parquet or xpt); default: the synthetic trial
 CUTOFF     ?=## data cutoff date YYYY-MM-DD; empty = use the data as delivered
-POPULATION ?= ITT## analysis population: ITT, SAFETY or PP
+STUDY      ?= studies/nct04674345.yaml## study definition: arms, endpoints, labels, subgroups, landmarks
+POPULATION ?= ITT## analysis population: a population of the study (ITT, SAFETY, PP)
+STRICT     ?= 0## 1 = every data finding is an error (stops the run)
 SEED       ?= 20201215## seed for anything random inside the analyses
 RENDERER   ?= auto## report renderer: auto (quarto when on PATH, else nbconvert), quarto or nbconvert
 OUT_DIR    ?=## run folder; empty = reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]

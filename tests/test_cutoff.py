@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import config, synthetic
+from helpers import synthetic
 from helpers.contract import validate
 from helpers.cutoff import apply_cutoff
 from helpers.study import load_study
@@ -198,7 +198,7 @@ def test_cut_between_randomisation_and_first_dose_still_passes_the_contract(seed
     row = out["adsl"].set_index("USUBJID").loc[patient]
     assert pd.isna(row["TRTSDT"])
     assert (row["ACTARMCD"], row["ACTARM"], row["SAFFL"], row["PPROTFL"]) == (
-        "CTRL", config.REFERENCE_ARM, "N", "N")
+        "CTRL", load_study().reference_arm.label, "N", "N")
 
 
 def test_first_dose_after_the_cutoff_recounts_ae_study_days_from_randomisation():

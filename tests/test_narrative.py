@@ -201,7 +201,7 @@ def test_provenance_records_checksums_parameters_and_honours_source_date_epoch(t
     f.write_text("USUBJID\nP1\n")
     digest = hashlib.sha256(f.read_bytes()).hexdigest()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1750000000")
-    prov = provenance.collect({"adsl": SimpleNamespace(path=f, sha256=digest, n_rows=1)}, {"cutoff": None})
+    prov = provenance.collect("STUDY-1", {"adsl": SimpleNamespace(path=f, sha256=digest, n_rows=1)}, {"cutoff": None})
     assert prov["run_date"] == "2025-06-15 15:06 UTC"
     assert prov["data_files"] == [{"table": "adsl", "file": "adsl.csv", "sha256": digest, "rows": 1}]
     shown = provenance.provenance_tables(prov)["data"]

@@ -97,7 +97,7 @@ class WaldTests:
         raise NotImplementedError
 
     def columns_of(self, source: str) -> list[str]:
-        """Terms produced by a covariate (``"DONORTYP"``) or an interaction (``"ARM:DIAG"``)."""
+        """Terms produced by a covariate (``"DONOR"``) or an interaction (``"ARM:DIAG"``)."""
         return [t for t in self.terms if self.term_sources[t] == source]
 
     def wald_test(self, terms: Sequence[str] | str, *, robust: bool | None = None) -> dict[str, float]:
@@ -109,8 +109,8 @@ class WaldTests:
         Parameters
         ----------
         terms : str or sequence of str
-            Term names (``"DONORTYP[MUD]"``) or sources selecting all their terms: a covariate
-            (``"DONORTYP"``) or an interaction (``"ARM:DIAG"``, the treatment-by-subgroup
+            Term names (``"DONOR[MUD]"``) or sources selecting all their terms: a covariate
+            (``"DONOR"``) or an interaction (``"ARM:DIAG"``, the treatment-by-subgroup
             interaction test).
         robust : bool, optional
             Which variance: ``None`` as the fit's ``summary``; Fine-Gray fits offer both the
@@ -147,7 +147,7 @@ _CATEGORICAL_CALL = re.compile(r"^C\((.+)\)$")
 
 
 def parse_formula(formula: str) -> tuple[list[str], list[tuple[str, str]], set[str]]:
-    """Split ``"ARM + AGE + C(DONORTYP) + ARM:DIAG"`` into covariates, interactions, forced factors.
+    """Split ``"ARM + AGE + C(DONOR) + ARM:DIAG"`` into covariates, interactions, forced factors.
 
     ``a*b`` is ``a + b + a:b``; ``C(x)`` treats x as categorical.
     """

@@ -8,7 +8,6 @@ populations, time units, endpoints and wording come from the study definition
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -32,23 +31,3 @@ REPORT_NOTEBOOK = "90_report"
 RESULTS_FILE = "results.json"
 FAILED_SUFFIX = ".FAILED"
 MAKE_STATE_DIR = ".make"
-
-
-# TEMPORARY (remove at integration): modules other engineers are rewriting (contract.py,
-# outputs.py, provenance.py, tests/test_cutoff.py) still read these names from config. They are
-# now derived from the default study definition, so no trial-specific value is spelled here.
-_FROM_DEFAULT_STUDY = {
-    "STUDY_ID": lambda s: s.study.id,
-    "POPULATION_FLAGS": lambda s: {name: p.flag for name, p in s.populations.items()},
-    "EXPERIMENTAL_ARM": lambda s: s.comparator_arms[0].label,
-    "REFERENCE_ARM": lambda s: s.reference_arm.label,
-    "ARM_ORDER": lambda s: s.arm_labels,
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FROM_DEFAULT_STUDY:
-        from .study import load_study
-
-        return _FROM_DEFAULT_STUDY[name](load_study())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import sys
@@ -38,6 +37,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import schemas
+from helpers.files import sha256_file
 from helpers.study import Study, load_study
 
 __all__ = [
@@ -193,13 +193,7 @@ class InputFile:
     n_rows: int
 
 
-def sha256(path: str | Path) -> str:
-    """SHA-256 hex digest of a file's bytes (read in chunks, file opened read-only)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256 = sha256_file  # the one SHA-256 of a file (helpers.files)
 
 
 def find_tables(data_dir: str | Path) -> dict[str, Path]:
@@ -273,7 +267,7 @@ def read_table(path: str | Path, study: Study | str | Path | None = None) -> pd.
             import pyreadstat
 
             raw, _ = pyreadstat.read_xport(str(path))
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a contract failure
+    except Exception as exc:
         raise ContractError(f"{path}: cannot be read as {fmt}: {exc}") from exc
     table = path.stem.lower()
     if table not in schemas.TABLES:
@@ -659,8 +653,9 @@ class Trial:
         Path, format, SHA-256 and number of rows of each input file as read.
     cutoff : Timestamp or None
         Data cutoff applied, if any.
-    population : str
-        Analysis population selected (a name of ``study.populations``).
+    population : str or None
+        Analysis population selected (a name of ``study.populations``); None: every randomised
+        patient, no population selected (:meth:`select` chooses one).
     findings : tuple of Failure
         Findings of the validation and the cutoff (``severity="finding"``; file names only).
     """
@@ -673,8 +668,20 @@ class Trial:
     study: Study | None = None
     files: dict[str, InputFile] = field(default_factory=dict)
     cutoff: pd.Timestamp | None = None
-    population: str = "ITT"
+    population: str | None = "ITT"
     findings: tuple[Failure, ...] = ()
+
+    def select(self, population: str) -> Trial:
+        """The same validated, cut trial restricted to ``population`` (ADSL, ADTTE, ADAE, ADEX):
+        read and validate once, select as often as needed."""
+        if self.study is None:
+            raise ValueError("select() needs the trial's study (load_trial sets it)")
+        if self.population is not None:
+            raise ValueError(f"this trial is already restricted to {self.population}; select from "
+                             "load_trial(..., population=None)")
+        pop, _ = _population(population, self.study)
+        tables = select_population({t: getattr(self, t) for t in schemas.TABLE_NAMES}, pop, self.study)
+        return dataclasses.replace(self, **tables, population=pop)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -768,7 +775,7 @@ def select_population(tables: Mapping[str, pd.DataFrame | None], population: str
 
 
 def load_trial(data_dir: str | Path, *, study: Study | str | Path, cutoff=None,
-               population: str = "ITT", strict: bool = False) -> Trial:
+               population: str | None = "ITT", strict: bool = False) -> Trial:
     """Read, validate, cut and select the trial data in ``data_dir``.
 
     Steps, in order: locate one file per table (:func:`find_tables`), read it
@@ -785,8 +792,9 @@ def load_trial(data_dir: str | Path, *, study: Study | str | Path, cutoff=None,
         The study definition (``studies/nct04674345.yaml`` for this trial).
     cutoff : date-like, optional
         Data cutoff date (``"2023-06-30"``, date or Timestamp).
-    population : str
-        A population of the study (``ITT``, ``SAFETY``, ``PP``, ...).
+    population : str or None
+        A population of the study (``ITT``, ``SAFETY``, ``PP``, ...); None keeps every
+        randomised patient (then :meth:`Trial.select` chooses populations without reading again).
     strict : bool
         Make every finding an error.
 
@@ -801,7 +809,8 @@ def load_trial(data_dir: str | Path, *, study: Study | str | Path, cutoff=None,
     from helpers.cutoff import apply_cutoff, as_cutoff
 
     study = _as_study(study)
-    pop, _ = _population(population, study)  # before reading: a typo should not cost a validation
+    # before reading: a typo should not cost a validation
+    pop = None if population is None else _population(population, study)[0]
     cut = None if cutoff is None else as_cutoff(cutoff)
     paths = find_tables(data_dir)
     tables = {t: read_table(p, study) for t, p in paths.items()}
@@ -814,7 +823,8 @@ def load_trial(data_dir: str | Path, *, study: Study | str | Path, cutoff=None,
             raise ContractError(list(late))
         findings += late
         tables = apply_cutoff(tables, cut, study=study)
-    tables = select_population(tables, pop, study)
+    if pop is not None:
+        tables = select_population(tables, pop, study)
     return Trial(adsl=tables["adsl"], adtte=tables["adtte"], adae=tables.get("adae"),
                  adex=tables.get("adex"), screen=tables.get("screen"), study=study,
                  files=files, cutoff=cut, population=pop, findings=tuple(findings))

@@ -3,7 +3,6 @@ open its outputs."""
 
 from __future__ import annotations
 
-import inspect
 import random
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import config, figures
-from .contract import load_trial
+from .contract import Trial, load_trial
 from .outputs import NotebookOutputs
 from .study import Study, load_study
 
@@ -42,24 +41,22 @@ class NotebookRun:
         """The study definition (arms, endpoints, labels, landmarks, ...)."""
         return load_study(self.study_path)
 
-    def _load(self, population: str | None) -> Any:
-        return _load_trial(self.data_dir, study=self.study, cutoff=self.cutoff or None, population=population)
+    @cached_property
+    def all_randomised(self) -> Trial:
+        """Every randomised patient after the data cutoff, no population selected (CONSORT).
+        The data are read and validated once; the populations below are selected from it."""
+        return load_trial(self.data_dir, study=self.study, cutoff=self.cutoff or None, population=None)
 
     @cached_property
-    def all_randomised(self) -> Any:
-        """Every randomised patient after the data cutoff, no population selected (CONSORT)."""
-        return self._load(None)
-
-    @cached_property
-    def trial(self) -> Any:
+    def trial(self) -> Trial:
         """The trial in the analysis population, after the data cutoff."""
-        return self._load(self.population)
+        return self.all_randomised.select(self.population)
 
     @cached_property
-    def safety(self) -> Any:
+    def safety(self) -> Trial:
         """The safety population (patients who started their allocated strategy) after the cutoff;
         safety tables use it whatever the analysis population."""
-        return self._load("SAFETY")
+        return self.all_randomised.select("SAFETY")
 
     @cached_property
     def out(self) -> NotebookOutputs:
@@ -81,46 +78,9 @@ def setup(name: str, *, study: str, data_dir: str, cutoff: str, population: str,
     """
     run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed))
     random.seed(run.seed)
-    np.random.seed(run.seed)  # libraries that draw from numpy's global generator
+    np.random.seed(run.seed)  # noqa: NPY002 (libraries that draw from numpy's global generator)
     run.study  # noqa: B018 (fail early with the study-definition error)
     run.trial  # noqa: B018 (fail early with the contract error)
     run.out  # noqa: B018
     figures.set_style()
     return run
-
-
-# --------------------------------------------------------------------------------------------
-# TEMPORARY ADAPTER -- remove at integration with the new contract.
-# Today's ``helpers.contract.load_trial`` takes no ``study`` and always selects a population;
-# the new one (``load_trial(data_dir, *, study, cutoff, population, strict)``) returns a Trial
-# with ``study``, ``findings``, ``delivered()`` and ``has_endpoint()``. Until it lands, wrap the
-# old Trial so that the notebooks can be written against the new API. With the old contract
-# ``population=None`` reads as ITT (its nearest: it cannot skip the selection) and there are no
-# findings.
-def _load_trial(data_dir: str, *, study: Study, cutoff: str | None, population: str | None) -> Any:
-    if "study" in inspect.signature(load_trial).parameters:
-        return load_trial(data_dir, study=study, cutoff=cutoff, population=population)
-    return _AdaptedTrial(load_trial(data_dir, cutoff=cutoff, population=population or "ITT"), study)
-
-
-class _AdaptedTrial:
-    """Old Trial + the new Trial's ``study``, ``findings``, ``delivered``, ``has_endpoint``."""
-
-    def __init__(self, trial: Any, study: Study):
-        self._trial = trial
-        self.study = study
-        self.findings: tuple[Any, ...] = ()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._trial, name)
-
-    def delivered(self, name: str) -> bool:
-        return getattr(self._trial, name.lower(), None) is not None
-
-    def has_endpoint(self, paramcd: str) -> bool:
-        return bool((self._trial.adtte["PARAMCD"] == paramcd).any())
-
-    def endpoint(self, paramcd: str) -> Any:
-        return self._trial.endpoint(paramcd)
-# END TEMPORARY ADAPTER
-# --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from . import config
 from .files import atomic_write_bytes
 
 _ID = re.compile(r"^(tbl|fig)-[a-z0-9]+(-[a-z0-9]+)*$")
-SVG_HASH_SALT = config.STUDY_ID  # fixed salt: matplotlib otherwise draws random SVG ids
+SVG_HASH_SALT = config.KERNEL_NAME  # fixed salt: matplotlib otherwise draws random SVG ids
 
 
 def _check_id(output_id: str, kind: str) -> None:

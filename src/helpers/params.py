@@ -116,6 +116,24 @@ def integer(minimum: int = 0) -> Callable[[str, str], str]:
     return check
 
 
+def name(name: str, value: str) -> str:
+    """A name such as a population (the study definition lists the valid ones; the contract checks)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", _text(name, value)):
+        raise ParameterError(f"{name}={value!r} is not a name (a letter, then letters, digits or _), "
+                             f"e.g. {name}=ITT")
+    return value
+
+
+def study_file(name: str, value: str) -> str:
+    value = path(name, value)
+    if not value.endswith((".yaml", ".yml")):
+        raise ParameterError(f"{name}={value!r} is not a study definition; expected a .yaml file "
+                             "such as studies/nct04674345.yaml")
+    if not os.path.isfile(value):
+        raise ParameterError(f"{name}={value!r}: no such file")
+    return value
+
+
 def command(name: str, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._/+-]+", _text(name, value)):
         raise ParameterError(f"{name}={value!r} is not a program name or path (letters, digits, "
@@ -145,7 +163,9 @@ class Var:
 VARIABLES: tuple[Var, ...] = (
     Var("DATA_DIR", input_dir, notebook="data_dir"),
     Var("CUTOFF", date_or_empty, notebook="cutoff", validator="--cutoff"),
-    Var("POPULATION", one_of(*config.POPULATION_FLAGS), notebook="population", validator="--population"),
+    Var("STUDY", study_file, notebook="study", validator="--study", convert=os.path.abspath, tracked=True),
+    Var("POPULATION", name, notebook="population", validator="--population", convert=str.upper),
+    Var("STRICT", one_of("0", "1"), validator="--strict", convert=lambda v: v == "1"),
     Var("SEED", integer(), notebook="seed", convert=int),
     Var("RENDERER", one_of(*RENDERERS)),
     Var("OUT_DIR", out_dir),

@@ -46,13 +46,17 @@ from . import params as make_params
 from .files import atomic_write_bytes, sha256_file, sigterm_as_interrupt
 
 #: Parameters every notebook's ``parameters`` cell defines; the Makefile passes them all.
-PARAMETERS = ("data_dir", "cutoff", "population", "out_dir", "seed")
+PARAMETERS = ("study", "data_dir", "cutoff", "population", "out_dir", "seed")
 #: Kernel command-line options: no IPython history database (cell sources would be kept in the
 #: home folder), and no start-up warnings in the run's log (the kernel's TCP-without-encryption
 #: notice; the kernel listens on localhost only).
 KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR")
 #: Where a folder's previous outputs go when its inputs changed or failed validation.
 STALE_DIR = ".stale"
+
+
+#: The data findings of the validation step (``OUT_DIR/.make/findings.json``), listed by the summary.
+FINDINGS_FILE = "findings.json"
 
 
 class NotebookFailed(RuntimeError):
@@ -254,7 +258,9 @@ def validate(run: str | Path) -> int:
         retire_outputs(out_dir, "made from other parameters or input files than those in .make/")
     stamp.unlink(missing_ok=True)
     data_dir = given["data_dir"]
-    cmd = [sys.executable, "-m", "helpers.contract", "validate", data_dir, *given["validator"]]
+    findings = state / FINDINGS_FILE
+    cmd = [sys.executable, "-m", "helpers.contract", "validate", data_dir, *given["validator"],
+           "--findings", str(findings)]
     print("validating", _shown(data_dir), *given["validator"], flush=True)
     done = subprocess.run(cmd)
     if done.returncode != 0:
@@ -324,7 +330,26 @@ def summary(out_dir: str | Path, shown: str | None = None) -> str:
     renderer = state / "renderer"
     if renderer.exists():
         lines.append(f"  rendered with: {renderer.read_text().strip()}")
+    lines += findings_lines(state / FINDINGS_FILE)
     return "\n".join(lines)
+
+
+def findings_lines(path: Path, limit: int = 20) -> list[str]:
+    """The data findings of the validation step, one line each (the report's "Data review"
+    section lists them all)."""
+    if not path.exists():
+        return []
+    findings = json.loads(path.read_text(encoding="utf-8"))
+    if not findings:
+        return ["", "  data findings: none"]
+    lines = ["", f"  data findings: {len(findings)} (none stops the run; STRICT=1 makes them errors)"]
+    for f in findings[:limit]:
+        rows = "" if f.get("n_rows") is None else f"; {f['n_rows']} row{'s' if f['n_rows'] != 1 else ''}"
+        ids = f"; first: {', '.join(f['ids'])}" if f.get("ids") else ""
+        lines.append(f"    {f['table']}.{f.get('column') or '-'}: {f['rule']}{rows}{ids}")
+    if len(findings) > limit:
+        lines.append(f"    ... and {len(findings) - limit} more in the report's Data review section")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

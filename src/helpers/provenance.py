@@ -63,14 +63,14 @@ def package_versions(packages: tuple[str, ...] = REPORTED_PACKAGES) -> dict[str,
     return out
 
 
-def collect(files: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+def collect(study_id: str, files: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Everything a reviewer needs to reproduce the run.
 
     ``files`` maps table names to objects with ``path``, ``sha256`` and ``n_rows`` attributes
     (``helpers.contract.Trial.files``).
     """
     return {
-        "study": config.STUDY_ID,
+        "study": study_id,
         "git": git_state(),
         "data_files": [
             {"table": name, "file": Path(f.path).name, "sha256": f.sha256, "rows": int(f.n_rows)}

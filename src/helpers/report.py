@@ -20,6 +20,7 @@ import argparse
 import base64
 import copy
 import html
+import json
 import os
 import re
 import shutil
@@ -60,6 +61,30 @@ def front_matter(nb: nbformat.NotebookNode) -> dict[str, Any]:
         if cell.cell_type != "raw":
             break
     return {}
+
+
+def with_front_matter(nb: nbformat.NotebookNode, values: dict[str, Any]) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose front matter also holds ``values`` (e.g. the study's title, which
+    the report notebook records in its results: a notebook cannot compute its own front matter)."""
+    nb = copy.deepcopy(nb)
+    meta = {**front_matter(nb), **{k: v for k, v in values.items() if v}}
+    text = "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"
+    first = nb.cells[0] if nb.cells else None
+    if first is not None and first.cell_type == "raw" and first.source.lstrip().startswith("---"):
+        first.source = text
+    else:
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(text))
+        nb.cells[0].id = "front-matter"
+    return nb
+
+
+def report_title(out_dir: Path) -> dict[str, Any]:
+    """Title and subtitle the report notebook recorded (from the study definition)."""
+    path = out_dir / config.REPORT_NOTEBOOK / config.RESULTS_FILE
+    if not path.exists():
+        return {}
+    values = json.loads(path.read_text(encoding="utf-8")).get("values", {})
+    return {k: values[k] for k in ("title", "subtitle") if values.get(k)}
 
 
 def cell_options(source: str) -> tuple[dict[str, Any], str]:
@@ -319,12 +344,12 @@ def source_date_epoch() -> int | None:
 
 
 # -- Quarto ---------------------------------------------------------------------------------------
-def render_with_quarto(nb_path: Path, dest: Path, quarto: str = "quarto") -> None:
+def render_with_quarto(nb: nbformat.NotebookNode, dest: Path, quarto: str = "quarto") -> None:
     """``quarto render`` the executed notebook (no re-execution) to ``dest/report.html`` and
     ``dest/report.pdf`` (Typst)."""
     with tempfile.TemporaryDirectory(prefix="report-quarto-") as tmp:
         src = Path(tmp) / "report.ipynb"
-        shutil.copyfile(nb_path, src)
+        nbformat.write(nb, src)
         for fmt, ext in (("html", "html"), ("typst", "pdf")):
             cmd = [quarto, "render", str(src), "--to", fmt, "--no-execute"]
             done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
@@ -358,12 +383,12 @@ def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
         staging = Path(tmp)
         try:
+            nb = with_front_matter(nbformat.read(nb_path, as_version=4), report_title(out_dir))
             if renderer == "quarto":
                 if not quarto:
                     raise RenderError("renderer 'quarto' was asked for but quarto is not on PATH")
-                render_with_quarto(nb_path, staging, quarto)
+                render_with_quarto(nb, staging, quarto)
             else:
-                nb = nbformat.read(nb_path, as_version=4)
                 (staging / "report.html").write_text(render_html(copy.deepcopy(nb)), encoding="utf-8")
                 render_pdf(nb, staging / "report.pdf")
         except RenderError:

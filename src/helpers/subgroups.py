@@ -78,7 +78,7 @@ def _effect(
 
     import warnings
 
-    from .competing_risks import fine_gray
+    from .competing_risks import ConvergenceWarning, fine_gray
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -86,7 +86,7 @@ def _effect(
             data, duration_col, event_col, covariates, cause=cause,
             interactions=interactions, conf_level=conf_level,
         )
-    if not res.converged or any("converge" in str(w.message).lower() for w in caught):
+    if not res.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
         return nan, "not estimable: Fine-Gray fit did not converge (monotone likelihood)", (
             None if subgroup is None else {"statistic": np.nan, "df": np.nan, "p_value": np.nan}
         )

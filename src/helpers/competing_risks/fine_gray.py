@@ -88,7 +88,7 @@ class FineGrayResult(WaldTests):
         coefficient drifting to infinity, a fit that did not converge, a singular
         information matrix). Nothing is reported as 0 or infinity.
     terms : tuple of str
-        Term names, e.g. ``("ARM[sorafenib]", "AGE", "ARM[sorafenib]:DIAG[AML]")``.
+        Term names, e.g. ``("ARM[Drug]", "AGE", "ARM[Drug]:DIAG[AML]")``.
     coef : pandas.Series
         Log subdistribution hazard ratios by term (crr's ``coef``): the raw last Newton-Raphson
         iterate, also for terms that are not estimable (``summary`` shows NaN for those).
@@ -432,12 +432,12 @@ def fine_gray(
     event_col : str
         0 = censored, 1, 2, ... = cause of the event.
     covariates : sequence of str or str
-        Column names, or a formula-like string ``"ARM + AGE + C(DONORTYP) + ARM:DIAG"``
+        Column names, or a formula-like string ``"ARM + AGE + C(DONOR) + ARM:DIAG"``
         (``C(x)`` forces categorical coding, ``a:b`` adds the interaction, ``a*b`` means
         ``a + b + a:b``). Numeric and bool columns enter as they are. Categorical columns
         (pandas categorical, object or string) are dummy coded against the first level
         (categorical order, unused categories dropped; otherwise sorted), terms named
-        ``"DONORTYP[MUD]"``.
+        ``"DONOR[MUD]"``.
     cause : int
         Event code of the cause of interest (crr's ``failcode``); other non-zero codes are
         competing causes.
@@ -446,7 +446,7 @@ def fine_gray(
         ``cengroup``).
     interactions : sequence of (str, str)
         Pairs of covariates whose products are added after the main effects, terms named
-        ``"ARM[sorafenib]:DIAG[AML]"``. The covariates need not be main effects.
+        ``"ARM[Drug]:DIAG[AML]"``. The covariates need not be main effects.
     conf_level : float
         Level of the hazard-ratio confidence intervals (Wald, on the log scale).
     robust : bool

@@ -42,7 +42,7 @@ class CoxFit(WaldTests):
         ``term, coef, std_error, hr, conf_low, conf_high, statistic, p_value, note``, one row
         per term; every number NaN where ``note`` starts with "not estimable".
     terms : tuple of str
-        Model-matrix columns (``"ARM[Sorafenib]"``, ``"AGE"``, ``"ARM[Sorafenib]:DIAG[MDS]"``).
+        Model-matrix columns (``"ARM[Drug]"``, ``"AGE"``, ``"ARM[Drug]:DIAG[MDS]"``).
     coef : pandas.Series
         Log hazard ratios by term: the last Newton-Raphson iterate, also for a diverging term;
         NaN for a term set aside before fitting (a level without events).
@@ -323,7 +323,7 @@ def cox(
     R's treatment contrasts: the first level (categorical order, else sorted)
     is the reference and each other level a term ``COL[level]``.  Numeric and
     bool covariates enter linearly as term ``COL``.  An interaction ``(a, b)`` adds the products
-    of their columns, named ``a_term:b_term`` (``ARM[Sorafenib]:DIAG[MDS]``).
+    of their columns, named ``a_term:b_term`` (``ARM[Drug]:DIAG[MDS]``).
 
     Hazard ratios that are not estimable are reported as NaN with a ``note``,
     never as 0 or infinity.  A level with no events (or a reference level with
@@ -346,7 +346,7 @@ def cox(
         cause of interest to 1 and the others to 0 first).
     covariates : sequence of str or str
         Columns entering the linear predictor, or a formula string as
-        :func:`helpers.competing_risks.fine_gray` takes: ``"ARM + AGE + C(DONORTYP) + ARM:DIAG"``
+        :func:`helpers.competing_risks.fine_gray` takes: ``"ARM + AGE + C(DONOR) + ARM:DIAG"``
         (``C(x)`` forces categorical coding, ``a*b`` is ``a + b + a:b``).
     strata : str or sequence of str, optional
         Stratification columns (separate baseline hazards), R's ``strata()``.
