@@ -22,9 +22,9 @@ from makeutil import make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
 ROOT = config.PROJECT_ROOT
-SECTIONS = ["Trial profile", "Primary endpoint: relapse", "Secondary endpoints", "Safety",
+SECTIONS = ["Data review", "Trial profile", "Primary endpoint", "Secondary endpoints", "Safety",
             "Subgroup analyses", "Methods", "Provenance"]
-LABELS = ["fig-consort", "tbl-baseline", "fig-cif-relapse", "tbl-cif-landmarks", "tbl-relapse-effects",
+LABELS = ["tbl-data-review", "fig-consort", "tbl-baseline", "fig-cif-relapse", "tbl-cif-landmarks", "tbl-relapse-effects",
           "fig-cif-nrm", "tbl-secondary", "fig-km-os", "tbl-teae-overview", "tbl-teae-terms", "fig-teae-terms",
           "tbl-teae-grades", "tbl-exposure", "fig-forest-relapse", "tbl-subgroups"]
 
@@ -91,7 +91,8 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
     out, _, data = run
     for name in config.ANALYSIS_NOTEBOOKS:
         res = json.loads((out / name / "results.json").read_text())
-        assert res["parameters"] == {"data_dir": str(data), "cutoff": None, "population": "ITT",
+        assert res["parameters"] == {"study": "studies/nct04674345.yaml", "data_dir": data.name,
+                                     "cutoff": None, "population": "ITT",
                                      "seed": 20201215}
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()

@@ -64,8 +64,10 @@ class NotebookRun:
 
 
 def _shown(path: str) -> str:
+    """A path as results may record it: relative to the project, or for a file or folder
+    outside it its name only (a full path names users and folder layouts)."""
     p = Path(path).resolve()
-    return (p.relative_to(config.PROJECT_ROOT) if p.is_relative_to(config.PROJECT_ROOT) else p).as_posix()
+    return p.relative_to(config.PROJECT_ROOT).as_posix() if p.is_relative_to(config.PROJECT_ROOT) else p.name
 
 
 def setup(name: str, *, study: str, data_dir: str, cutoff: str, population: str, out_dir: str,

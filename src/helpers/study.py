@@ -268,11 +268,19 @@ class Design(_Model):
 TableName = Literal["adsl", "adtte", "adae", "adex", "screen"]
 
 
+class ScreenFailure(_Model):
+    category: str = Field(min_length=1, description="SCREEN EXCLCAT")
+    reason: str = Field(min_length=1, description="SCREEN EXCLREAS")
+    weight: float = Field(gt=0, description="relative frequency among screen failures")
+
+
 class Synthetic(_Model):
     first_randomisation: dt.date
     n_sites: int = Field(ge=1, le=99)
     hazard_ratios: dict[str, float] = Field(description="arm code -> relapse hazard ratio vs the reference")
     tables: tuple[TableName, ...] = ("adsl", "adtte", "adae", "adex", "screen")
+    screen_failures: tuple[ScreenFailure, ...] | None = Field(
+        default=None, description="reasons of the simulated screen failures; default: the generator's own")
 
     @field_validator("tables")
     @classmethod

@@ -11,18 +11,20 @@ from .randomisation import Enrolment
 
 
 def screening(rng: np.random.Generator, e: Enrolment, *, accrual_days: int, studyid: str,
-              origin: pd.Timestamp) -> pd.DataFrame:
+              origin: pd.Timestamp, reasons: list[tuple[str, str, float]] | None = None) -> pd.DataFrame:
     """Screen failures at the sites' shares over accrual (after each site's activation) with
-    CONSORT reasons; randomised patients are screened 0-14 days before randomisation."""
+    CONSORT reasons (``(EXCLCAT, EXCLREAS, weight)``; default :data:`SCREEN_REASONS`);
+    randomised patients are screened 0-14 days before randomisation."""
     a = ASSUMPTIONS
+    reasons = SCREEN_REASONS if reasons is None else reasons
     n = len(e.usubjid)
     site_w, site_act, rday = e.site_w, e.site_act, e.rday
     n_fail = int(round(n * a["p_screen_failure"] / (1 - a["p_screen_failure"])))
     fsite = rng.choice(len(site_w), size=n_fail, p=site_w)
     lo = np.maximum(site_act[fsite], 0)
     fday = np.floor(lo + rng.uniform(size=n_fail) * (accrual_days - lo)).astype(np.int64)
-    r = np.array([x[2] for x in SCREEN_REASONS])
-    k = rng.choice(len(SCREEN_REASONS), size=n_fail, p=r / r.sum())
+    r = np.array([x[2] for x in reasons])
+    k = rng.choice(len(reasons), size=n_fail, p=r / r.sum())
     sday = rday - rng.integers(0, 15, n)
     scr = pd.DataFrame({
         "STUDYID": studyid,
@@ -31,9 +33,9 @@ def screening(rng: np.random.Generator, e: Enrolment, *, accrual_days: int, stud
         "USUBJID": np.r_[np.asarray(e.usubjid, dtype=object), np.full(n_fail, np.nan, object)],
         "RANDFL": np.r_[np.full(n, "Y", object), np.full(n_fail, "N", object)],
         "EXCLCAT": np.r_[np.full(n, np.nan, object),
-                         np.array([SCREEN_REASONS[i][0] for i in k], dtype=object)],
+                         np.array([reasons[i][0] for i in k], dtype=object)],
         "EXCLREAS": np.r_[np.full(n, np.nan, object),
-                          np.array([SCREEN_REASONS[i][1] for i in k], dtype=object)],
+                          np.array([reasons[i][1] for i in k], dtype=object)],
         "_r": rng.random(n + n_fail),
     })
     scr = scr.sort_values(["SCRNDT", "SITEID", "_r"], kind="stable").reset_index(drop=True)

@@ -281,7 +281,10 @@ def generate(study: Study | str | Path | None = None, *, n_patients: int | None 
                 untreated_end=np.broadcast_to(untreated_end, (n,)),
                 untreated_emergent=w is not None, studyid=sid, origin=origin)
     if "screen" in wanted:
-        out["screen"] = screening(rng, e, accrual_days=accrual_days, studyid=sid, origin=origin)
+        failures = study.synthetic.screen_failures if study.synthetic is not None else None
+        reasons = None if failures is None else [(f.category, f.reason, f.weight) for f in failures]
+        out["screen"] = screening(rng, e, accrual_days=accrual_days, studyid=sid, origin=origin,
+                                  reasons=reasons)
     return {t: finish(out[t], _adsl_columns(out[t]) if t == "adsl" else _COLUMNS[t])
             for t in p.tables}
 
