@@ -1,7 +1,7 @@
 # NCT04674345 analysis pipeline. `make` (or `make help`) lists the targets. Needs GNU make >= 4.3.
 #
 # Variables a user turns (make report CUTOFF=2025-06-30 DATA_DIR=/path/to/adam OUT_DIR=/tmp/interim).
-# Each is one `NAME ?= default## help` line here and one row in src/helpers/params.py (its check and
+# Each is one `NAME ?= default## help` line here and one row in src/helpers/run/params.py (its check and
 # where its value goes). Make never puts their values into a shell command (see "Parameters" below).
 DATA_DIR   ?= data/synthetic## ADaM-like input folder (csv, parquet or xpt); default: the synthetic trial
 CUTOFF     ?=## data cutoff date YYYY-MM-DD; empty = use the data as delivered
@@ -24,13 +24,13 @@ KERNEL := nct04674345
 
 SYNTHETIC_DIR := data/synthetic
 NOTEBOOKS := 01_cohort 02_relapse 03_safety 04_subgroups
-HELPERS_SRC := $(shell find src/helpers -type f \( -name '*.py' -o -path 'src/helpers/templates/*' \) ! -path '*/__pycache__/*' | sort)
+HELPERS_SRC := $(shell find src/helpers -type f \( -name '*.py' -o -path 'src/helpers/run/templates/*' \) ! -path '*/__pycache__/*' | sort)
 INSTALLED := $(VENV)/.installed
 KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL)/kernel.json
 
 # --- Parameters ------------------------------------------------------------------------------
 # While make reads this file, each variable's raw text ($(value ...): a `$` stays a `$`) is written
-# with $(file ...) into a fresh temporary folder, and `python -m helpers.params sync` checks every
+# with $(file ...) into a fresh temporary folder, and `python -m helpers.run.params sync` checks every
 # value, stops here with one message on a bad one, and writes the run's state files
 # (OUT_DIR/.make/params.json, renderer-choice, inputs.sha256; data/.params-synthetic), each only
 # when its content changes, so that exactly what depends on a value re-runs and `make -n report`
@@ -42,7 +42,7 @@ BOOT_PY := $(if $(wildcard $(PY)),$(PY),python3)
 ifneq ($(filter-out help clean distclean,$(or $(MAKECMDGOALS),help)),)
   _REQ := $(shell mktemp -d)
   _IGNORED := $(foreach v,$(USER_VARS),$(file >$(_REQ)/var.$(v),$(value $(v))))$(file >$(_REQ)/goals,$(MAKECMDGOALS))
-  _STATUS := $(shell PYTHONPATH=src $(BOOT_PY) -m helpers.params sync '$(_REQ)' && echo ok)
+  _STATUS := $(shell PYTHONPATH=src $(BOOT_PY) -m helpers.run.params sync '$(_REQ)' && echo ok)
   override OUT_DIR := $(file <$(_REQ)/out_dir)
   RUN := $(file <$(_REQ)/run)
   SYNTHETIC_RUN := $(file <$(_REQ)/synthetic)
@@ -76,7 +76,7 @@ help: ## list targets and the variables you can set
 	@grep -E '^[A-Z_]+ +\?=.*## ' Makefile | sed -E 's/^([A-Z_]+) +\?= *([^#]*)## (.*)/  \1\t\3 [\2]/' | expand -t 14
 
 report: $(RUN)/report.html $(RUN)/report.pdf ## run every analysis notebook with papermill and render the report (HTML + PDF)
-	@$(PY) -m helpers.pipeline summary --run '$(RUN)'
+	@$(PY) -m helpers.run.pipeline summary --run '$(RUN)'
 
 test: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## set up and run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadgroup tests
@@ -89,10 +89,10 @@ lab: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## open JupyterLab o
 data: $(SYNTHETIC_DIR)/SHA256SUMS ## write the synthetic trial (fixed seed) to data/synthetic
 
 freeze: $(INSTALLED) $(KERNELSPEC) ## rebuild the synthetic run from scratch and write the manifest of its SHA-256 sums
-	$(PY) -m helpers.reproduce freeze --manifest '$(MANIFEST)' --epoch $(REPRO_EPOCH)
+	$(PY) -m helpers.run.reproduce freeze --manifest '$(MANIFEST)' --epoch $(REPRO_EPOCH)
 
 verify: $(INSTALLED) $(KERNELSPEC) ## rebuild the synthetic run from scratch in a temporary folder and compare it with the manifest
-	$(PY) -m helpers.reproduce verify --manifest '$(MANIFEST)'
+	$(PY) -m helpers.run.reproduce verify --manifest '$(MANIFEST)'
 
 lock: ## re-resolve every dependency and rewrite requirements.lock (needs the package registry)
 	rm -rf .venv-lock
@@ -126,23 +126,23 @@ $(KERNELSPEC): $(INSTALLED)
 	touch $@
 
 # --- data ----------------------------------------------------------------------------------
-$(SYNTHETIC_DIR)/SHA256SUMS: $(filter src/helpers/synthetic/% src/helpers/study.py src/helpers/schemas.py,$(HELPERS_SRC)) studies/nct04674345.yaml $(INSTALLED) data/.params-synthetic
-	$(PY) -m helpers.pipeline data
+$(SYNTHETIC_DIR)/SHA256SUMS: $(filter src/helpers/synthetic/% src/helpers/study.py src/helpers/data/schemas.py,$(HELPERS_SRC)) studies/nct04674345.yaml $(INSTALLED) data/.params-synthetic
+	$(PY) -m helpers.run.pipeline data
 
 # --- run -----------------------------------------------------------------------------------
 # Inputs are tracked by content: inputs.sha256 and params.json change (and so get newer) only when
 # a checksum or a value does. Validation runs first (order-only: it does not re-run notebooks by
 # itself); it moves the folder's previous outputs to .stale/ when the inputs changed or it fails.
 $(STATE)/validated: $(INPUTS) $(if $(SYNTHETIC_RUN),$(SYNTHETIC_DIR)/SHA256SUMS) $(HELPERS_SRC) $(INSTALLED)
-	$(PY) -m helpers.pipeline validate --run '$(RUN)'
+	$(PY) -m helpers.run.pipeline validate --run '$(RUN)'
 
 $(RUN)/%.ipynb: notebooks/%.ipynb $(HELPERS_SRC) $(INPUTS) $(INSTALLED) | $(STATE)/validated $(KERNELSPEC)
-	$(PY) -m helpers.pipeline run $* --run '$(RUN)'
+	$(PY) -m helpers.run.pipeline run $* --run '$(RUN)'
 
 $(REPORT_NB): $(EXECUTED)
 
 $(RUN)/report.html $(RUN)/report.pdf &: $(REPORT_NB) $(STATE)/renderer-choice
-	$(PY) -m helpers.pipeline render --run '$(RUN)'
+	$(PY) -m helpers.run.pipeline render --run '$(RUN)'
 
 print-%: # `make print-OUT_DIR`: the value of a variable (used by the tests)
 	$(info $($*))@:

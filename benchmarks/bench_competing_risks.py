@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.competing_risks import cumulative_incidence, fine_gray, gray_test
+from helpers.stats.competing_risks import cumulative_incidence, fine_gray, gray_test
 
 BENCHMARKS: dict[str, Callable[[pd.DataFrame], object]] = {
     "cumulative_incidence": lambda d: cumulative_incidence(d, "time", "status", "arm"),

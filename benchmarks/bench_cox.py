@@ -1,4 +1,4 @@
-"""Time helpers.survival's Cox model against lifelines and (with --with-r) R coxph, heavy ties.
+"""Time helpers.stats.survival's Cox model against lifelines and (with --with-r) R coxph, heavy ties.
 
 Usage::
 
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from bench_competing_risks import best_of  # same folder: run as a script
-from helpers.survival import cox
+
+from helpers.stats.survival import cox
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(survival))

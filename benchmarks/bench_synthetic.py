@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import competing_risks as cr
-from helpers.contract import load_trial
+from helpers.data.contract import load_trial
+from helpers.stats import competing_risks as cr
 from helpers.synthetic import generate, write_trial
 
 

@@ -4,7 +4,8 @@
 import os
 import subprocess
 
-from helpers import config, params
+from helpers import config
+from helpers.run import params
 
 UNSET = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SOURCE_DATE_EPOCH", *(v.name for v in params.VARIABLES)}
 

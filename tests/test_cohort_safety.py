@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cohort, safety, tables
-from helpers.figures import figure_consort, numbers_at_risk
+from helpers.analysis import cohort, safety
+from helpers.present import tables
+from helpers.present.figures import figure_consort, numbers_at_risk
 from helpers.study import load_study
 
 STUDY = load_study()

@@ -1,4 +1,4 @@
-"""Tests for helpers.competing_risks: cumulative_incidence and gray_test.
+"""Tests for helpers.stats.competing_risks: cumulative_incidence and gray_test.
 
 Reference values: R 4.2.2, cmprsk 2.2-11 (cuminc, timepoints), produced by
 tests/reference/competing_risks.R into tests/reference/competing_risks/ (17 significant
@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
-from helpers.competing_risks import check_competing_risks_input, cumulative_incidence, gray_test
-from helpers.competing_risks.cuminc import COLUMNS, confidence_interval
+from helpers.stats.competing_risks import check_competing_risks_input, cumulative_incidence, gray_test
+from helpers.stats.competing_risks.cuminc import COLUMNS, confidence_interval
 
 REF = Path(__file__).parent / "reference" / "competing_risks"
 RTOL = 1e-6

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import synthetic
-from helpers.contract import validate
-from helpers.cutoff import apply_cutoff
+from helpers.data.contract import validate
+from helpers.data.cutoff import apply_cutoff
 from helpers.study import load_study
 
 # generated once: hypothesis re-runs the test body many times and must not regenerate

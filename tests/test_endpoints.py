@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import competing_risks as cr
-from helpers import endpoints, survival
+from helpers.analysis import endpoints
+from helpers.stats import competing_risks as cr
+from helpers.stats import survival
 from helpers.study import load_study
 
 STUDY = load_study()

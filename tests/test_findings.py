@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import schemas, synthetic
-from helpers.contract import (
+from helpers import synthetic
+from helpers.data import schemas
+from helpers.data.contract import (
     ContractError,
     cutoff_findings,
     load_trial,
@@ -21,7 +22,7 @@ from helpers.contract import (
     select_population,
     validate,
 )
-from helpers.cutoff import apply_cutoff
+from helpers.data.cutoff import apply_cutoff
 from helpers.study import DEFAULT_STUDY, load_study
 
 N, SEED = 60, 11

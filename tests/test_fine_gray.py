@@ -1,4 +1,4 @@
-"""Tests for helpers.competing_risks.fine_gray against cmprsk::crr.
+"""Tests for helpers.stats.competing_risks.fine_gray against cmprsk::crr.
 
 Reference values: tests/reference/fine_gray.R (R 4.2.2, survival 3.5-3, cmprsk 2.2-11) wrote
 the data sets and crr's results into tests/reference/fine_gray/*.json; these tests read them
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers.competing_risks import ConvergenceWarning, FineGrayConvergenceWarning, FineGrayResult, fine_gray
+from helpers.stats.competing_risks import ConvergenceWarning, FineGrayConvergenceWarning, FineGrayResult, fine_gray
 
 REF = Path(__file__).parent / "reference" / "fine_gray"
 # p-values relatively, as every other number: an absolute 1e-4 would accept any p below 1e-4
@@ -188,7 +188,7 @@ cox_data = st.integers(min_value=8, max_value=40).flatmap(
           suppress_health_check=[HealthCheck.filter_too_much])
 @given(cox_data)
 def test_without_competing_events_fine_gray_equals_breslow_cox(drawn) -> None:
-    from helpers.survival import fit_cox
+    from helpers.stats.survival import fit_cox
 
     times, events, x = drawn
     data = pd.DataFrame({"time": times, "status": np.asarray(events, dtype=int), "x": np.round(x, 3)})

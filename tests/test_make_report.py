@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from makeutil import make
 
 from helpers import config
-from makeutil import make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
 ROOT = config.PROJECT_ROOT
@@ -199,4 +199,4 @@ def test_changed_parameter_reruns_every_notebook(run):
     dry = remake(run, "-n", "report", "CUTOFF=2023-06-30")
     assert ran(dry) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
     dry = remake(run, "-n", "report", "CUTOFF=2023-06-30", "RENDERER=nbconvert")
-    assert "helpers.pipeline render" in dry.stdout
+    assert "helpers.run.pipeline render" in dry.stdout

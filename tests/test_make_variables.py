@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-
-from helpers import config, params
 from makeutil import make
+
+from helpers import config
+from helpers.run import params
 
 ROOT = config.PROJECT_ROOT
 PAYLOADS = {
@@ -32,13 +33,15 @@ def test_injected_value_runs_nothing_and_stops_make_with_a_clear_error(tmp_path,
     assert not sentinel.exists(), f"{variable}={value!r} ran a command"
     assert f"ERROR: {variable}=" in result.stderr or f"ERROR: {variable} contains" in result.stderr, result.stderr
     assert "Nothing was run" in result.stderr
-    assert "helpers.pipeline" not in result.stdout
+    assert "helpers.run.pipeline" not in result.stdout
 
 
 @pytest.mark.parametrize("raw, message", [
     ({"CUTOFF": "2025-02-30"}, "CUTOFF='2025-02-30' is not a date"),
     ({"CUTOFF": "30/06/2025"}, "expected YYYY-MM-DD"),
-    ({"POPULATION": "itt"}, "expected one of ITT, SAFETY, PP"),
+    ({"POPULATION": "I T T"}, "POPULATION='I T T' is not a name"),
+    ({"STUDY": "studies/absent.yaml"}, "STUDY='studies/absent.yaml': no such file"),
+    ({"STUDY": "README.md"}, "is not a study definition; expected a .yaml file"),
     ({"SEED": "-1"}, "SEED='-1' is not a whole number"),
     ({"SEED": "1e3"}, "not a whole number"),
     ({"RENDERER": "latex"}, "expected one of auto, quarto, nbconvert"),
@@ -70,15 +73,16 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
     state = Path(out) / ".make"
     assert run.startswith(params.LINKS_DIR) and (tmp_path / run).resolve() == Path(out).resolve()
     given = json.loads((state / "params.json").read_text())
-    assert given["notebook"] == {"data_dir": str(data), "cutoff": "", "population": "ITT", "seed": 1}
-    assert given["validator"] == ["--population", "ITT"]
+    study = str(config.DEFAULT_STUDY)
+    assert given["notebook"] == {"study": study, "data_dir": str(data), "cutoff": "", "population": "ITT", "seed": 1}
+    assert given["validator"] == ["--study", study, "--population", "ITT"]
     stamps = {f: (state / f).stat().st_mtime_ns for f in ("params.json", "renderer-choice", "inputs.sha256")}
     os.utime(data / "adsl.csv")  # same content, new date
     params.sync(raw, ["report"], tmp_path)
     assert {f: (state / f).stat().st_mtime_ns for f in stamps} == stamps
     params.sync(raw | {"CUTOFF": "2025-01-31"}, ["report"], tmp_path)
-    assert json.loads((state / "params.json").read_text())["validator"] == ["--cutoff", "2025-01-31",
-                                                                           "--population", "ITT"]
+    assert json.loads((state / "params.json").read_text())["validator"] == [
+        "--cutoff", "2025-01-31", "--study", study, "--population", "ITT"]
     assert (state / "renderer-choice").stat().st_mtime_ns == stamps["renderer-choice"]
     (data / "adsl.csv").write_text("USUBJID\n2\n")
     os.utime(data / "adsl.csv", (1e9, 1e9))  # other content, older date
@@ -86,21 +90,13 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
     assert (state / "inputs.sha256").stat().st_mtime_ns != stamps["inputs.sha256"]
 
 
-def test_a_new_variable_is_one_row_that_reaches_notebooks_and_validator():
-    """How STUDY and STRICT will be added: a row each (and a `NAME ?= default## help` line in the
-    Makefile)."""
-    rows = (params.Var("STUDY", params.path, notebook="study", validator="--study", tracked=True),
-            params.Var("STRICT", params.one_of("0", "1"), notebook="strict", validator="--strict",
-                       convert=lambda v: v == "1"))
-    original = params.VARIABLES
-    try:
-        params.VARIABLES = (*original, *rows)
-        given = params.run_parameters({"DATA_DIR": "d", "STUDY": "studies/x.yaml", "STRICT": "1"}, Path("/p"))
-    finally:
-        params.VARIABLES = original
-    assert given["notebook"] == {"data_dir": "/p/d", "study": "studies/x.yaml", "strict": True}
-    assert given["validator"] == ["--study", "studies/x.yaml", "--strict"]
+def test_study_and_strict_reach_the_notebooks_and_the_validator_and_the_study_file_is_tracked():
+    given = params.run_parameters({"DATA_DIR": "d", "STUDY": "studies/x.yaml", "STRICT": "1"}, Path("/p"))
+    study = os.path.join(config.PROJECT_ROOT, "studies/x.yaml")
+    assert given["notebook"] == {"data_dir": "/p/d", "study": study}
+    assert given["validator"] == ["--study", study, "--strict"]
     assert given["tracked_files"] == ["/p/studies/x.yaml"]
+    assert params.run_parameters({"DATA_DIR": "d", "STRICT": "0"}, Path("/p"))["validator"] == []
 
 
 def test_makefile_sends_every_variable_it_documents_and_python_checks_them_all():
@@ -112,6 +108,6 @@ def test_makefile_lists_helpers_sources_at_any_depth():
     listed = set(make("-s", "print-HELPERS_SRC").stdout.split())
     src = ROOT / "src" / "helpers"
     expected = {p.relative_to(ROOT).as_posix() for p in src.rglob("*.py") if "__pycache__" not in p.parts}
-    expected |= {p.relative_to(ROOT).as_posix() for p in (src / "templates").rglob("*") if p.is_file()}
+    expected |= {p.relative_to(ROOT).as_posix() for p in (src / "run" / "templates").rglob("*") if p.is_file()}
     assert listed == expected
-    assert any(name.count("/") >= 4 for name in listed)  # src/helpers/templates/report_html/index.html.j2
+    assert any(name.count("/") >= 4 for name in listed)  # src/helpers/run/templates/report_html/index.html.j2

@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from helpers import narrative, provenance
-from helpers.outputs import NotebookOutputs
-from helpers.results import RunResults
+from helpers.present import narrative
+from helpers.present.results import RunResults
+from helpers.run import provenance
+from helpers.run.outputs import NotebookOutputs
 from helpers.study import load_study
 
 STUDY = load_study()

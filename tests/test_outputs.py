@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers.files import atomic_write_bytes
-from helpers.outputs import NotebookOutputs, dumps_json, table_csv_bytes
+from helpers.run.outputs import NotebookOutputs, dumps_json, table_csv_bytes
 
 
 def _figure():

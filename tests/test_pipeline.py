@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import config, pipeline
+from helpers import config
+from helpers.run import pipeline
 
 
 def _notebook(tmp_path: Path, body: str, name: str = "demo") -> Path:
@@ -106,7 +107,7 @@ def _slow_notebook(tmp_path: Path) -> Path:
 def test_killed_run_leaves_only_failed_names_and_no_partial_folder(tmp_path, signum):
     src = _slow_notebook(tmp_path)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.pipeline", "run", "demo", "--out-dir", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.run.pipeline", "run", "demo", "--out-dir", str(out),
                              "--source", str(src), "--no-progress"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from helpers import config
-from helpers.pipeline import PARAMETERS
+from helpers.run.pipeline import PARAMETERS
 
 ROOT = config.PROJECT_ROOT
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))

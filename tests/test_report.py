@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt
 import nbformat
 import pytest
 
-from helpers import report
-from helpers.tables import show_table
+from helpers.present.tables import show_table
+from helpers.run import report
 
 FRONT = """---
 title: "Demo report"
@@ -203,7 +203,7 @@ def test_sigterm_during_rendering_cleans_up(tmp_path):
     out.mkdir(), tmp.mkdir()
     nbformat.write(executed_notebook(), out / "90_report.ipynb")
     env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "TMPDIR": str(tmp)}
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.report", "render", str(out), "--renderer", "quarto"],
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.run.report", "render", str(out), "--renderer", "quarto"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not started.exists():

@@ -3,9 +3,10 @@
 import subprocess
 
 import pytest
-
-from helpers import config, reproduce
 from makeutil import make
+
+from helpers import config
+from helpers.run import reproduce
 
 ROOT = config.PROJECT_ROOT
 MANIFEST = ROOT / "tests" / "reference" / "report-manifest.sha256"

@@ -1,4 +1,4 @@
-"""helpers.subgroups against R 4.2.2 (survival 3.5-3 coxph, cmprsk 2.2-11 crr).
+"""helpers.stats.subgroups against R 4.2.2 (survival 3.5-3 coxph, cmprsk 2.2-11 crr).
 
 Reference values: ``tests/reference/survival.R`` -> ``tests/reference/survival/subgroups.csv``
 (model fitted within each level; interaction p-value = Wald test of the arm:subgroup
@@ -14,7 +14,7 @@ import numpy.testing as npt
 import pandas as pd
 import pytest
 
-from helpers.subgroups import SUBGROUP_COLUMNS, subgroup_effects
+from helpers.stats.subgroups import SUBGROUP_COLUMNS, subgroup_effects
 
 REF = Path(__file__).parent / "reference" / "survival"
 RTOL = 1e-6
@@ -192,16 +192,9 @@ def test_subgroup_effects_refuses_event_codes_that_are_no_cause(sim, model, bad)
         subgroup_effects(data, "time", "status", "arm", ["sex"], model=model)
 
 
-def test_subgroup_effects_uses_only_public_helpers():
-    import helpers.subgroups as sg
-
-    imported = [n for n in vars(sg) if n.startswith("_") and not n.startswith("__")]
-    assert imported == ["_EVENT", "_effect", "_one_comparison", "_break_labels"]
-
-
 def test_subgroup_data_cuts_at_breaks_and_decodes_levels_in_the_study_order():
+    from helpers.analysis.endpoints import subgroup_data
     from helpers.study import load_study
-    from helpers.subgroups import subgroup_data
 
     three = load_study(Path(__file__).parent / "studies" / "three_arm.yaml")
     data = pd.DataFrame({"AGE": [49.9, 50, 70, None], "SEX": ["M", "F", None, "M"], "CONDINT": ["RIC"] * 4})

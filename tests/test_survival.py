@@ -1,4 +1,4 @@
-"""helpers.survival against R 4.2.2 / survival 3.5-3.
+"""helpers.stats.survival against R 4.2.2 / survival 3.5-3.
 
 Reference values come from ``tests/reference/survival.R`` (stored at 17 digits in
 ``tests/reference/survival/``); R is not needed to run these tests.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers.survival import (
+from helpers.stats.survival import (
     cox,
     cox_ph_test,
     fit_cox,
@@ -517,7 +517,7 @@ def test_cox_without_finite_maximum_reports_nan_not_a_huge_hazard_ratio():
 
 # --------------------------------------------------------------------------- shared rules
 def test_one_level_order_and_one_single_group_label_across_helpers():
-    from helpers.competing_risks import cumulative_incidence, fine_gray
+    from helpers.stats.competing_risks import cumulative_incidence, fine_gray
 
     # categorical order, not sorted; unused categories dropped by survival and Cox alike
     arm = pd.Categorical(["z", "a", "z", "a", "z", "a", "z", "a"], categories=["z", "a"])
@@ -533,7 +533,7 @@ def test_one_level_order_and_one_single_group_label_across_helpers():
 
 
 def test_non_frame_and_missing_columns_raise_the_same_errors_everywhere():
-    from helpers.competing_risks import cumulative_incidence, gray_test
+    from helpers.stats.competing_risks import cumulative_incidence, gray_test
 
     calls = [
         lambda d: kaplan_meier(d, "time", "status", "arm"),
@@ -561,7 +561,7 @@ def test_cox_accepts_the_formula_strings_fine_gray_accepts(datasets):
 def test_cox_and_fine_gray_results_have_one_shape(datasets):
     from dataclasses import FrozenInstanceError, fields
 
-    from helpers.competing_risks import fine_gray
+    from helpers.stats.competing_risks import fine_gray
 
     data = datasets["sim_ties"]
     cx = fit_cox(data, "time", "status", ["group", "x"])

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import config, schemas, synthetic
+from helpers import config, synthetic
+from helpers.data import schemas
+from helpers.data.contract import read_table, validate
 from helpers.study import DEFAULT_STUDY, Endpoint, Variable, load_study
 from helpers.synthetic import _arrays
-from helpers.contract import read_table, validate
 
 FORMATS = ("csv", "parquet", "xpt")
 

@@ -1,11 +1,11 @@
-"""Formatting happens only in helpers.tables; formatted cells are tested as strings."""
+"""Formatting happens only in helpers.present.tables; formatted cells are tested as strings."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from helpers import tables
+from helpers.present import tables
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ def test_subgroup_table_has_events_per_arm_and_an_effect_per_comparison():
 
 
 def test_findings_table_lists_rule_table_column_rows_and_patients_or_says_none():
-    from helpers.cohort import findings_frame
+    from helpers.analysis.cohort import findings_frame
 
     got = tables.table_findings(findings_frame([{"severity": "finding", "table": "adsl", "file": "adsl.csv",
                                                  "column": "AGE", "rule": "age 18-65", "n_rows": 1,

@@ -12,7 +12,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 STUDIES_DIR = PROJECT_ROOT / "studies"  # study definitions (helpers.study)
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+DEFAULT_STUDY = STUDIES_DIR / "nct04674345.yaml"  # the project's own study, used when none is given
+TEMPLATES_DIR = Path(__file__).resolve().parent / "run" / "templates"
 
 KERNEL_NAME = "nct04674345"  # the Makefile's KERNEL (a test keeps them equal)
 

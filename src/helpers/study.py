@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import config
+from helpers import config
 
 __all__ = [
     "DEFAULT_STUDY",
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: This trial's definition, used when no other is given (``make report STUDY=...``).
-DEFAULT_STUDY = config.STUDIES_DIR / "nct04674345.yaml"
+DEFAULT_STUDY = config.DEFAULT_STUDY
 
 _NAME = r"^[A-Z][A-Z0-9]{0,7}$"  # an ADaM variable name (SAS transport: at most 8 characters)
 _COLOUR = r"^#[0-9A-Fa-f]{6}$"

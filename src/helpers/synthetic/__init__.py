@@ -29,7 +29,8 @@ Command line::
 
 from __future__ import annotations
 
-from ..study import load_study
+from helpers.study import load_study
+
 from .assumptions import ASSUMPTIONS
 from .calibration import CALIBRATION
 from .cli import main

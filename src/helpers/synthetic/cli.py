@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..study import DEFAULT_STUDY, StudyError, load_study
+from helpers.study import DEFAULT_STUDY, StudyError, load_study
+
 from .trial import DEFAULT_SEED, TABLES, generate
 from .writing import FORMATS, write_trial
 

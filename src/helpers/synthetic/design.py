@@ -13,7 +13,8 @@ import math
 import numpy as np
 from scipy import integrate, optimize, special, stats
 
-from ..study import Study
+from helpers.study import Study
+
 from .assumptions import ASSUMPTIONS, DAYS_PER_MONTH
 from .calibration import CALIBRATION, marginal_cifs, reference_multipliers
 

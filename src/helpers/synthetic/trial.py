@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..study import Arm, Endpoint, Study, load_study
+from helpers.study import Arm, Endpoint, Study, load_study
+
 from ._arrays import dates, finish, flags, where_text
 from .adverse_events import adverse_events
 from .assumptions import ASSUMPTIONS, DAYS_PER_MONTH

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import schemas
-from ..study import Study
+from helpers.data import schemas
+from helpers.study import Study
 
 __all__ = ["FORMATS", "write_trial"]
 

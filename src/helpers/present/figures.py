@@ -1,0 +1,332 @@
+"""Drawing only: every figure takes tidy results computed elsewhere and returns a matplotlib Figure.
+
+Conventions shared by all figures, all read from the :class:`helpers.study.Study`: time axes in the
+study's unit since randomisation (``study.time``), arms in display order with their colours
+(``Arm.colour``), labels from the study; numbers at risk under time-to-event plots counted as R
+and SAS do (patients with time >= t).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from helpers.study import Study, in_prose
+
+
+def set_style() -> None:
+    """The project's plotting style (call once per notebook; deterministic fonts and sizes)."""
+    sns.set_theme(context="notebook", style="ticks", palette="colorblind", font="DejaVu Sans")
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "axes.spines.right": False,
+                         "axes.spines.top": False})
+
+
+def group_colours(groups: Sequence[str], study: Study | None = None) -> dict[str, object]:
+    """A colour per group: the study's colour of an arm, the colour-blind palette otherwise
+    (grey for a single ``Overall`` group)."""
+    palette = sns.color_palette("colorblind", n_colors=max(len(groups), 3))
+    known = study.arm_colours if study is not None else {}
+    out: dict[str, object] = {}
+    for i, g in enumerate(groups):
+        out[g] = known.get(g, "0.3" if g == "Overall" else palette[i])
+    return out
+
+
+def numbers_at_risk(data: pd.DataFrame, duration_col: str, group_col: str | None,
+                    times: Sequence[float]) -> pd.DataFrame:
+    """Patients still at risk (``duration >= t``) at each time, per group: ``group, time, n_risk``."""
+    groups = _groups(data, group_col)
+    rows = []
+    for g in groups:
+        d = data[duration_col] if group_col is None else data.loc[data[group_col] == g, duration_col]
+        values = np.sort(d.to_numpy(dtype=float))
+        for t in times:
+            rows.append({"group": g, "time": float(t),
+                         "n_risk": int(len(values) - np.searchsorted(values, t, side="left"))})
+    return pd.DataFrame(rows)
+
+
+def _groups(data: pd.DataFrame, group_col: str | None) -> list[str]:
+    if group_col is None:
+        return ["Overall"]
+    col = data[group_col]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(c) for c in col.cat.categories if (col == c).any()]
+    return sorted(col.dropna().astype(str).unique())
+
+
+def step_curves(curves: pd.DataFrame, study: Study, *, at_risk: pd.DataFrame | None = None, ylabel: str,
+                xmax_days: float | None = None, ylim: tuple[float, float] | None = None,
+                title: str | None = None, percent: bool = True) -> Figure:
+    """Step curves with 95% bands per group, and a numbers-at-risk table under the axes.
+
+    ``curves`` is a tidy frame with ``group, time, estimate, conf_low, conf_high`` (time in days),
+    as returned by ``cumulative_incidence`` (one cause) or ``kaplan_meier``. ``at_risk`` is the
+    output of :func:`numbers_at_risk` at the tick times. The time axis is in ``study.time``'s
+    unit with a tick every ``tick_every`` units; arms are in display order in their colours.
+    ``ylim`` defaults to 0 up to the next tenth above the highest confidence limit, so nothing
+    is clipped.
+    """
+    from helpers.analysis.cohort import order_arms
+
+    per_unit = study.time.days_per_unit
+    every = study.time.tick_every
+    groups = order_arms(curves["group"].astype(str).unique(), study.arm_labels)
+    colours = group_colours(groups, study)
+    fig = plt.figure(figsize=(7.5, 5.2 if at_risk is not None else 4.5))
+    grid = fig.add_gridspec(2, 1, height_ratios=(4, 0.25 + 0.22 * len(groups)) if at_risk is not None else (1, 0.0001),
+                            hspace=0.35)
+    ax = fig.add_subplot(grid[0])
+    for g in groups:
+        c = curves[curves["group"].astype(str) == g].sort_values("time")
+        t = c["time"].to_numpy() / per_unit
+        ax.step(t, c["estimate"], where="post", color=colours[g], label=g, lw=1.8)
+        ax.fill_between(t, c["conf_low"], c["conf_high"], step="post", color=colours[g], alpha=0.15, lw=0)
+    xmax = (xmax_days if xmax_days is not None else curves["time"].max()) / per_unit
+    ticks = np.arange(0, xmax + 1e-9, every)
+    ax.set_xlim(0, max(xmax, every))
+    ax.set_xticks(ticks)
+    if ylim is None:
+        top = float(np.nanmax(curves[["estimate", "conf_high"]].to_numpy(dtype=float)))
+        ylim = (0.0, min(1.0, np.ceil(top * 10 - 1e-9) / 10))
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(study.time.axis_label)
+    ax.set_ylabel(ylabel)
+    if percent:
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    ax.legend(frameon=False, loc="best")
+    if title:
+        ax.set_title(title, loc="left")
+    if at_risk is not None:
+        tab = fig.add_subplot(grid[1], sharex=ax)
+        tab.set_ylim(-0.5, len(groups) - 0.5)
+        for row, g in enumerate(groups):
+            y = len(groups) - 1 - row
+            sub = at_risk[at_risk["group"].astype(str) == g]
+            for _, r in sub.iterrows():
+                if r["time"] / per_unit <= xmax + 1e-9:
+                    tab.text(r["time"] / per_unit, y, f"{int(r['n_risk'])}", ha="center", va="center",
+                             fontsize=9, color=colours[g])
+        tab.set_yticks(range(len(groups)))
+        tab.set_yticklabels(list(reversed(groups)), fontsize=9)
+        tab.tick_params(axis="both", length=0, labelbottom=False)
+        tab.tick_params(axis="y", pad=14)
+        for side in ("top", "right", "bottom", "left"):
+            tab.spines[side].set_visible(False)
+        tab.set_title("Number at risk", loc="left", fontsize=9)
+    return fig
+
+
+def favours_labels(study: Study, comparator: str) -> tuple[str, str]:
+    """``("Favours <comparator>", "Favours <reference>")`` from the arms' short labels."""
+    return (f"Favours {in_prose(study.arm(comparator).short_label)}",
+            f"Favours {in_prose(study.reference_arm.short_label)}")
+
+
+def forest_plot(panels: Mapping[str, pd.DataFrame], *, estimate_label: str = "Hazard ratio (95% CI)",
+                favours: Mapping[str, tuple[str, str]]) -> Figure:
+    """Forest plot of subgroup effects on a log scale, one panel per comparison side by side.
+
+    ``panels`` maps a comparison's title (shown above its panel when there is more than one) to
+    its lines, each panel with the same lines (:func:`forest_rows`): ``label`` (text on the left
+    of the first panel), ``estimate``, ``conf_low``, ``conf_high``, and optionally
+    ``is_header`` (bold text, no marker). A line without an estimate that is no header reads
+    "not estimable". ``favours`` maps each title to its (left, right) labels under the axis.
+    """
+    titles = list(panels)
+    first = panels[titles[0]]
+    n = len(first)
+    k = len(titles)
+    fig, axes = plt.subplots(1, k, figsize=(7.5 + 4.2 * (k - 1), 0.32 * n + 1.4 + (0.3 if k > 1 else 0)),
+                             squeeze=False, sharey=True)
+    y = np.arange(n)[::-1]
+    finite = pd.concat([p[np.isfinite(p["estimate"].astype(float))] for p in panels.values()])
+    lo = float(np.nanmin(finite["conf_low"])) if len(finite) else 0.1
+    hi = float(np.nanmax(finite["conf_high"])) if len(finite) else 10
+    lo, hi = min(lo, 0.5) * 0.8, max(hi, 2.0) * 1.25
+    for col, (ax, title) in enumerate(zip(axes[0], titles)):
+        effects = panels[title]
+        for yi, (_, r) in zip(y, effects.iterrows()):
+            header = bool(r.get("is_header", False))
+            if col == 0:
+                ax.text(-0.02, yi, str(r["label"]), transform=ax.get_yaxis_transform(), ha="right", va="center",
+                        fontsize=9, fontweight="bold" if header else "normal")
+            if header:
+                continue
+            if not np.isfinite(float(r["estimate"])):
+                ax.text(1.0, yi, "not estimable", ha="center", va="center", fontsize=7, color="0.45")
+                continue
+            ax.plot([max(r["conf_low"], lo), min(r["conf_high"], hi)], [yi, yi], color="0.25", lw=1.2)
+            ax.plot(r["estimate"], yi, "s", color="0.15", ms=5)
+        ax.axvline(1.0, color="0.5", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(-0.8, n - 0.2)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel(estimate_label)
+        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if lo <= t <= hi]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        if k > 1:
+            ax.set_title(title, fontsize=10)
+        left, right = favours[title]
+        for x, text, ha in ((0.0, f"\u2190 {left}", "left"), (1.0, f"{right} \u2192", "right")):
+            ax.annotate(text, xy=(x, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
+                        ha=ha, va="top", fontsize=8)
+    return fig
+
+
+def forest_rows(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Lines of a forest plot from one comparison of ``subgroup_effects``: the Overall line, then
+    a bold header per subgroup (the study's label) and its levels."""
+    rows = []
+    for subgroup, d in effects.groupby("subgroup", sort=False):
+        if len(d) == 1 and str(d["level"].iloc[0]) == str(subgroup):
+            r = d.iloc[0]
+            rows.append({"label": str(subgroup), "estimate": r["estimate"], "conf_low": r["conf_low"],
+                         "conf_high": r["conf_high"], "is_header": False})
+            continue
+        rows.append({"label": study.subgroup_label(str(subgroup)), "estimate": np.nan, "conf_low": np.nan,
+                     "conf_high": np.nan, "is_header": True})
+        for r in d.itertuples():
+            rows.append({"label": f"    {r.level or 'all values missing'}", "estimate": r.estimate, "conf_low": r.conf_low,
+                         "conf_high": r.conf_high, "is_header": False})
+    return pd.DataFrame(rows)
+
+
+def figure_forest(effects: pd.DataFrame, study: Study, *, estimate_label: str) -> Figure:
+    """The forest plot of :func:`helpers.stats.subgroups.subgroup_effects`: one panel per comparison
+    (comparator vs the reference arm, titled with the short labels), favours labels from the arms."""
+    panels, favours = {}, {}
+    for comp in dict.fromkeys(effects["comparator_arm"]):
+        title = study.comparison_label(str(comp))
+        panels[title] = forest_rows(effects[effects["comparator_arm"] == comp], study)
+        favours[title] = favours_labels(study, str(comp))
+    return forest_plot(panels, estimate_label=estimate_label, favours=favours)
+
+
+def _reasons(counts: Mapping[str, int] | None, indent: str = "   ") -> str:
+    if not counts:
+        return ""
+    return "".join(f"\n{indent}{k.capitalize() if k.isupper() else k} (n={v})" for k, v in counts.items())
+
+
+def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
+    """CONSORT 2010 flow diagram from :func:`helpers.analysis.cohort.consort_flow`, one column per arm.
+
+    The drug's name comes from the study: "Discontinued <drug>" for an arm given it, "No <drug>
+    given" for an arm without it. Without a screening log the enrolment boxes say "not delivered".
+    Arrows join the drawn boxes' edges, whatever the number of lines in a box.
+    """
+    arms = {a.label: flow["arms"][a.label] for a in study.arms if a.label in flow["arms"]}  # display order
+    k = len(arms)
+    fontsize = 8.5 if k <= 3 else 7.5
+    fig, ax = plt.subplots(figsize=(max(8.5, 3.3 * k + 1.0), 9.5))
+    ax.set_axis_off()
+    ax.set_xlim(-8, 100)
+    ax.set_ylim(0, 100)
+    box = {"boxstyle": "round,pad=0.5", "fc": "white", "ec": "0.3", "lw": 1}
+    drug = study.study.drug
+
+    def put(x: float, y: float, text: str, ha: str = "center") -> Any:
+        return ax.text(x, y, text, ha=ha, va="center", fontsize=fontsize, bbox=box, multialignment="left")
+
+    top_x = 30 if k == 2 else 50 - 100 / (2 * k)
+    if flow.get("screening_delivered", True):
+        assessed = put(top_x, 97, f"Assessed for eligibility (n={flow['assessed']})")
+        excluded = put(top_x + 22, 85, f"Excluded (n={flow['excluded']}){_reasons(flow['excluded_reasons'])}",
+                       ha="left")
+    else:
+        assessed = put(top_x, 97, "Assessed for eligibility: not delivered (no screening log)")
+        excluded = put(top_x + 22, 85, "Excluded: not delivered", ha="left")
+    randomised = put(top_x, 73, f"Randomised (n={flow['randomised']})")
+    population = flow.get("population")
+    analysed = f"Analysed, {population}" if population else "Analysed, all randomised"
+    columns = []
+    for i, (label, c) in enumerate(arms.items()):
+        x = 100 * (i + 0.5) / k
+        received = ("" if c.get("received") is None else
+                    f"\n   Received allocated strategy (n={c['received']})"
+                    f"\n   Did not receive it (n={c['allocated'] - c['received']})")
+        if c["treated"]:
+            stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}"
+        else:
+            stopped = f"No {drug} given"
+        columns.append([
+            put(x, 60, f"Allocated to {in_prose(label)} (n={c['allocated']}){received}"),
+            put(x, 38, f"{stopped}\nDied (n={c['died']})\n"
+                       f"Left the study alive (n={c['left_study']}){_reasons(c['left_study_reasons'])}"),
+            put(x, 9, f"{analysed} (n={c['analysed']})\n"
+                      f"   Not in the analysis population (n={c['not_analysed']})"),
+        ])
+    for y, label in ((85, "Enrolment"), (66.5, "Allocation"), (48.5, "Follow-up"), (20, "Analysis")):
+        ax.text(-6, y, label, ha="center", va="center", fontsize=9, fontweight="bold", rotation=90,
+                bbox={"boxstyle": "round,pad=0.3", "fc": "#dde8f3", "ec": "none"})
+
+    # connect the boxes at their drawn edges (data coordinates of each box's outline)
+    fig.canvas.draw()
+    to_data = ax.transData.inverted()
+
+    def edges(t: Any) -> tuple[float, float, float, float]:
+        (x0, y0), (x1, y1) = to_data.transform(t.get_bbox_patch().get_window_extent())
+        return x0, x1, y0, y1
+
+    def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "-|>", "color": "0.3", "lw": 1,
+                                                                 "shrinkA": 0, "shrinkB": 0})
+
+    _, _, a_bottom, _ = edges(assessed)
+    _, _, _, r_top = edges(randomised)
+    arrow(top_x, a_bottom, top_x, r_top)
+    e_left, _, e_bottom, e_top = edges(excluded)
+    ax.plot([top_x, e_left], [(e_bottom + e_top) / 2] * 2, color="0.3", lw=1)
+    _, _, r_bottom, _ = edges(randomised)
+    for column in columns:
+        x = (edges(column[0])[0] + edges(column[0])[1]) / 2
+        arrow(top_x, r_bottom, x, edges(column[0])[3])
+        for upper, lower in zip(column, column[1:]):
+            arrow(x, edges(upper)[2], x, edges(lower)[3])
+    return fig
+
+
+def figure_not_delivered(what: str) -> Figure:
+    """A small figure that says a figure's input was not delivered (the report's figure slot
+    then shows this sentence, never an empty or zero plot)."""
+    fig, ax = plt.subplots(figsize=(7.5, 1.2))
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, f"Not delivered: this delivery has no {what}.", ha="center", va="center", fontsize=11)
+    return fig
+
+
+def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
+    """Percent of patients with each preferred term by arm, any grade (circles) and grade >= 3
+    (squares), terms in the table's order (``safety.teae_by_term``)."""
+    arms = [g for g in dict.fromkeys(terms["group"]) if g != "Total"]
+    colours = group_colours(arms, study)
+    order = list(dict.fromkeys(terms["term"]))
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(order) + 1.5))
+    y = {t: len(order) - 1 - i for i, t in enumerate(order)}
+    for k, arm in enumerate(arms):
+        d = terms[terms["group"] == arm]
+        offset = 0.15 * (k - (len(arms) - 1) / 2)
+        ax.scatter(d["percent_any"] * 100, [y[t] + offset for t in d["term"]], color=colours[arm], marker="o",
+                   s=28, label=f"{arm}, any grade")
+        ax.scatter(d["percent_grade3plus"] * 100, [y[t] + offset for t in d["term"]], color=colours[arm],
+                   marker="s", s=22, facecolors="none", label=f"{arm}, grade \u22653")
+    ax.set_yticks(list(y.values()))
+    ax.set_yticklabels(list(y.keys()), fontsize=9)
+    ax.set_xlabel("Patients (%)")
+    ax.set_xlim(0, None)
+    ax.grid(axis="y", color="0.92")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
