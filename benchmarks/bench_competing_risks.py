@@ -76,8 +76,9 @@ def time_r(data: pd.DataFrame, with_crr: bool) -> tuple[float, float]:
         csv, script = Path(tmp) / "data.csv", Path(tmp) / "bench.R"
         data.to_csv(csv, index=False)
         script.write_text(R_SCRIPT)
-        out = subprocess.run(["Rscript", str(script), str(csv), str(with_crr).upper()],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["Rscript", str(script), str(csv), str(with_crr).upper()], capture_output=True, text=True, check=True
+        )
     cuminc_s, crr_s = (float(v) if v != "NA" else np.nan for v in out.stdout.split()[-2:])
     return cuminc_s, crr_s
 
@@ -87,8 +88,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000", help="comma-separated numbers of patients")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs (1 run above 100000)")
     parser.add_argument("--with-r", action="store_true", help="also time R cmprsk via Rscript")
-    parser.add_argument("--crr-max-n", type=int, default=10_000,
-                        help="largest n for cmprsk::crr (it grows with n squared: 10,000 takes minutes)")
+    parser.add_argument(
+        "--crr-max-n",
+        type=int,
+        default=10_000,
+        help="largest n for cmprsk::crr (it grows with n squared: 10,000 takes minutes)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with_r = args.with_r and shutil.which("Rscript") is not None

@@ -42,11 +42,13 @@ def simulate(n: int, seed: int = 20240701) -> pd.DataFrame:
     t_event = rng.exponential(24 / np.where(arm == 1, 0.7, 1.0))
     t_censor = rng.uniform(6, 60, n)
     time_ = np.ceil(np.minimum(t_event, t_censor) * 30.4375)  # whole days
-    return pd.DataFrame({
-        "time": time_,
-        "status": (t_event <= t_censor).astype(int),
-        "arm": pd.Categorical(np.where(arm == 1, "B", "A"), categories=["A", "B"]),
-    })
+    return pd.DataFrame(
+        {
+            "time": time_,
+            "status": (t_event <= t_censor).astype(int),
+            "arm": pd.Categorical(np.where(arm == 1, "B", "A"), categories=["A", "B"]),
+        }
+    )
 
 
 def lifelines_fit(data: pd.DataFrame) -> object:
@@ -61,8 +63,9 @@ def time_r(data: pd.DataFrame, repeat: int) -> tuple[float, float]:
         csv, script = Path(tmp) / "data.csv", Path(tmp) / "bench.R"
         data.to_csv(csv, index=False)
         script.write_text(R_SCRIPT)
-        out = subprocess.run(["Rscript", str(script), str(csv), str(repeat)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["Rscript", str(script), str(csv), str(repeat)], capture_output=True, text=True, check=True
+        )
     efron, breslow = (float(v) for v in out.stdout.split()[-2:])
     return efron, breslow
 

@@ -39,8 +39,12 @@ def main() -> None:
         rows.append(("cold make report -j1 (empty run folder)", make(ROOT, "report", f"OUT_DIR={out1}")))
         rows.append(("cold make report -j2 (empty run folder)", make(ROOT, "-j2", "report", f"OUT_DIR={out2}")))
         rows.append(("no-op make report", make(ROOT, "report", f"OUT_DIR={out1}")))
-        rows.append(("one notebook changed (03_safety) + report",
-                     make(ROOT, "report", f"OUT_DIR={out1}", "-W", "notebooks/03_safety.ipynb")))
+        rows.append(
+            (
+                "one notebook changed (03_safety) + report",
+                make(ROOT, "report", f"OUT_DIR={out1}", "-W", "notebooks/03_safety.ipynb"),
+            )
+        )
         if args.fresh_clone:
             clone = Path(tmp) / "clone"
             subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)

@@ -39,11 +39,20 @@ def main() -> None:
             _, write_s = timed(lambda: write_trial(tables, Path(tmp)))
             trial, load_s = timed(lambda: load_trial(tmp))
         rel = trial.endpoint("REL")
-        _, cif_s = timed(lambda: (cr.cumulative_incidence(rel, "AVAL", "EVNTCD", "ARM"),
-                                  cr.gray_test(rel, "AVAL", "EVNTCD", "ARM")))
-        rows.append({"patients": n, "adtte rows": len(tables["adtte"]), "adae rows": len(tables["adae"]),
-                     "generate s": gen_s, "write csv s": write_s, "load + validate s": load_s,
-                     "CIF + Gray s": cif_s})
+        _, cif_s = timed(
+            lambda: (cr.cumulative_incidence(rel, "AVAL", "EVNTCD", "ARM"), cr.gray_test(rel, "AVAL", "EVNTCD", "ARM"))
+        )
+        rows.append(
+            {
+                "patients": n,
+                "adtte rows": len(tables["adtte"]),
+                "adae rows": len(tables["adae"]),
+                "generate s": gen_s,
+                "write csv s": write_s,
+                "load + validate s": load_s,
+                "CIF + Gray s": cif_s,
+            }
+        )
         print(f"n = {n} done", flush=True)
     print(pd.DataFrame(rows).to_string(index=False, float_format="{:.2f}".format))
 

@@ -15,5 +15,6 @@ def make_env(**extra: str) -> dict[str, str]:
 
 
 def make(*args: str, timeout: float | None = None, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", *args], cwd=config.PROJECT_ROOT, capture_output=True, text=True,
-                          env=make_env(**env), timeout=timeout)
+    return subprocess.run(
+        ["make", *args], cwd=config.PROJECT_ROOT, capture_output=True, text=True, env=make_env(**env), timeout=timeout
+    )

@@ -24,13 +24,16 @@ def frame(text: str, **dates: str) -> pd.DataFrame:
     return df
 
 
-ADSL = frame("""USUBJID, ARM,                   SAFFL, PPROTFL, ITTFL, TRTSDT,     EOTSTT,       DCTREAS,       EOSSTT,       DCSREAS,           AGE, SEX, MRDPRE,   DONORTYP
+ADSL = frame(
+    """USUBJID, ARM,                   SAFFL, PPROTFL, ITTFL, TRTSDT,     EOTSTT,       DCTREAS,       EOSSTT,       DCSREAS,           AGE, SEX, MRDPRE,   DONORTYP
 P1,      Sorafenib maintenance, Y,     Y,       Y,     2021-02-01, COMPLETED,    ,              COMPLETED,    ,                  30,  M,   Negative, HAPLO
 P2,      Sorafenib maintenance, Y,     N,       Y,     2021-02-03, DISCONTINUED, ADVERSE EVENT, DISCONTINUED, DEATH,             50,  F,   ,         MSD
 P3,      Sorafenib maintenance, N,     N,       Y,     ,           ,             ,              DISCONTINUED, LOST TO FOLLOW-UP, 41,  F,   Positive, MSD
 P4,      No maintenance,        Y,     Y,       Y,     ,           ,             ,              COMPLETED,    ,                  62,  M,   Negative, MUD
 P5,      No maintenance,        Y,     Y,       N,     ,           ,             ,              DISCONTINUED, DEATH,             20,  M,   Negative,
-""", TRTSDT="")
+""",
+    TRTSDT="",
+)
 SCREEN = frame("""SCRNID, RANDFL, EXCLREAS
 S1, Y,
 S2, Y,
@@ -49,9 +52,19 @@ def test_consort_counts_each_box():
     assert flow["screening_delivered"] is True
     assert flow["excluded_reasons"] == {"Mutation detected": 2, "Declined to participate": 1}
     sora = flow["arms"]["Sorafenib maintenance"]
-    assert sora == {"code": "SORA", "treated": True, "allocated": 3, "received": 2, "discontinued_intervention": 1,
-                    "discontinued_reasons": {"ADVERSE EVENT": 1}, "died": 1, "left_study": 1,
-                    "left_study_reasons": {"LOST TO FOLLOW-UP": 1}, "analysed": 1, "not_analysed": 2}
+    assert sora == {
+        "code": "SORA",
+        "treated": True,
+        "allocated": 3,
+        "received": 2,
+        "discontinued_intervention": 1,
+        "discontinued_reasons": {"ADVERSE EVENT": 1},
+        "died": 1,
+        "left_study": 1,
+        "left_study_reasons": {"LOST TO FOLLOW-UP": 1},
+        "analysed": 1,
+        "not_analysed": 2,
+    }
     assert flow["arms"]["No maintenance"]["died"] == 1
     assert list(flow["arms"]) == ["Sorafenib maintenance", "No maintenance"]
 
@@ -78,12 +91,12 @@ def test_consort_without_a_screening_log_says_not_delivered():
 
 
 ADSL3 = frame("""USUBJID, ARM,               SAFFL, ITTFL, EOTSTT,       DCTREAS,       EOSSTT,       DCSREAS
-Q1,      Examplinib 300 mg, Y,     Y,     DISCONTINUED, ADVERSE EVENT, COMPLETED,    
-Q2,      Examplinib 300 mg, Y,     Y,     COMPLETED,    ,              COMPLETED,    
+Q1,      Examplinib 300 mg, Y,     Y,     DISCONTINUED, ADVERSE EVENT, COMPLETED,
+Q2,      Examplinib 300 mg, Y,     Y,     COMPLETED,    ,              COMPLETED,
 Q3,      Examplinib 150 mg, Y,     Y,     COMPLETED,    ,              DISCONTINUED, DEATH
 Q4,      Examplinib 150 mg, N,     N,     ,             ,              DISCONTINUED, WITHDRAWAL BY SUBJECT
-Q5,      Observation,       Y,     Y,     ,             ,              COMPLETED,    
-Q6,      Observation,       Y,     Y,     ,             ,              COMPLETED,    
+Q5,      Observation,       Y,     Y,     ,             ,              COMPLETED,
+Q6,      Observation,       Y,     Y,     ,             ,              COMPLETED,
 Q7,      Observation,       Y,     Y,     ,             ,              DISCONTINUED, DEATH
 """)
 
@@ -141,22 +154,48 @@ def test_baseline_decodes_levels_in_the_study_order_with_missing_last():
 def test_baseline_shows_every_arm_of_the_study_even_without_patients():
     got = cohort.baseline_characteristics(ADSL3.assign(AGE=50, SEX="F"), THREE, variables=["SEX"])
     assert list(got["group"].unique()) == ["Examplinib 300 mg", "Examplinib 150 mg", "Observation", "Total"]
-    empty = cohort.baseline_characteristics(ADSL3[ADSL3["ARM"] != "Observation"].assign(SEX="F"), THREE,
-                                            variables=["SEX"])
+    empty = cohort.baseline_characteristics(
+        ADSL3[ADSL3["ARM"] != "Observation"].assign(SEX="F"), THREE, variables=["SEX"]
+    )
     obs = empty[(empty["group"] == "Observation") & (empty["level"] == "Women")].iloc[0]
     assert (obs["n"], obs["denominator"]) == (0, 0) and np.isnan(obs["percent"])
     assert list(empty.loc[empty["group"] == "Total", "level"]) == ["Women", "Men"]
 
 
 def test_findings_become_a_tidy_frame_with_the_first_patients():
-    f = SimpleNamespace(severity="finding", table="adsl", file="adsl.csv", column="AGE",
-                        rule="age 18-65 at randomisation", n_rows=2, ids=("P1", "P9"))
-    got = cohort.findings_frame([f, {"severity": "finding", "table": "screen", "file": "screen.csv", "column": None,
-                                     "rule": "r", "n_rows": None, "ids": ()}])
+    f = SimpleNamespace(
+        severity="finding",
+        table="adsl",
+        file="adsl.csv",
+        column="AGE",
+        rule="age 18-65 at randomisation",
+        n_rows=2,
+        ids=("P1", "P9"),
+    )
+    got = cohort.findings_frame(
+        [
+            f,
+            {
+                "severity": "finding",
+                "table": "screen",
+                "file": "screen.csv",
+                "column": None,
+                "rule": "r",
+                "n_rows": None,
+                "ids": (),
+            },
+        ]
+    )
     assert list(got.columns) == cohort.FINDING_COLUMNS
-    assert got.iloc[0].to_dict() | {"n_rows": 2} == {"severity": "finding", "rule": "age 18-65 at randomisation",
-                                                    "table": "adsl", "file": "adsl.csv", "column": "AGE",
-                                                    "n_rows": 2, "first_ids": "P1, P9"}
+    assert got.iloc[0].to_dict() | {"n_rows": 2} == {
+        "severity": "finding",
+        "rule": "age 18-65 at randomisation",
+        "table": "adsl",
+        "file": "adsl.csv",
+        "column": "AGE",
+        "n_rows": 2,
+        "first_ids": "P1, P9",
+    }
     assert cohort.findings_frame([]).empty
 
 
@@ -175,7 +214,7 @@ def test_teae_overview_counts_patients_once_in_the_safety_population():
     assert got.loc[("Any TEAE", "Sorafenib maintenance"), "n_patients"] == 2
     assert got.loc[("Any TEAE", "Sorafenib maintenance"), "denominator"] == 2  # P3 is not in SAFFL
     assert got.loc[("Any TEAE", "Sorafenib maintenance"), "n_events"] == 4
-    assert got.loc[("Any TEAE", "No maintenance"), "n_patients"] == 1       # P5's event is not treatment-emergent
+    assert got.loc[("Any TEAE", "No maintenance"), "n_patients"] == 1  # P5's event is not treatment-emergent
     assert got.loc[("Fatal TEAE (grade 5)", "Total"), "n_patients"] == 1
     assert got.loc[("TEAE leading to dose reduction", "Sorafenib maintenance"), "percent"] == 0.5
 
@@ -209,12 +248,16 @@ def test_worst_grade_defaults_to_the_study_terms_of_special_interest():
     assert list(dict.fromkeys(got["term"])) == ["Diarrhoea", "Hypertension", "Thrombocytopenia"]
 
 
-ADEX = frame("""USUBJID, EXDOSE, ASTDT,      AENDT,      EXADJ
+ADEX = frame(
+    """USUBJID, EXDOSE, ASTDT,      AENDT,      EXADJ
 P1,      800,    2021-02-01, 2021-02-10,
 P1,      0,      2021-02-11, 2021-02-15, DRUG INTERRUPTED
 P1,      400,    2021-02-16, 2021-02-20, DOSE REDUCED
 P2,      800,    2021-02-03, 2021-02-04,
-""", ASTDT="", AENDT="")
+""",
+    ASTDT="",
+    AENDT="",
+)
 
 
 def test_exposure_counts_interruptions_and_reductions():
@@ -245,15 +288,25 @@ def test_numbers_at_risk_count_patients_with_time_at_least_t_as_r_does():
     data = pd.DataFrame({"t": [0, 5, 5, 10, 20], "g": ["a", "a", "b", "b", "b"]})
     got = numbers_at_risk(data, "t", "g", [0, 5, 10, 21])
     assert got.pivot(index="time", columns="group", values="n_risk").to_dict() == {
-        "a": {0.0: 2, 5.0: 1, 10.0: 0, 21.0: 0}, "b": {0.0: 3, 5.0: 3, 10.0: 2, 21.0: 0}}
+        "a": {0.0: 2, 5.0: 1, 10.0: 0, 21.0: 0},
+        "b": {0.0: 3, 5.0: 3, 10.0: 2, 21.0: 0},
+    }
 
 
 def test_arm_order_follows_the_study_then_any_other_alphabetically():
     assert cohort.order_arms(["No maintenance", "Z", "Sorafenib maintenance", "A"], STUDY.arm_labels) == [
-        "Sorafenib maintenance", "No maintenance", "A", "Z"]
+        "Sorafenib maintenance",
+        "No maintenance",
+        "A",
+        "Z",
+    ]
 
 
 def test_arm_counts_list_each_arm_in_display_order_then_the_total():
     assert cohort.arm_counts(ADSL, STUDY) == {"Sorafenib maintenance": 3, "No maintenance": 2, "Total": 5}
-    assert cohort.arm_counts(ADSL3, THREE) == {"Examplinib 300 mg": 2, "Examplinib 150 mg": 2, "Observation": 3,
-                                               "Total": 7}
+    assert cohort.arm_counts(ADSL3, THREE) == {
+        "Examplinib 300 mg": 2,
+        "Examplinib 150 mg": 2,
+        "Observation": 3,
+        "Total": 7,
+    }

@@ -135,8 +135,7 @@ def test_counts_at_every_time_match_survfit(case):
 @pytest.mark.parametrize("case", sorted(COUNTS_TIMEPOINTS["case"].unique()))
 def test_counts_at_times_match_survfit_summary_times(case):
     data, spec = load_case(case)
-    got = cumulative_incidence(data, spec["duration_col"], spec["event_col"], spec["group_col"],
-                               times=case_times(spec))
+    got = cumulative_incidence(data, spec["duration_col"], spec["event_col"], spec["group_col"], times=case_times(spec))
     got = got.assign(group=got["group"].astype(str))
     # R 4.2.2, survival 3.5-3: summary(survfit(...), times = times, extend = TRUE): n.event and
     # n.censor since the previous time; cum_* the totals up to the time
@@ -151,8 +150,9 @@ def test_counts_at_times_match_survfit_summary_times(case):
 @pytest.mark.parametrize("case", sorted(INTERVALS["case"].unique()))
 def test_intervals_match_survfit_confint(case, conf_type):
     data, spec = load_case(case)
-    got = cumulative_incidence(data, spec["duration_col"], spec["event_col"], spec["group_col"],
-                               times=case_times(spec), conf_type=conf_type)
+    got = cumulative_incidence(
+        data, spec["duration_col"], spec["event_col"], spec["group_col"], times=case_times(spec), conf_type=conf_type
+    )
     got = got.assign(group=got["group"].astype(str))
     # R 4.2.2, survival 3.5-3: survival:::survfit_confint(est, sqrt(var), logse = FALSE,
     # conf.type, conf.int = 0.95) on timepoints(cuminc(...))$est / $var
@@ -298,8 +298,10 @@ def test_plain_is_rs_name_of_the_linear_interval():
     est, se = np.array([0.02, 0.3, 0.99]), np.array([0.05, 0.04, 0.05])
     npt.assert_array_equal(confidence_interval(est, se, 0.9, "plain"), confidence_interval(est, se, 0.9, "linear"))
     data = pd.DataFrame({"t": [1, 2, 2, 3, 4], "e": [1, 2, 0, 1, 0]})
-    pd.testing.assert_frame_equal(cumulative_incidence(data, "t", "e", conf_type="plain"),
-                                  cumulative_incidence(data, "t", "e", conf_type="linear"))
+    pd.testing.assert_frame_equal(
+        cumulative_incidence(data, "t", "e", conf_type="plain"),
+        cumulative_incidence(data, "t", "e", conf_type="linear"),
+    )
 
 
 def test_degenerate_estimates_give_degenerate_intervals():

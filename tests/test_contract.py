@@ -78,17 +78,17 @@ def sex_not_a_code(t):
 def diagnosis_not_a_code(t):
     a = t["adsl"]
     a.loc[[2, 5], "DIAG"] = "CML"
-    return [("adsl.csv", "DIAG", "isin(['AML', 'ALL', 'MPAL'])", 2, F),
-            ("adsl.csv", "DIAG", "acute myeloid, lymphoblastic or mixed-phenotype leukaemia",
-             2, F)], a.loc[2, "USUBJID"]
+    return [
+        ("adsl.csv", "DIAG", "isin(['AML', 'ALL', 'MPAL'])", 2, F),
+        ("adsl.csv", "DIAG", "acute myeloid, lymphoblastic or mixed-phenotype leukaemia", 2, F),
+    ], a.loc[2, "USUBJID"]
 
 
 def cytogenetic_risk_not_a_code(t):
     a = t["adsl"]
     i = _row(a, a["CYTORISK"].notna())
     a.loc[i, "CYTORISK"] = "High"
-    return [("adsl.csv", "CYTORISK", "isin(['Favourable', 'Intermediate', 'Adverse'])", 1,
-             F)], a.loc[i, "USUBJID"]
+    return [("adsl.csv", "CYTORISK", "isin(['Favourable', 'Intermediate', 'Adverse'])", 1, F)], a.loc[i, "USUBJID"]
 
 
 def donor_type_missing(t):
@@ -121,8 +121,7 @@ def itt_flag_no_for_a_randomised_patient(t):
     a = t["adsl"]
     i = _row(a, a["PPROTFL"] == "N")
     a.loc[i, "ITTFL"] = "N"
-    return [("adsl.csv", "ITTFL", "ITTFL = Y for every randomised patient", 1, F)], \
-        a.loc[i, "USUBJID"]
+    return [("adsl.csv", "ITTFL", "ITTFL = Y for every randomised patient", 1, F)], a.loc[i, "USUBJID"]
 
 
 def cause_of_death_missing(t):
@@ -154,9 +153,10 @@ def itt_flag_no_for_a_per_protocol_patient(t):
     a = t["adsl"]
     i = _row(a, a["PPROTFL"] == "Y")
     a.loc[i, "ITTFL"] = "N"
-    return [("adsl.csv", "PPROTFL", "PPROTFL = Y requires ITTFL = Y", 1, E),
-            ("adsl.csv", "ITTFL", "ITTFL = Y for every randomised patient", 1, F)], \
-        a.loc[i, "USUBJID"]
+    return [
+        ("adsl.csv", "PPROTFL", "PPROTFL = Y requires ITTFL = Y", 1, E),
+        ("adsl.csv", "ITTFL", "ITTFL = Y for every randomised patient", 1, F),
+    ], a.loc[i, "USUBJID"]
 
 
 def safety_flag_without_sorafenib_start(t):
@@ -164,8 +164,7 @@ def safety_flag_without_sorafenib_start(t):
     i = _row(a, a["ARMCD"] == "CTRL")
     a.loc[i, ["ARM", "ARMCD"]] = ["Sorafenib maintenance", "SORA"]
     t["adae"] = ae[ae["USUBJID"] != a.loc[i, "USUBJID"]]
-    return [("adsl.csv", "SAFFL", "SAFFL = Y in a treated arm requires TRTSDT", 1, E)], \
-        a.loc[i, "USUBJID"]
+    return [("adsl.csv", "SAFFL", "SAFFL = Y in a treated arm requires TRTSDT", 1, E)], a.loc[i, "USUBJID"]
 
 
 def transplant_after_randomisation(t):
@@ -178,9 +177,10 @@ def death_date_without_death_flag(t):
     a = t["adsl"]
     i = _row(a, a["DTHFL"] == "Y")
     a.loc[i, "DTHDT"] = pd.NaT
-    return [("adsl.csv", "DTHDT", "DTHDT set iff DTHFL = Y", 1, E),
-            ("adtte.csv", "EVNTCD", "OS event iff ADSL.DTHDT set, at DTHDT", 1, E)], \
-        a.loc[i, "USUBJID"]
+    return [
+        ("adsl.csv", "DTHDT", "DTHDT set iff DTHFL = Y", 1, E),
+        ("adtte.csv", "EVNTCD", "OS event iff ADSL.DTHDT set, at DTHDT", 1, E),
+    ], a.loc[i, "USUBJID"]
 
 
 def arm_code_contradicts_arm(t):
@@ -208,24 +208,21 @@ def analysis_date_not_origin_plus_aval(t):
 def duplicate_adtte_row(t):
     te = t["adtte"]
     t["adtte"] = pd.concat([te, te.iloc[[8]]], ignore_index=True)
-    return [("adtte.csv", "PARAMCD", "unique key (USUBJID, PARAMCD)", 2, E)], \
-        te.loc[8, "USUBJID"]
+    return [("adtte.csv", "PARAMCD", "unique key (USUBJID, PARAMCD)", 2, E)], te.loc[8, "USUBJID"]
 
 
 def missing_adtte_row_of_a_required_endpoint(t):
     te = t["adtte"]
     i = _row(te, te["PARAMCD"] == "OS")
     t["adtte"] = te.drop(index=i)
-    return [("adtte.csv", "PARAMCD", "one ADTTE row per patient per PARAMCD", 1, E)], \
-        te.loc[i, "USUBJID"]
+    return [("adtte.csv", "PARAMCD", "one ADTTE row per patient per PARAMCD", 1, E)], te.loc[i, "USUBJID"]
 
 
 def missing_adtte_row_of_an_optional_endpoint(t):
     te = t["adtte"]
     i = _row(te, te["PARAMCD"] == "GRFS")
     t["adtte"] = te.drop(index=i)
-    return [("adtte.csv", "PARAMCD", "GRFS row for every patient (optional endpoint)", 1, F)], \
-        te.loc[i, "USUBJID"]
+    return [("adtte.csv", "PARAMCD", "GRFS row for every patient (optional endpoint)", 1, F)], te.loc[i, "USUBJID"]
 
 
 def optional_endpoint_not_delivered(t):
@@ -252,18 +249,20 @@ def censor_flag_contradicts_event_code(t):
     te = t["adtte"]
     i = _row(te, (te["PARAMCD"] == "LFS") & (te["EVNTCD"] == 1))
     te.loc[i, "CNSR"] = 1
-    return [("adtte.csv", "CNSR", "CNSR = 0 iff EVNTCD = 1", 1, E),
-            ("adtte.csv", "CNSDTDSC", "CNSDTDSC set iff CNSR = 1", 1, F)], te.loc[i, "USUBJID"]
+    return [
+        ("adtte.csv", "CNSR", "CNSR = 0 iff EVNTCD = 1", 1, E),
+        ("adtte.csv", "CNSDTDSC", "CNSDTDSC set iff CNSR = 1", 1, F),
+    ], te.loc[i, "USUBJID"]
 
 
 def competing_event_for_leukaemia_free_survival(t):
     te = t["adtte"]
     i = _row(te, (te["PARAMCD"] == "LFS") & (te["EVNTCD"] == 0))
     te.loc[i, "EVNTCD"] = 2
-    return [("adtte.csv", "EVNTCD", "EVNTCD = 2 only for competing-risk parameters", 1, E),
-            ("adtte.csv", "EVNTCD", "LFS event iff ADSL.RELDT or DTHDT set, at the earlier", 1,
-             E)], \
-        te.loc[i, "USUBJID"]
+    return [
+        ("adtte.csv", "EVNTCD", "EVNTCD = 2 only for competing-risk parameters", 1, E),
+        ("adtte.csv", "EVNTCD", "LFS event iff ADSL.RELDT or DTHDT set, at the earlier", 1, E),
+    ], te.loc[i, "USUBJID"]
 
 
 REL_COMPETING = "REL competing event iff ADSL.DTHDT set and first of (RELDT, DTHDT), at DTHDT"
@@ -293,19 +292,18 @@ def non_relapse_death_censored(t):
     te = t["adtte"]
     i = _row(te, (te["PARAMCD"] == "NRM") & (te["EVNTCD"] == 1))
     _censor(te, i)
-    return [("adtte.csv", "EVNTCD",
-             "NRM event iff ADSL.DTHDT set and first of (RELDT, DTHDT), at DTHDT", 1, E)], \
-        te.loc[i, "USUBJID"]
+    return [
+        ("adtte.csv", "EVNTCD", "NRM event iff ADSL.DTHDT set and first of (RELDT, DTHDT), at DTHDT", 1, E)
+    ], te.loc[i, "USUBJID"]
 
 
 def relapse_censored_for_non_relapse_mortality(t):
     te = t["adtte"]
     i = _row(te, (te["PARAMCD"] == "NRM") & (te["EVNTCD"] == 2))
     _censor(te, i)
-    return [("adtte.csv", "EVNTCD",
-             "NRM competing event iff ADSL.RELDT set and first of (RELDT, DTHDT), at RELDT", 1,
-             E)], \
-        te.loc[i, "USUBJID"]
+    return [
+        ("adtte.csv", "EVNTCD", "NRM competing event iff ADSL.RELDT set and first of (RELDT, DTHDT), at RELDT", 1, E)
+    ], te.loc[i, "USUBJID"]
 
 
 def leukaemia_free_survival_event_at_death_after_relapse(t):
@@ -315,9 +313,9 @@ def leukaemia_free_survival_event_at_death_after_relapse(t):
     dthdt = a.set_index("USUBJID").loc[te.loc[i, "USUBJID"], "DTHDT"]
     te.loc[i, "AVAL"] += (dthdt - te.loc[i, "ADT"]).days
     te.loc[i, "ADT"] = dthdt
-    return [("adtte.csv", "EVNTCD", "LFS event iff ADSL.RELDT or DTHDT set, at the earlier", 1,
-             E)], \
-        te.loc[i, "USUBJID"]
+    return [("adtte.csv", "EVNTCD", "LFS event iff ADSL.RELDT or DTHDT set, at the earlier", 1, E)], te.loc[
+        i, "USUBJID"
+    ]
 
 
 def adtte_patient_not_in_adsl(t):
@@ -327,18 +325,22 @@ def adtte_patient_not_in_adsl(t):
     te.loc[rows, "STUDYID"] = "NCT04674345"
     # the patient whose rows moved lacks the 4 required endpoints (an error) and the 3
     # optional ones (findings)
-    return [("adtte.csv", "USUBJID", "USUBJID in ADSL", 7, E),
-            ("adtte.csv", "PARAMCD", "one ADTTE row per patient per PARAMCD", 4, E),
-            *[("adtte.csv", "PARAMCD", f"{p} row for every patient (optional endpoint)", 1, F)
-              for p in ("AGVHD", "CGVHD", "GRFS")]], \
-        "NCT04674345-99-9999"
+    return [
+        ("adtte.csv", "USUBJID", "USUBJID in ADSL", 7, E),
+        ("adtte.csv", "PARAMCD", "one ADTTE row per patient per PARAMCD", 4, E),
+        *[
+            ("adtte.csv", "PARAMCD", f"{p} row for every patient (optional endpoint)", 1, F)
+            for p in ("AGVHD", "CGVHD", "GRFS")
+        ],
+    ], "NCT04674345-99-9999"
 
 
 def origin_is_not_the_randomisation_date(t):
     te, a = t["adtte"], t["adsl"]
     te = te.merge(a[["USUBJID", "LSTALVDT"]], on="USUBJID", how="left").set_index(te.index)
-    i = _row(te, (te["PARAMCD"] == "AGVHD") & (te["ADT"] + pd.Timedelta(days=1)
-                                               <= te["LSTALVDT"]) & (te["EVNTCD"] != 1))
+    i = _row(
+        te, (te["PARAMCD"] == "AGVHD") & (te["ADT"] + pd.Timedelta(days=1) <= te["LSTALVDT"]) & (te["EVNTCD"] != 1)
+    )
     t["adtte"].loc[i, ["STARTDT", "ADT"]] += pd.Timedelta(days=1)
     return [("adtte.csv", "STARTDT", "STARTDT = ADSL.RANDDT", 1, E)], te.loc[i, "USUBJID"]
 
@@ -355,22 +357,26 @@ def fatal_ae_of_a_patient_alive(t):
     # an ongoing AE, so that only the new rule (not the end-at-DTHDT one) applies
     i = _row(ae, ae["USUBJID"].isin(alive) & ae["AENDT"].isna())
     ae.loc[i, "AETOXGR"] = 5
-    return [("adae.csv", "AETOXGR",
-             "grade 5 AE requires ADSL.DTHFL = Y, onset not after DTHDT", 1, E)], \
-        ae.loc[i, "USUBJID"]
+    return [("adae.csv", "AETOXGR", "grade 5 AE requires ADSL.DTHFL = Y, onset not after DTHDT", 1, E)], ae.loc[
+        i, "USUBJID"
+    ]
 
 
 def treatment_emergent_ae_before_first_dose(t):
     ae, a = t["adae"], t["adsl"]
-    m = ae.merge(a[["USUBJID", "TRTSDT", "RANDDT"]], on="USUBJID", how="left").set_index(
-        ae.index)
-    i = _row(m, (m["TRTEMFL"] == "Y") & m["TRTSDT"].notna() & (m["TRTSDT"] > m["RANDDT"])
-             & (m["AENDT"].isna() | (m["AENDT"] >= m["TRTSDT"])))
+    m = ae.merge(a[["USUBJID", "TRTSDT", "RANDDT"]], on="USUBJID", how="left").set_index(ae.index)
+    i = _row(
+        m,
+        (m["TRTEMFL"] == "Y")
+        & m["TRTSDT"].notna()
+        & (m["TRTSDT"] > m["RANDDT"])
+        & (m["AENDT"].isna() | (m["AENDT"] >= m["TRTSDT"])),
+    )
     ae.loc[i, "ASTDT"] = m.loc[i, "TRTSDT"] - pd.Timedelta(days=1)
     ae.loc[i, "ASTDY"] = -1
-    return [("adae.csv", "TRTEMFL",
-             "TRTEMFL = Y not before ADSL.TRTSDT (RANDDT in an untreated arm)", 1, E)], \
-        ae.loc[i, "USUBJID"]
+    return [("adae.csv", "TRTEMFL", "TRTEMFL = Y not before ADSL.TRTSDT (RANDDT in an untreated arm)", 1, E)], ae.loc[
+        i, "USUBJID"
+    ]
 
 
 def dose_reduced_in_the_control_arm(t):
@@ -378,8 +384,7 @@ def dose_reduced_in_the_control_arm(t):
     ctrl = set(a.loc[a["ARMCD"] == "CTRL", "USUBJID"])
     i = _row(ae, ae["USUBJID"].isin(ctrl))
     ae.loc[i, "AEACN"] = "DOSE REDUCED"
-    return [("adae.csv", "AEACN", "dose action requires sorafenib taken (ADSL.TRTSDT)", 1, E)], \
-        ae.loc[i, "USUBJID"]
+    return [("adae.csv", "AEACN", "dose action requires sorafenib taken (ADSL.TRTSDT)", 1, E)], ae.loc[i, "USUBJID"]
 
 
 def ae_ends_before_it_starts(t):
@@ -419,8 +424,7 @@ def randomised_patient_missing_from_screening(t):
     sc = t["screen"]
     i = _row(sc, sc["RANDFL"] == "Y")
     t["screen"] = sc.drop(index=i)
-    return [("screen.csv", "USUBJID", "every ADSL patient once in SCREEN", 1, E)], \
-        sc.loc[i, "USUBJID"]
+    return [("screen.csv", "USUBJID", "every ADSL patient once in SCREEN", 1, E)], sc.loc[i, "USUBJID"]
 
 
 TE_WINDOW = "TRTEMFL = Y not after ADSL.TRTEDT + 30 days (TRANSDT + 210 days in an untreated arm)"
@@ -436,8 +440,7 @@ def treatment_emergent_ae_after_the_last_dose_window(t):
     ae, a = t["adae"], t["adsl"]
     m = ae.merge(a, on="USUBJID", how="left", suffixes=("", "_SL")).set_index(ae.index)
     late = m["TRTEDT"] + pd.Timedelta(days=31)
-    i = _row(m, (m["TRTEMFL"] == "Y") & m["TRTSDT"].notna() & (late <= m["LSTALVDT"])
-             & (m["AETOXGR"] < 5))
+    i = _row(m, (m["TRTEMFL"] == "Y") & m["TRTSDT"].notna() & (late <= m["LSTALVDT"]) & (m["AETOXGR"] < 5))
     _move_ae_onset(ae, i, late[i], m.loc[i, "TRTSDT"])
     return [("adae.csv", "TRTEMFL", TE_WINDOW, 1, F)], ae.loc[i, "USUBJID"]
 
@@ -446,32 +449,56 @@ def treatment_emergent_ae_after_the_untreated_window(t):
     ae, a = t["adae"], t["adsl"]
     m = ae.merge(a, on="USUBJID", how="left", suffixes=("", "_SL")).set_index(ae.index)
     late = m["TRANSDT"] + pd.Timedelta(days=211)
-    i = _row(m, (m["TRTEMFL"] == "Y") & (m["ARMCD"] == "CTRL") & (late <= m["LSTALVDT"])
-             & (m["AETOXGR"] < 5))
+    i = _row(m, (m["TRTEMFL"] == "Y") & (m["ARMCD"] == "CTRL") & (late <= m["LSTALVDT"]) & (m["AETOXGR"] < 5))
     _move_ae_onset(ae, i, late[i], m.loc[i, "RANDDT"])
     return [("adae.csv", "TRTEMFL", TE_WINDOW, 1, F)], ae.loc[i, "USUBJID"]
 
 
 CASES = [
-    age_out_of_range, sex_not_a_code, diagnosis_not_a_code, cytogenetic_risk_not_a_code,
-    donor_type_missing, age_group_contradicts_age, arm_code_not_in_the_study,
-    study_id_of_another_study, itt_flag_no_for_a_randomised_patient, cause_of_death_missing,
+    age_out_of_range,
+    sex_not_a_code,
+    diagnosis_not_a_code,
+    cytogenetic_risk_not_a_code,
+    donor_type_missing,
+    age_group_contradicts_age,
+    arm_code_not_in_the_study,
+    study_id_of_another_study,
+    itt_flag_no_for_a_randomised_patient,
+    cause_of_death_missing,
     death_not_the_reason_for_leaving_the_study,
-    duplicate_patient_in_adsl, death_flag_column_missing, itt_flag_no_for_a_per_protocol_patient,
-    safety_flag_without_sorafenib_start, transplant_after_randomisation,
-    death_date_without_death_flag, arm_code_contradicts_arm, negative_analysis_value,
-    analysis_date_not_origin_plus_aval, duplicate_adtte_row,
-    missing_adtte_row_of_a_required_endpoint, missing_adtte_row_of_an_optional_endpoint,
-    optional_endpoint_not_delivered, parameter_text_not_the_study_s,
-    event_code_not_a_code, censor_flag_contradicts_event_code,
-    competing_event_for_leukaemia_free_survival, death_without_relapse_censored_for_relapse,
-    competing_death_for_relapse_not_at_the_death_date, non_relapse_death_censored,
+    duplicate_patient_in_adsl,
+    death_flag_column_missing,
+    itt_flag_no_for_a_per_protocol_patient,
+    safety_flag_without_sorafenib_start,
+    transplant_after_randomisation,
+    death_date_without_death_flag,
+    arm_code_contradicts_arm,
+    negative_analysis_value,
+    analysis_date_not_origin_plus_aval,
+    duplicate_adtte_row,
+    missing_adtte_row_of_a_required_endpoint,
+    missing_adtte_row_of_an_optional_endpoint,
+    optional_endpoint_not_delivered,
+    parameter_text_not_the_study_s,
+    event_code_not_a_code,
+    censor_flag_contradicts_event_code,
+    competing_event_for_leukaemia_free_survival,
+    death_without_relapse_censored_for_relapse,
+    competing_death_for_relapse_not_at_the_death_date,
+    non_relapse_death_censored,
     relapse_censored_for_non_relapse_mortality,
-    leukaemia_free_survival_event_at_death_after_relapse, adtte_patient_not_in_adsl,
-    origin_is_not_the_randomisation_date, toxicity_grade_6, fatal_ae_of_a_patient_alive,
-    treatment_emergent_ae_before_first_dose, dose_reduced_in_the_control_arm,
-    ae_ends_before_it_starts, dose_not_a_level, period_duration_wrong,
-    exposure_for_a_control_patient, screen_failure_without_reason,
+    leukaemia_free_survival_event_at_death_after_relapse,
+    adtte_patient_not_in_adsl,
+    origin_is_not_the_randomisation_date,
+    toxicity_grade_6,
+    fatal_ae_of_a_patient_alive,
+    treatment_emergent_ae_before_first_dose,
+    dose_reduced_in_the_control_arm,
+    ae_ends_before_it_starts,
+    dose_not_a_level,
+    period_duration_wrong,
+    exposure_for_a_control_patient,
+    screen_failure_without_reason,
     randomised_patient_missing_from_screening,
     treatment_emergent_ae_after_the_last_dose_window,
     treatment_emergent_ae_after_the_untreated_window,
@@ -479,8 +506,7 @@ CASES = [
 
 
 def _records(failures, name=lambda f: Path(f).name):
-    return sorted(((name(f.file), f.column, f.rule, f.n_rows, f.severity) for f in failures),
-                  key=str)
+    return sorted(((name(f.file), f.column, f.rule, f.n_rows, f.severity) for f in failures), key=str)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__)
@@ -525,10 +551,10 @@ TEXT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("table", "column", "value", "rule"), TEXT_CASES,
-                         ids=[f"{t}-{c}-{v}" for t, c, v, _ in TEXT_CASES])
-def test_malformed_value_in_a_csv_names_file_column_and_patient(tmp_path, csv_dir, table, column,
-                                                                value, rule):
+@pytest.mark.parametrize(
+    ("table", "column", "value", "rule"), TEXT_CASES, ids=[f"{t}-{c}-{v}" for t, c, v, _ in TEXT_CASES]
+)
+def test_malformed_value_in_a_csv_names_file_column_and_patient(tmp_path, csv_dir, table, column, value, rule):
     shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
     path = tmp_path / f"{table}.csv"
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -571,8 +597,10 @@ def test_column_of_the_wrong_type_names_the_type_found(tables):
     with pytest.raises(ContractError) as info:
         validate(t, {k: f"{k}.parquet" for k in t}, STUDY)
     got = [(f.file, f.column, f.rule, f.n_rows) for f in info.value.failures]
-    assert got == [("adsl.parquet", "AGE", "dtype('number'), found object", N),
-                   ("adtte.parquet", "AVAL", "dtype('int64'), found float64", len(t["adtte"]))]
+    assert got == [
+        ("adsl.parquet", "AGE", "dtype('number'), found object", N),
+        ("adtte.parquet", "AVAL", "dtype('int64'), found float64", len(t["adtte"])),
+    ]
 
 
 def test_table_without_usubjid_says_the_cross_table_rules_were_skipped(tables):
@@ -583,10 +611,8 @@ def test_table_without_usubjid_says_the_cross_table_rules_were_skipped(tables):
         validate(t, {k: f"{k}.csv" for k in t}, STUDY)
     got = [(f.file, f.column, f.rule) for f in info.value.failures]
     assert ("adae.csv", "USUBJID", "column present") in got
-    assert info.value.notes == (
-        "cross-table rules skipped (ADSL merge impossible): adae lacks USUBJID",)
-    assert str(info.value).endswith(
-        "\n  cross-table rules skipped (ADSL merge impossible): adae lacks USUBJID")
+    assert info.value.notes == ("cross-table rules skipped (ADSL merge impossible): adae lacks USUBJID",)
+    assert str(info.value).endswith("\n  cross-table rules skipped (ADSL merge impossible): adae lacks USUBJID")
 
 
 def test_randomisation_date_of_the_wrong_type_says_the_cross_table_rules_were_skipped(tables):
@@ -597,7 +623,8 @@ def test_randomisation_date_of_the_wrong_type_says_the_cross_table_rules_were_sk
         validate(t, {k: f"{k}.csv" for k in t}, STUDY)
     assert info.value.notes == (
         "cross-table rules skipped (ADSL merge impossible): screen lacks USUBJID; "
-        "adsl RANDDT is object, expected datetime64[ns]",)
+        "adsl RANDDT is object, expected datetime64[ns]",
+    )
 
 
 def test_valid_tables_raise_no_error_have_no_finding_and_no_skipped_rules(tables):
@@ -611,24 +638,29 @@ def test_select_population_and_load_trial_reject_a_population_alike(csv_dir, tab
         select_population(_copy(tables), "mitt", STUDY)
     with pytest.raises(ValueError) as loaded:
         load_trial(csv_dir, study=STUDY, population="mitt")
-    assert str(direct.value) == str(loaded.value) == (
-        "population='mitt' is not a population; expected one of ['ITT', 'SAFETY', 'PP']")
+    assert (
+        str(direct.value)
+        == str(loaded.value)
+        == ("population='mitt' is not a population; expected one of ['ITT', 'SAFETY', 'PP']")
+    )
 
 
 # --------------------------------------------------------------------------- files
 def test_missing_required_table_names_the_file_expected(tmp_path, csv_dir):
     shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
     (tmp_path / "adtte.csv").unlink()
-    with pytest.raises(ContractError,
-                       match=r"missing required table adtte: expected .*adtte\.csv"):
+    with pytest.raises(ContractError, match=r"missing required table adtte: expected .*adtte\.csv"):
         load_trial(tmp_path, study=STUDY)
 
 
 def test_table_in_two_formats_is_ambiguous(tmp_path, csv_dir, tables):
     shutil.copytree(csv_dir, tmp_path, dirs_exist_ok=True)
     tables["adae"].to_parquet(tmp_path / "adae.parquet")
-    with pytest.raises(ContractError, match=r"table adae is ambiguous: found adae\.csv, "
-                                            r"adae\.parquet"):
+    with pytest.raises(
+        ContractError,
+        match=r"table adae is ambiguous: found adae\.csv, "
+        r"adae\.parquet",
+    ):
         load_trial(tmp_path, study=STUDY)
 
 
@@ -648,14 +680,11 @@ def test_read_table_rejects_an_unknown_extension(tmp_path):
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xpt"])
 def test_load_trial_never_modifies_the_input_files(tmp_path, tables, fmt):
     synthetic.write_trial(tables, tmp_path, fmt)
-    before = {p.name: (sha256(p), p.stat().st_mtime_ns, p.stat().st_size)
-              for p in tmp_path.iterdir()}
+    before = {p.name: (sha256(p), p.stat().st_mtime_ns, p.stat().st_size) for p in tmp_path.iterdir()}
     trial = load_trial(tmp_path, study=STUDY, cutoff="2022-06-30", population="PP")
-    after = {p.name: (sha256(p), p.stat().st_mtime_ns, p.stat().st_size)
-             for p in tmp_path.iterdir()}
+    after = {p.name: (sha256(p), p.stat().st_mtime_ns, p.stat().st_size) for p in tmp_path.iterdir()}
     assert before == after
-    assert {t: f.sha256 for t, f in trial.files.items()} == {
-        t: before[f"{t}.{fmt}"][0] for t in schemas.TABLE_NAMES}
+    assert {t: f.sha256 for t, f in trial.files.items()} == {t: before[f"{t}.{fmt}"][0] for t in schemas.TABLE_NAMES}
 
 
 def test_files_record_path_format_digest_and_rows(csv_dir, tables):
@@ -679,10 +708,8 @@ def test_loaded_dates_are_datetime64(csv_dir):
 
 
 # --------------------------------------------------------------------------- the trial
-@pytest.mark.parametrize(("population", "flag"),
-                         [("ITT", "ITTFL"), ("SAFETY", "SAFFL"), ("PP", "PPROTFL")])
-def test_population_keeps_flagged_patients_in_every_patient_table(csv_dir, tables, population,
-                                                                  flag):
+@pytest.mark.parametrize(("population", "flag"), [("ITT", "ITTFL"), ("SAFETY", "SAFFL"), ("PP", "PPROTFL")])
+def test_population_keeps_flagged_patients_in_every_patient_table(csv_dir, tables, population, flag):
     trial = load_trial(csv_dir, study=STUDY, population=population)
     want = set(tables["adsl"].loc[tables["adsl"][flag] == "Y", "USUBJID"])
     assert set(trial.adsl["USUBJID"]) == want
@@ -702,8 +729,20 @@ def test_endpoint_has_one_row_per_patient_with_covariates(csv_dir):
     rel = trial.endpoint("REL")
     assert len(rel) == len(trial.adsl)
     assert rel["USUBJID"].is_unique
-    for col in ("AVAL", "EVNTCD", "CNSR", "ARM", "ARMCD", "SITEID", "AGE", "STRATDS", "STRATDT",
-                "DONORTYP", "CYTORISK", "MRDPRE"):
+    for col in (
+        "AVAL",
+        "EVNTCD",
+        "CNSR",
+        "ARM",
+        "ARMCD",
+        "SITEID",
+        "AGE",
+        "STRATDS",
+        "STRATDT",
+        "DONORTYP",
+        "CYTORISK",
+        "MRDPRE",
+    ):
         assert col in rel.columns
     assert set(rel["EVNTCD"]) <= {0, 1, 2}
 
@@ -723,13 +762,16 @@ def test_load_trial_applies_the_cutoff(csv_dir):
 
 # --------------------------------------------------------------------------- CLI
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "helpers.data.contract", *map(str, args)],
-                          capture_output=True, text=True, env={**os.environ})
+    return subprocess.run(
+        [sys.executable, "-m", "helpers.data.contract", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    )
 
 
 def test_cli_prints_a_one_line_summary_for_valid_data(csv_dir, capsys):
-    assert main(["validate", str(csv_dir), "--study", str(DEFAULT_STUDY),
-                 "--cutoff", "2023-06-30"]) == 0
+    assert main(["validate", str(csv_dir), "--study", str(DEFAULT_STUDY), "--cutoff", "2023-06-30"]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     assert out.startswith("OK:") and "adsl=" in out
@@ -749,8 +791,7 @@ def test_cli_prints_the_contract_error_and_exits_2(tmp_path, tables):
 
 
 def test_cli_rejects_a_malformed_cutoff(csv_dir, capsys):
-    assert main(["validate", str(csv_dir), "--study", str(DEFAULT_STUDY),
-                 "--cutoff", "31/12/2023"]) == 2
+    assert main(["validate", str(csv_dir), "--study", str(DEFAULT_STUDY), "--cutoff", "31/12/2023"]) == 2
     assert "--cutoff='31/12/2023'" in capsys.readouterr().err
 
 
@@ -766,7 +807,8 @@ def test_the_data_readme_holds_the_generated_data_dictionary_exactly():
     shown = _readme_block("data-dictionary")
     assert shown.strip() == schemas.data_dictionary(STUDY).strip(), (
         "data/README.md is out of date: paste helpers.data.schemas.data_dictionary() between the "
-        "data-dictionary markers")
+        "data-dictionary markers"
+    )
     for table, variables in schemas.TABLES.items():
         assert f"### {table.upper()} " in shown
         for v in variables:
@@ -776,8 +818,8 @@ def test_the_data_readme_holds_the_generated_data_dictionary_exactly():
 def test_the_data_readme_documents_every_rule_with_its_tier():
     shown = _readme_block("rule-table")
     assert shown.strip() == schemas.rule_table(STUDY).strip(), (
-        "data/README.md is out of date: paste helpers.data.schemas.rule_table() between the "
-        "rule-table markers")
+        "data/README.md is out of date: paste helpers.data.schemas.rule_table() between the rule-table markers"
+    )
     assert {r[3] for r in schemas.rules(STUDY)} == {"error", "finding"}
 
 

@@ -14,16 +14,16 @@ from helpers.data.cutoff import apply_cutoff
 from helpers.study import load_study
 
 # generated once: hypothesis re-runs the test body many times and must not regenerate
-TRIALS = [synthetic.generate(n_patients=50, seed=s, accrual_months=18, followup_months=12)
-          for s in (1, 2)]
+TRIALS = [synthetic.generate(n_patients=50, seed=s, accrual_months=18, followup_months=12) for s in (1, 2)]
 FIRST = pd.Timestamp("2021-01-15")
 LAST = max(t["adsl"]["LSTALVDT"].max() for t in TRIALS)
 SPAN = (LAST - FIRST).days + 60
 
 trials = st.sampled_from(range(len(TRIALS)))
 cutoffs = st.integers(min_value=0, max_value=SPAN).map(lambda d: FIRST + pd.Timedelta(days=d))
-cutoff_settings = settings(max_examples=25, deadline=None, derandomize=True,
-                           suppress_health_check=[HealthCheck.too_slow])
+cutoff_settings = settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _copy(tables):
@@ -102,9 +102,26 @@ def test_cutoff_with_a_time_of_day_is_rejected():
 
 # ----------------------------------------------------------------- literal small cases
 def _adsl(rows):
-    cols = ["USUBJID", "ARMCD", "ACTARMCD", "ACTARM", "SAFFL", "RANDDT", "TRTSDT", "TRTEDT",
-            "EOTSTT", "DCTREAS", "EOSSTT", "EOSDT", "DCSREAS", "RELDT", "DTHFL", "DTHDT",
-            "DTHCAUS", "LSTALVDT"]
+    cols = [
+        "USUBJID",
+        "ARMCD",
+        "ACTARMCD",
+        "ACTARM",
+        "SAFFL",
+        "RANDDT",
+        "TRTSDT",
+        "TRTEDT",
+        "EOTSTT",
+        "DCTREAS",
+        "EOSSTT",
+        "EOSDT",
+        "DCSREAS",
+        "RELDT",
+        "DTHFL",
+        "DTHDT",
+        "DTHCAUS",
+        "LSTALVDT",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     for c in cols:
         if c.endswith("DT"):
@@ -113,36 +130,90 @@ def _adsl(rows):
 
 
 def _tables(adsl, adtte_rows):
-    te = pd.DataFrame(adtte_rows, columns=["USUBJID", "PARAMCD", "STARTDT", "ADT", "AVAL",
-                                           "CNSR", "EVNTCD", "EVNTDESC", "CNSDTDSC"])
+    te = pd.DataFrame(
+        adtte_rows, columns=["USUBJID", "PARAMCD", "STARTDT", "ADT", "AVAL", "CNSR", "EVNTCD", "EVNTDESC", "CNSDTDSC"]
+    )
     for c in ("STARTDT", "ADT"):
         te[c] = pd.to_datetime(te[c]).astype("datetime64[ns]")
-    empty_dates = {"ASTDT": pd.Series(dtype="datetime64[ns]"),
-                   "AENDT": pd.Series(dtype="datetime64[ns]")}
+    empty_dates = {"ASTDT": pd.Series(dtype="datetime64[ns]"), "AENDT": pd.Series(dtype="datetime64[ns]")}
     return {
-        "adsl": adsl, "adtte": te,
+        "adsl": adsl,
+        "adtte": te,
         "adae": pd.DataFrame({"USUBJID": pd.Series(dtype=object), **empty_dates}),
-        "adex": pd.DataFrame({"USUBJID": pd.Series(dtype=object), **empty_dates,
-                              "EXDURD": pd.Series(dtype="int64")}),
-        "screen": pd.DataFrame({"USUBJID": ["A", "B", "C"],
-                                "SCRNDT": pd.to_datetime(["2021-01-10", "2021-01-20",
-                                                          "2021-06-25"])}),
+        "adex": pd.DataFrame({"USUBJID": pd.Series(dtype=object), **empty_dates, "EXDURD": pd.Series(dtype="int64")}),
+        "screen": pd.DataFrame(
+            {"USUBJID": ["A", "B", "C"], "SCRNDT": pd.to_datetime(["2021-01-10", "2021-01-20", "2021-06-25"])}
+        ),
     }
 
 
 NA = np.nan
 # patient A relapses 2021-06-01 and dies 2021-09-01; B is alive, followed to 2022-01-15;
 # C is randomised after the cutoff 2021-07-01
-ADSL = _adsl([
-    ["A", "CTRL", "CTRL", "No maintenance", "Y", "2021-01-15", NA, NA, NA, NA, "DISCONTINUED",
-     "2021-09-01", "DEATH", "2021-06-01", "Y", "2021-09-01", "RELAPSE", "2021-09-01"],
-    ["B", "SORA", "SORA", "Sorafenib maintenance", "Y", "2021-02-01", "2021-02-03",
-     "2021-08-01", "COMPLETED", NA, "COMPLETED", "2022-01-15", NA, NA, "N", NA, NA,
-     "2022-01-15"],
-    ["C", "SORA", "SORA", "Sorafenib maintenance", "Y", "2021-07-02", "2021-07-03",
-     "2021-12-01", "COMPLETED", NA, "COMPLETED", "2022-01-15", NA, NA, "N", NA, NA,
-     "2022-01-15"],
-])
+ADSL = _adsl(
+    [
+        [
+            "A",
+            "CTRL",
+            "CTRL",
+            "No maintenance",
+            "Y",
+            "2021-01-15",
+            NA,
+            NA,
+            NA,
+            NA,
+            "DISCONTINUED",
+            "2021-09-01",
+            "DEATH",
+            "2021-06-01",
+            "Y",
+            "2021-09-01",
+            "RELAPSE",
+            "2021-09-01",
+        ],
+        [
+            "B",
+            "SORA",
+            "SORA",
+            "Sorafenib maintenance",
+            "Y",
+            "2021-02-01",
+            "2021-02-03",
+            "2021-08-01",
+            "COMPLETED",
+            NA,
+            "COMPLETED",
+            "2022-01-15",
+            NA,
+            NA,
+            "N",
+            NA,
+            NA,
+            "2022-01-15",
+        ],
+        [
+            "C",
+            "SORA",
+            "SORA",
+            "Sorafenib maintenance",
+            "Y",
+            "2021-07-02",
+            "2021-07-03",
+            "2021-12-01",
+            "COMPLETED",
+            NA,
+            "COMPLETED",
+            "2022-01-15",
+            NA,
+            NA,
+            "N",
+            NA,
+            NA,
+            "2022-01-15",
+        ],
+    ]
+)
 ADTTE = [
     ["A", "REL", "2021-01-15", "2021-06-01", 137, 0, 1, "Relapse", NA],
     ["A", "OS", "2021-01-15", "2021-09-01", 229, 0, 1, "Death", NA],
@@ -154,10 +225,13 @@ ADTTE = [
 def test_cutoff_censors_follow_up_at_the_cutoff_date():
     out = apply_cutoff(_tables(ADSL, ADTTE), "2021-07-01")
     expected = pd.DataFrame(
-        [["A", "REL", "2021-01-15", "2021-06-01", 137, 0, 1, "Relapse", NA],
-         ["A", "OS", "2021-01-15", "2021-07-01", 167, 1, 0, "Censored", "DATA CUTOFF"],
-         ["B", "OS", "2021-02-01", "2021-07-01", 150, 1, 0, "Censored", "DATA CUTOFF"]],
-        columns=out["adtte"].columns)
+        [
+            ["A", "REL", "2021-01-15", "2021-06-01", 137, 0, 1, "Relapse", NA],
+            ["A", "OS", "2021-01-15", "2021-07-01", 167, 1, 0, "Censored", "DATA CUTOFF"],
+            ["B", "OS", "2021-02-01", "2021-07-01", 150, 1, 0, "Censored", "DATA CUTOFF"],
+        ],
+        columns=out["adtte"].columns,
+    )
     for c in ("STARTDT", "ADT"):
         expected[c] = pd.to_datetime(expected[c]).astype("datetime64[ns]")
     pd.testing.assert_frame_equal(out["adtte"], expected, check_dtype=False)
@@ -198,20 +272,50 @@ def test_cut_between_randomisation_and_first_dose_still_passes_the_contract(seed
     row = out["adsl"].set_index("USUBJID").loc[patient]
     assert pd.isna(row["TRTSDT"])
     assert (row["ACTARMCD"], row["ACTARM"], row["SAFFL"], row["PPROTFL"]) == (
-        "CTRL", load_study().reference_arm.label, "N", "N")
+        "CTRL",
+        load_study().reference_arm.label,
+        "N",
+        "N",
+    )
 
 
 def test_first_dose_after_the_cutoff_recounts_ae_study_days_from_randomisation():
-    adsl = _adsl([["B", "SORA", "SORA", "Sorafenib maintenance", "Y", "2021-02-01",
-                   "2021-02-05", "2021-08-01", "COMPLETED", NA, "COMPLETED", "2022-01-15", NA,
-                   NA, "N", NA, NA, "2022-01-15"]])
+    adsl = _adsl(
+        [
+            [
+                "B",
+                "SORA",
+                "SORA",
+                "Sorafenib maintenance",
+                "Y",
+                "2021-02-01",
+                "2021-02-05",
+                "2021-08-01",
+                "COMPLETED",
+                NA,
+                "COMPLETED",
+                "2022-01-15",
+                NA,
+                NA,
+                "N",
+                NA,
+                NA,
+                "2022-01-15",
+            ]
+        ]
+    )
     adsl["PPROTFL"] = "Y"
     tables = _tables(adsl, [])
-    tables["adae"] = pd.DataFrame({
-        "USUBJID": ["B", "B"], "AETOXGR": [2, 1],
-        "ASTDT": pd.to_datetime(["2021-02-01", "2021-02-10"]).astype("datetime64[ns]"),
-        "AENDT": pd.to_datetime(["2021-02-03", "2021-02-12"]).astype("datetime64[ns]"),
-        "ASTDY": [-4, 6], "TRTEMFL": ["N", "Y"]})
+    tables["adae"] = pd.DataFrame(
+        {
+            "USUBJID": ["B", "B"],
+            "AETOXGR": [2, 1],
+            "ASTDT": pd.to_datetime(["2021-02-01", "2021-02-10"]).astype("datetime64[ns]"),
+            "AENDT": pd.to_datetime(["2021-02-03", "2021-02-12"]).astype("datetime64[ns]"),
+            "ASTDY": [-4, 6],
+            "TRTEMFL": ["N", "Y"],
+        }
+    )
     out = apply_cutoff(tables, "2021-02-03")
     # onset on the day of randomisation is day 1 (ADaM: no day 0)
     assert out["adae"][["ASTDY", "TRTEMFL"]].values.tolist() == [[1, "N"]]
@@ -221,10 +325,14 @@ def test_first_dose_after_the_cutoff_recounts_ae_study_days_from_randomisation()
 
 def test_fatal_ae_of_a_death_after_the_cutoff_is_kept_ongoing_at_grade_4():
     tables = _tables(ADSL, ADTTE)
-    tables["adae"] = pd.DataFrame({
-        "USUBJID": ["A", "B"], "AETOXGR": [5, 3],
-        "ASTDT": pd.to_datetime(["2021-06-28", "2021-03-01"]).astype("datetime64[ns]"),
-        "AENDT": pd.to_datetime(["2021-09-01", "2021-03-05"]).astype("datetime64[ns]")})
+    tables["adae"] = pd.DataFrame(
+        {
+            "USUBJID": ["A", "B"],
+            "AETOXGR": [5, 3],
+            "ASTDT": pd.to_datetime(["2021-06-28", "2021-03-01"]).astype("datetime64[ns]"),
+            "AENDT": pd.to_datetime(["2021-09-01", "2021-03-05"]).astype("datetime64[ns]"),
+        }
+    )
     ae = apply_cutoff(tables, "2021-07-01")["adae"]
     assert ae["AETOXGR"].tolist() == [4, 3]
     assert pd.isna(ae.loc[0, "AENDT"])
@@ -235,14 +343,40 @@ def test_fatal_ae_of_a_death_after_the_cutoff_is_kept_ongoing_at_grade_4():
 def test_fatal_ae_withdrawal_after_the_cutoff_is_no_dose_change_while_treatment_runs():
     # B takes sorafenib 2021-02-03 to 2021-07-10 and dies 2021-07-11 of an AE that began
     # 2021-07-05 on drug (withdrawn at death); at the 2021-07-07 cutoff B is on treatment
-    adsl = _adsl([["B", "SORA", "SORA", "Sorafenib maintenance", "Y", "2021-02-01",
-                   "2021-02-03", "2021-07-10", "DISCONTINUED", "DEATH", "DISCONTINUED",
-                   "2021-07-11", "DEATH", NA, "Y", "2021-07-11", "INFECTION", "2021-07-11"]])
+    adsl = _adsl(
+        [
+            [
+                "B",
+                "SORA",
+                "SORA",
+                "Sorafenib maintenance",
+                "Y",
+                "2021-02-01",
+                "2021-02-03",
+                "2021-07-10",
+                "DISCONTINUED",
+                "DEATH",
+                "DISCONTINUED",
+                "2021-07-11",
+                "DEATH",
+                NA,
+                "Y",
+                "2021-07-11",
+                "INFECTION",
+                "2021-07-11",
+            ]
+        ]
+    )
     tables = _tables(adsl, [])
-    tables["adae"] = pd.DataFrame({
-        "USUBJID": ["B"], "AETOXGR": [5], "AEACN": ["DRUG WITHDRAWN"],
-        "ASTDT": pd.to_datetime(["2021-07-05"]).astype("datetime64[ns]"),
-        "AENDT": pd.to_datetime(["2021-07-11"]).astype("datetime64[ns]")})
+    tables["adae"] = pd.DataFrame(
+        {
+            "USUBJID": ["B"],
+            "AETOXGR": [5],
+            "AEACN": ["DRUG WITHDRAWN"],
+            "ASTDT": pd.to_datetime(["2021-07-05"]).astype("datetime64[ns]"),
+            "AENDT": pd.to_datetime(["2021-07-11"]).astype("datetime64[ns]"),
+        }
+    )
     out = apply_cutoff(tables, "2021-07-07")
     assert out["adsl"].loc[0, "EOTSTT"] == "ONGOING"
     assert out["adae"][["AETOXGR", "AEACN"]].values.tolist() == [[4, "DOSE NOT CHANGED"]]

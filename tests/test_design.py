@@ -17,8 +17,11 @@ REF = json.loads((config.PROJECT_ROOT / "tests" / "reference" / "design" / "desi
 def test_group_sequential_boundaries_match_rpact():
     # R 4.2.2, rpact 3.3.4: getDesignGroupSequential(kMax = 2, alpha = 0.025, beta = 0.2, sided = 1,
     #   typeOfDesign = "asOF", informationRates = c(0.5, 1))$criticalValues
-    npt.assert_allclose([DESIGN["z_boundary_interim"], DESIGN["z_boundary_final"]],
-                        [REF["z_boundary_interim"], REF["z_boundary_final"]], rtol=1e-6)
+    npt.assert_allclose(
+        [DESIGN["z_boundary_interim"], DESIGN["z_boundary_final"]],
+        [REF["z_boundary_interim"], REF["z_boundary_final"]],
+        rtol=1e-6,
+    )
 
 
 def test_event_inflation_for_the_interim_matches_rpact():
@@ -28,7 +31,10 @@ def test_event_inflation_for_the_interim_matches_rpact():
 
 def test_planned_relapse_counts_match_schoenfeld_and_rpact():
     assert (DESIGN["events_fixed_design"], DESIGN["events_target"], DESIGN["events_interim"]) == (
-        REF["events_fixed_design"], REF["events_target"], REF["events_interim"])
+        REF["events_fixed_design"],
+        REF["events_target"],
+        REF["events_interim"],
+    )
 
 
 def test_nominal_interim_p_value_is_the_alpha_spent_on_both_sides():
@@ -65,7 +71,8 @@ def test_one_sided_alpha_is_spent_on_one_side():
 
 def test_more_than_one_interim_is_refused():
     study = load_study()
-    three = study.model_copy(update={"design": study.design.model_copy(
-        update={"information_fractions": (0.33, 0.66, 1.0)})})
+    three = study.model_copy(
+        update={"design": study.design.model_copy(update={"information_fractions": (0.33, 0.66, 1.0)})}
+    )
     with pytest.raises(ValueError, match="one interim analysis at most"):
         planned_design(three)

@@ -28,8 +28,16 @@ def simulate(arms: dict[str, float], n: int = 400, seed: int = 7) -> pd.DataFram
     t_cen = rng.uniform(200, 1500, n)
     t = np.minimum.reduce([t_rel, t_nrm, t_cen]).round()
     event = np.select([t == t_rel.round(), t == t_nrm.round()], [1, 2], 0)
-    return pd.DataFrame({"USUBJID": [f"P{i:03d}" for i in range(n)], "AVAL": t, "EVNTCD": event, "ARM": arm,
-                         "STRATDS": rng.choice(["CR1", "CR2+"], n), "STRATDT": rng.choice(["MSD", "MUD"], n)})
+    return pd.DataFrame(
+        {
+            "USUBJID": [f"P{i:03d}" for i in range(n)],
+            "AVAL": t,
+            "EVNTCD": event,
+            "ARM": arm,
+            "STRATDS": rng.choice(["CR1", "CR2+"], n),
+            "STRATDT": rng.choice(["MSD", "MUD"], n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +54,12 @@ def test_relapse_effects_report_each_comparator_against_the_reference_in_any_inp
     a = endpoints.relapse_effects(rel, STUDY, adjust_for=["STRATDS"])
     b = endpoints.relapse_effects(rel.iloc[::-1].reset_index(drop=True), STUDY, adjust_for=["STRATDS"])
     pd.testing.assert_frame_equal(a, b, rtol=1e-9)
-    assert list(a["analysis"]) == ["Gray's test", "Fine-Gray subdistribution HR",
-                                   "Fine-Gray subdistribution HR, adjusted for STRATDS", "Cause-specific Cox HR"]
+    assert list(a["analysis"]) == [
+        "Gray's test",
+        "Fine-Gray subdistribution HR",
+        "Fine-Gray subdistribution HR, adjusted for STRATDS",
+        "Cause-specific Cox HR",
+    ]
     assert set(a["comparator_arm"]) == {SORA} and set(a["reference_arm"]) == {CTRL}
     assert set(a["comparison"]) == {"Sorafenib vs No maintenance"}
     assert (a["estimate"].iloc[1:] < 1).all()  # simulated with a lower relapse hazard on the comparator
@@ -55,8 +67,10 @@ def test_relapse_effects_report_each_comparator_against_the_reference_in_any_inp
 
 def test_relapse_effects_adjust_for_the_study_strata_by_default(rel):
     got = endpoints.relapse_effects(rel, STUDY)
-    assert got.loc[got["key"] == "fine_gray_adjusted", "analysis"].item() == \
-        "Fine-Gray subdistribution HR, adjusted for STRATDS, STRATDT"
+    assert (
+        got.loc[got["key"] == "fine_gray_adjusted", "analysis"].item()
+        == "Fine-Gray subdistribution HR, adjusted for STRATDS, STRATDT"
+    )
 
 
 def test_relapse_effects_equal_the_underlying_functions(rel):
@@ -102,8 +116,9 @@ def test_adjusted_model_without_any_estimable_stratum_is_not_estimable_and_the_r
     got = endpoints.relapse_effects(rel.assign(STRATDT="MSD", STRATDS=np.nan), STUDY).set_index("key")
     adj = got.loc["fine_gray_adjusted"]
     assert np.isnan(adj["estimate"]) and np.isnan(adj["p_value"])
-    assert adj["note"] == ("not estimable: STRATDS is missing for every patient; "
-                           "not estimable: STRATDT has a single level")
+    assert adj["note"] == (
+        "not estimable: STRATDS is missing for every patient; not estimable: STRATDT has a single level"
+    )
     assert np.isfinite(got.loc["fine_gray", "estimate"])  # the other analyses are unaffected
 
 

@@ -95,15 +95,18 @@ def _grfs_missing_for_three(raw):
 KINDS = {
     "eligibility": ("adsl", _age_66, ("adsl.csv", "AGE", "age 18-65 at randomisation", 1)),
     "missing covariate": ("adsl", _donor_missing, ("adsl.csv", "DONORTYP", "not_nullable", 2)),
-    "code outside the decoded levels": ("adsl", _sex_not_a_code,
-                                        ("adsl.csv", "SEX", "isin(['M', 'F'])", 1)),
-    "non-fatal inconsistency": ("adsl", _age_group_contradicts_age,
-                                ("adsl.csv", "AGEGR1", "AGEGR1 matches AGE", None)),
+    "code outside the decoded levels": ("adsl", _sex_not_a_code, ("adsl.csv", "SEX", "isin(['M', 'F'])", 1)),
+    "non-fatal inconsistency": ("adsl", _age_group_contradicts_age, ("adsl.csv", "AGEGR1", "AGEGR1 matches AGE", None)),
     "ITTFL = N for a randomised patient": (
-        "adsl", _itt_no, ("adsl.csv", "ITTFL", "ITTFL = Y for every randomised patient", None)),
+        "adsl",
+        _itt_no,
+        ("adsl.csv", "ITTFL", "ITTFL = Y for every randomised patient", None),
+    ),
     "optional endpoint missing for some patients": (
-        "adtte", _grfs_missing_for_three,
-        ("adtte.csv", "PARAMCD", "GRFS row for every patient (optional endpoint)", 3)),
+        "adtte",
+        _grfs_missing_for_three,
+        ("adtte.csv", "PARAMCD", "GRFS row for every patient (optional endpoint)", 3),
+    ),
 }
 
 
@@ -113,8 +116,7 @@ def test_each_kind_of_finding_is_reported_and_not_fatal_and_fatal_with_strict(da
     raw = _edit(data, table, edit)
     trial = load_trial(data, study=STUDY)
     (f,) = trial.findings
-    assert (f.severity, f.table, f.file, f.column, f.rule) == ("finding", table, file, column,
-                                                                rule)
+    assert (f.severity, f.table, f.file, f.column, f.rule) == ("finding", table, file, column, rule)
     assert n_rows is None or f.n_rows == n_rows
     assert f.ids and f.ids[0] in set(raw["USUBJID"])
     assert str(data) not in str(f) and str(data) not in json.dumps(f.to_record())
@@ -129,8 +131,7 @@ def test_a_table_not_delivered_is_a_finding_and_fatal_with_strict(data):
     trial = load_trial(data, study=STUDY)
     (f,) = trial.findings
     assert (f.severity, f.table, f.rule, f.n_rows) == ("finding", "adae", "not delivered", None)
-    assert str(f) == "adae: not delivered (optional table adae absent; rules and analyses " \
-                     "that need it are skipped)"
+    assert str(f) == "adae: not delivered (optional table adae absent; rules and analyses that need it are skipped)"
     with pytest.raises(ContractError, match=r"\[finding\] adae: not delivered"):
         load_trial(data, study=STUDY, strict=True)
 
@@ -139,10 +140,14 @@ def test_an_optional_endpoint_absent_entirely_is_not_delivered_and_endpoint_says
     _edit(data, "adtte", lambda raw: raw[raw["PARAMCD"] != "AGVHD"])
     trial = load_trial(data, study=STUDY)
     assert [(f.column, f.rule, f.detail) for f in trial.findings] == [
-        ("PARAMCD", "not delivered", "optional endpoint AGVHD has no ADTTE row")]
+        ("PARAMCD", "not delivered", "optional endpoint AGVHD has no ADTTE row")
+    ]
     assert not trial.has_endpoint("AGVHD") and trial.has_endpoint("CGVHD")
-    with pytest.raises(ValueError, match=r"paramcd='AGVHD' not in ADTTE: the endpoint was not "
-                                         r"delivered"):
+    with pytest.raises(
+        ValueError,
+        match=r"paramcd='AGVHD' not in ADTTE: the endpoint was not "
+        r"delivered",
+    ):
         trial.endpoint("AGVHD")
 
 
@@ -184,7 +189,10 @@ def test_an_efficacy_only_delivery_loads_and_cuts(data):
     assert not trial.delivered("adae") and trial.delivered("adsl")
     assert sorted(trial.tables) == ["adsl", "adtte"]
     assert [(f.table, f.rule) for f in trial.findings] == [
-        ("adae", "not delivered"), ("adex", "not delivered"), ("screen", "not delivered")]
+        ("adae", "not delivered"),
+        ("adex", "not delivered"),
+        ("screen", "not delivered"),
+    ]
     assert set(trial.files) == {"adsl", "adtte"}
     rel = trial.endpoint("REL")
     assert len(rel) == len(trial.adsl) > 0
@@ -250,8 +258,10 @@ def test_a_contract_built_from_a_three_arm_study_rejects_an_arm_code_not_in_it(t
     with pytest.raises(ContractError) as info:
         validate(t, {k: f"{k}.csv" for k in t}, THREE_ARM)
     got = {(f.column, f.rule, f.n_rows) for f in info.value.failures}
-    assert got == {("ARMCD", "isin(['HIGH', 'LOW', 'OBS'])", 1),
-                   ("ARM", "isin(['Examplinib 300 mg', 'Examplinib 150 mg', 'Observation'])", 1)}
+    assert got == {
+        ("ARMCD", "isin(['HIGH', 'LOW', 'OBS'])", 1),
+        ("ARM", "isin(['Examplinib 300 mg', 'Examplinib 150 mg', 'Observation'])", 1),
+    }
     # and this trial's contract refuses the three-arm codes
     with pytest.raises(ContractError, match=r"column ARMCD: rule 'isin\(\['SORA', 'CTRL'\]\)'"):
         validate(_three_arm(tables), {k: f"{k}.csv" for k in t}, STUDY)
@@ -262,27 +272,32 @@ def test_a_population_with_no_patient_fails_up_front_naming_population_and_flag(
     _edit(data, "adsl", lambda raw: raw.assign(PPROTFL="N"))
     with pytest.raises(ContractError) as info:
         load_trial(data, study=STUDY, population="PP")
-    assert str(info.value) == (f"POPULATION=PP: no patient has PPROTFL = Y ({N} patients in "
-                               "ADSL); expected at least one patient in the Per protocol "
-                               "population")
+    assert str(info.value) == (
+        f"POPULATION=PP: no patient has PPROTFL = Y ({N} patients in "
+        "ADSL); expected at least one patient in the Per protocol "
+        "population"
+    )
     assert load_trial(data, study=STUDY).population == "ITT"
 
 
 def test_a_cutoff_after_the_last_date_or_in_the_future_is_a_finding(tables, csv_dir):
-    last = max(df[c].max() for df in tables.values() for c in df.columns
-               if pd.api.types.is_datetime64_any_dtype(df[c]))
+    last = max(df[c].max() for df in tables.values() for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c]))
     after = last + pd.Timedelta(days=1)
     found = cutoff_findings(tables, after, today=dt.date(2100, 1, 1))
     assert [(f.rule, f.detail) for f in found] == [
-        ("cutoff not after the last date in the data",
-         f"cutoff {after.date()}, last date {last.date()}: nothing is cut")]
+        (
+            "cutoff not after the last date in the data",
+            f"cutoff {after.date()}, last date {last.date()}: nothing is cut",
+        )
+    ]
     found = cutoff_findings(tables, "2099-12-31", today=dt.date(2025, 1, 1))
-    assert [f.rule for f in found] == ["cutoff not after the last date in the data",
-                                       "cutoff not in the future"]
+    assert [f.rule for f in found] == ["cutoff not after the last date in the data", "cutoff not in the future"]
     assert cutoff_findings(tables, last, today=dt.date(2100, 1, 1)) == ()
     trial = load_trial(csv_dir, study=STUDY, cutoff="2099-12-31")
-    assert [f.rule for f in trial.findings] == ["cutoff not after the last date in the data",
-                                                "cutoff not in the future"]
+    assert [f.rule for f in trial.findings] == [
+        "cutoff not after the last date in the data",
+        "cutoff not in the future",
+    ]
     with pytest.raises(ContractError, match=r"\[finding\] data: rule 'cutoff not in the future'"):
         load_trial(csv_dir, study=STUDY, cutoff="2099-12-31", strict=True)
 
@@ -297,7 +312,8 @@ def test_a_semicolon_separated_file_gets_one_error_with_a_hint(data):
     assert f.detail == (
         "hint: the header 'STUDYID;USUBJID;SUBJID;SITEID;ARM;ARM...' looks ';'-separated; "
         "write the file with ',' as the separator; 36 contract columns absent: STUDYID, "
-        "USUBJID, SUBJID, SITEID, ARM, ...")
+        "USUBJID, SUBJID, SITEID, ARM, ..."
+    )
     assert f"{path}: rule 'column present': column absent (hint: the header" in str(info.value)
 
 
@@ -312,11 +328,9 @@ def test_lower_case_or_padded_headers_get_a_hint(data):
     assert hints == {
         "DTHFL": "hint: found 'dthfl': variable names are upper case",
         "EOSSTT": "hint: found ' EOSSTT ': remove the spaces around the header",
-        "SEX": "hint: found ' sex': remove the spaces around the header and variable names "
-               "are upper case",
+        "SEX": "hint: found ' sex': remove the spaces around the header and variable names are upper case",
     }
-    assert "column DTHFL: rule 'column present': column absent (hint: found 'dthfl'" \
-        in str(info.value)
+    assert "column DTHFL: rule 'column present': column absent (hint: found 'dthfl'" in str(info.value)
 
 
 # --------------------------------------------------------------------------- command line
@@ -324,35 +338,41 @@ def test_cli_prints_each_finding_and_writes_them_as_json(data, capsys):
     _edit(data, "adsl", _age_66)
     (data / "screen.csv").unlink()
     out = data / "review" / "findings.json"
-    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--findings",
-                 str(out)]) == 0
+    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--findings", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("OK: 4 tables (csv) valid: ") and lines[0].endswith("; 2 findings")
-    assert lines[1].startswith("  finding: adsl.csv: column AGE: rule 'age 18-65 at "
-                               "randomisation': 1 row; first USUBJIDs: ")
-    assert lines[2] == ("  finding: screen: not delivered (optional table screen absent; rules "
-                        "and analyses that need it are skipped)")
+    assert lines[1].startswith(
+        "  finding: adsl.csv: column AGE: rule 'age 18-65 at randomisation': 1 row; first USUBJIDs: "
+    )
+    assert lines[2] == (
+        "  finding: screen: not delivered (optional table screen absent; rules and analyses that need it are skipped)"
+    )
     records = json.loads(out.read_text())
-    assert [set(r) for r in records] == [{"severity", "table", "file", "column", "rule",
-                                          "n_rows", "ids", "id_column", "detail"}] * 2
+    assert [set(r) for r in records] == [
+        {"severity", "table", "file", "column", "rule", "n_rows", "ids", "id_column", "detail"}
+    ] * 2
     assert records[0] | {"ids": None} == {
-        "severity": "finding", "table": "adsl", "file": "adsl.csv", "column": "AGE",
-        "rule": "age 18-65 at randomisation", "n_rows": 1, "ids": None,
-        "id_column": "USUBJID", "detail": ""}
+        "severity": "finding",
+        "table": "adsl",
+        "file": "adsl.csv",
+        "column": "AGE",
+        "rule": "age 18-65 at randomisation",
+        "n_rows": 1,
+        "ids": None,
+        "id_column": "USUBJID",
+        "detail": "",
+    }
     assert str(data) not in out.read_text()
     assert [p.name for p in out.parent.iterdir()] == ["findings.json"]  # no temporary left
 
 
-def test_cli_writes_an_empty_list_without_findings_and_removes_a_stale_file_on_error(
-        data, capsys):
+def test_cli_writes_an_empty_list_without_findings_and_removes_a_stale_file_on_error(data, capsys):
     out = data.parent / f"{data.name}-findings.json"
-    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--findings",
-                 str(out)]) == 0
+    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--findings", str(out)]) == 0
     assert json.loads(out.read_text()) == []
     assert capsys.readouterr().out.count("\n") == 1
     _edit(data, "adsl", _age_66)
-    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--strict",
-                 "--findings", str(out)]) == 2
+    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--strict", "--findings", str(out)]) == 2
     err = capsys.readouterr().err
     assert "[finding]" in err and "age 18-65 at randomisation" in err
     assert not out.exists()
@@ -360,13 +380,10 @@ def test_cli_writes_an_empty_list_without_findings_and_removes_a_stale_file_on_e
 
 def test_cli_reports_an_empty_population_and_an_unknown_one(data, capsys):
     _edit(data, "adsl", lambda raw: raw.assign(PPROTFL="N"))
-    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--population",
-                 "PP"]) == 2
+    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--population", "PP"]) == 2
     assert "POPULATION=PP: no patient has PPROTFL = Y" in capsys.readouterr().err
-    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--population",
-                 "FAS"]) == 2
-    assert "population='FAS' is not a population; expected one of ['ITT', 'SAFETY', 'PP']" \
-        in capsys.readouterr().err
+    assert main(["validate", str(data), "--study", str(DEFAULT_STUDY), "--population", "FAS"]) == 2
+    assert "population='FAS' is not a population; expected one of ['ITT', 'SAFETY', 'PP']" in capsys.readouterr().err
 
 
 def test_cli_requires_a_study_and_reports_a_broken_one(data, tmp_path_factory, capsys):

@@ -113,8 +113,12 @@ time,status,x
     fit = fine_gray(data, "time", "status", ["x"])
     # R 4.2.2, cmprsk 2.2-11: crr(time, status, x) (gtol = 1e-9, maxiter = 50), tiny.json
     expected = pd.DataFrame(
-        {"term": ["x"], "coef": [-1.5890273188858395], "std_error": [1.0601236449631819],
-         "p_value": [0.1338976214955368]}
+        {
+            "term": ["x"],
+            "coef": [-1.5890273188858395],
+            "std_error": [1.0601236449631819],
+            "p_value": [0.1338976214955368],
+        }
     )
     pd.testing.assert_frame_equal(fit.summary[["term", "coef", "std_error", "p_value"]], expected, rtol=1e-6)
     npt.assert_allclose(fit.loglik, -9.0624235319916107, rtol=1e-6)
@@ -129,8 +133,10 @@ def test_wald_test_of_interaction_matches_r(case: str) -> None:
     wald = ref["wald_interaction"]
     ia = ref["interactions"][0]
     # R 4.2.2: t(b) %*% solve(fit$var[i, i], b), pchisq(stat, df, lower.tail = FALSE), i = product terms
-    for got in (fit.wald_test(wald["terms"] if isinstance(wald["terms"], list) else [wald["terms"]]),
-                fit.wald_test(f"{ia[0]}:{ia[1]}")):
+    for got in (
+        fit.wald_test(wald["terms"] if isinstance(wald["terms"], list) else [wald["terms"]]),
+        fit.wald_test(f"{ia[0]}:{ia[1]}"),
+    ):
         npt.assert_allclose(got["statistic"], wald["statistic"], rtol=1e-6)
         assert got["df"] == wald["df"]
         npt.assert_allclose(got["p_value"], wald["p_value"], rtol=P_RTOL, atol=1e-300)
@@ -169,9 +175,7 @@ def test_without_competing_events_fine_gray_equals_scikit_survival_breslow_cox()
     data = data.assign(status=data["status"].replace({2: 0}))  # heavy ties, no competing events
     fit = fine_gray(data, "time", "status", ["ARM", "AGE"])
     x = np.column_stack([(data["ARM"] == "sorafenib").astype(float), data["AGE"]])
-    cox = CoxPHSurvivalAnalysis(ties="breslow", tol=1e-12).fit(
-        x, Surv.from_arrays(data["status"] == 1, data["time"])
-    )
+    cox = CoxPHSurvivalAnalysis(ties="breslow", tol=1e-12).fit(x, Surv.from_arrays(data["status"] == 1, data["time"]))
     npt.assert_allclose(fit.coef, cox.coef_, rtol=1e-6)
 
 
@@ -184,8 +188,7 @@ cox_data = st.integers(min_value=8, max_value=40).flatmap(
 )
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.filter_too_much])
 @given(cox_data)
 def test_without_competing_events_fine_gray_equals_breslow_cox(drawn) -> None:
     from helpers.stats.survival import fit_cox
@@ -209,9 +212,19 @@ def test_coefficient_near_zero_without_competing_events_equals_coxph_breslow() -
     # the case hypothesis found above, written out: one patient per line
     data = pd.DataFrame(
         [
-            (8.0, 0, 0.484), (9.0, 0, -1.672), (6.0, 1, -0.469), (4.0, 1, 0.0), (7.0, 1, 0.438),
-            (5.0, 1, -0.094), (0.5, 0, 0.0), (2.0, 1, -0.938), (3.0, 0, 0.625), (10.0, 0, -1.094),
-            (11.0, 0, 1.531), (1.0, 0, 0.0), (12.0, 0, -0.922),
+            (8.0, 0, 0.484),
+            (9.0, 0, -1.672),
+            (6.0, 1, -0.469),
+            (4.0, 1, 0.0),
+            (7.0, 1, 0.438),
+            (5.0, 1, -0.094),
+            (0.5, 0, 0.0),
+            (2.0, 1, -0.938),
+            (3.0, 0, 0.625),
+            (10.0, 0, -1.094),
+            (11.0, 0, 1.531),
+            (1.0, 0, 0.0),
+            (12.0, 0, -0.922),
         ],
         columns=["time", "status", "x"],
     )
@@ -321,7 +334,15 @@ def test_summary_is_a_tidy_frame_with_hazard_ratio_intervals() -> None:
     fit = fit_case(ref, data)
     s = fit.summary
     assert list(s.columns) == [
-        "term", "coef", "std_error", "hr", "conf_low", "conf_high", "statistic", "p_value", "note",
+        "term",
+        "coef",
+        "std_error",
+        "hr",
+        "conf_low",
+        "conf_high",
+        "statistic",
+        "p_value",
+        "note",
     ]
     assert (s["note"] == "").all()  # empty when estimable, as cox's note
     npt.assert_allclose(s["hr"], np.exp(s["coef"]))

@@ -22,11 +22,34 @@ from helpers import config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
 ROOT = config.PROJECT_ROOT
-SECTIONS = ["Data review", "Trial profile", "Primary endpoint", "Secondary endpoints", "Safety",
-            "Subgroup analyses", "Methods", "Provenance"]
-LABELS = ["tbl-data-review", "fig-consort", "tbl-baseline", "fig-cif-relapse", "tbl-cif-landmarks", "tbl-relapse-effects",
-          "fig-cif-nrm", "tbl-secondary", "fig-km-os", "tbl-teae-overview", "tbl-teae-terms", "fig-teae-terms",
-          "tbl-teae-grades", "tbl-exposure", "fig-forest-relapse", "tbl-subgroups"]
+SECTIONS = [
+    "Data review",
+    "Trial profile",
+    "Primary endpoint",
+    "Secondary endpoints",
+    "Safety",
+    "Subgroup analyses",
+    "Methods",
+    "Provenance",
+]
+LABELS = [
+    "tbl-data-review",
+    "fig-consort",
+    "tbl-baseline",
+    "fig-cif-relapse",
+    "tbl-cif-landmarks",
+    "tbl-relapse-effects",
+    "fig-cif-nrm",
+    "tbl-secondary",
+    "fig-km-os",
+    "tbl-teae-overview",
+    "tbl-teae-terms",
+    "fig-teae-terms",
+    "tbl-teae-grades",
+    "tbl-exposure",
+    "fig-forest-relapse",
+    "tbl-subgroups",
+]
 
 
 def ran(result: subprocess.CompletedProcess) -> list[str]:
@@ -34,8 +57,11 @@ def ran(result: subprocess.CompletedProcess) -> list[str]:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
-            if p.suffix in (".csv", ".png", ".svg", ".json")}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.suffix in (".csv", ".png", ".svg", ".json")
+    }
 
 
 def commands(result: subprocess.CompletedProcess) -> list[str]:
@@ -65,7 +91,7 @@ def test_report_runs_every_notebook_and_ends_with_a_summary(run):
     out, result, _ = run
     assert sorted(ran(result)) == sorted([*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK])
     assert ran(result)[-1] == config.REPORT_NOTEBOOK
-    summary = result.stdout[result.stdout.index("Run folder:"):]
+    summary = result.stdout[result.stdout.index("Run folder:") :]
     for name in (*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK):
         assert re.search(rf"{name}\s+ok\s+\d+\.\d+", summary)
     assert f"report (html): {out}/report.html" in summary
@@ -91,9 +117,13 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
     out, _, data = run
     for name in config.ANALYSIS_NOTEBOOKS:
         res = json.loads((out / name / "results.json").read_text())
-        assert res["parameters"] == {"study": "studies/nct04674345.yaml", "data_dir": data.name,
-                                     "cutoff": None, "population": "ITT",
-                                     "seed": 20201215}
+        assert res["parameters"] == {
+            "study": "studies/nct04674345.yaml",
+            "data_dir": data.name,
+            "cutoff": None,
+            "population": "ITT",
+            "seed": 20201215,
+        }
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()
 
@@ -156,8 +186,12 @@ def test_data_replaced_by_other_content_with_an_older_date_reruns_everything(run
     adae.write_bytes(adae.read_bytes().replace(b"\n", b"\r\n"))  # same table, other bytes
     os.utime(adae, (old, old))
     dry = remake(run, "-n", "report")
-    assert commands(dry) == ["validate", *(f"run {n}" for n in config.ANALYSIS_NOTEBOOKS),
-                             f"run {config.REPORT_NOTEBOOK}", "render"]
+    assert commands(dry) == [
+        "validate",
+        *(f"run {n}" for n in config.ANALYSIS_NOTEBOOKS),
+        f"run {config.REPORT_NOTEBOOK}",
+        "render",
+    ]
 
 
 def test_other_data_and_cutoffs_get_their_own_run_folder(tmp_path):
@@ -178,8 +212,14 @@ def test_bad_data_stop_the_run_with_the_contract_error_and_retire_the_previous_o
     adtte.to_csv(data / "adtte.csv", index=False)
     before = hashlib.sha256((data / "adtte.csv").read_bytes()).hexdigest()
     out = tmp_path / "out"
-    previous = ["01_cohort.ipynb", "01_cohort/results.json", "01_cohort/fig-consort.png", "90_report.ipynb",
-                "report.html", "report.pdf"]
+    previous = [
+        "01_cohort.ipynb",
+        "01_cohort/results.json",
+        "01_cohort/fig-consort.png",
+        "90_report.ipynb",
+        "report.html",
+        "report.pdf",
+    ]
     for name in previous:  # a complete earlier run on other data
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text("an earlier, valid-looking result")

@@ -29,15 +29,15 @@ THREE_ARM = ROOT / "tests" / "studies" / "three_arm.yaml"
 
 
 def synthetic(out: Path, *args: str) -> Path:
-    subprocess.run([sys.executable, "-m", "helpers.synthetic", "--out", str(out), *args], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "helpers.synthetic", "--out", str(out), *args], check=True, capture_output=True
+    )
     return out
 
 
 def reader_facing_words(study: Study) -> set[str]:
     """Every label, name and wording of a study definition that a report could show."""
-    words = {study.study.id, study.study.short_title, study.study.drug, study.study.title,
-             study.study.subtitle}
+    words = {study.study.id, study.study.short_title, study.study.drug, study.study.title, study.study.subtitle}
     for arm in study.arms:
         words |= {arm.label, arm.short_label}
     for e in study.endpoints:
@@ -67,8 +67,7 @@ def report_text(out: Path) -> str:
             parts += re.findall(r"<!-- (.*?) -->", path.read_text(encoding="utf-8"))
     pdftotext = shutil.which("pdftotext")
     if pdftotext:
-        parts.append(subprocess.run([pdftotext, str(out / "report.pdf"), "-"], capture_output=True,
-                                    text=True).stdout)
+        parts.append(subprocess.run([pdftotext, str(out / "report.pdf"), "-"], capture_output=True, text=True).stdout)
     return "\n".join(parts)
 
 
@@ -86,8 +85,17 @@ def test_another_trial_runs_by_changing_the_study_definition_only(three_arm):
     out, _ = three_arm
     assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
     text = report_text(out)
-    for label in ("EXAMPLE-3ARM", "Examplinib 300 mg", "Examplinib 150 mg", "Observation",
-                  "Recurrence", "12 months", "Recipient sex", "Under 50", "examplinib"):
+    for label in (
+        "EXAMPLE-3ARM",
+        "Examplinib 300 mg",
+        "Examplinib 150 mg",
+        "Observation",
+        "Recurrence",
+        "12 months",
+        "Recipient sex",
+        "Under 50",
+        "examplinib",
+    ):
         assert label in text, label
 
 
@@ -157,7 +165,7 @@ def deviations(tmp_path_factory):
 
 def test_deviations_and_gaps_are_findings_listed_in_the_summary_and_the_report(deviations):
     out, result, _ = deviations
-    summary = result.stdout[result.stdout.index("Run folder:"):]
+    summary = result.stdout[result.stdout.index("Run folder:") :]
     for rule in ("AGE", "DONORTYP", "CONDINT", "screen"):
         assert rule in summary, rule
     review = pd.read_csv(out / "01_cohort" / "tbl-data-review.csv")

@@ -36,29 +36,40 @@ def test_injected_value_runs_nothing_and_stops_make_with_a_clear_error(tmp_path,
     assert "helpers.run.pipeline" not in result.stdout
 
 
-@pytest.mark.parametrize("raw, message", [
-    ({"CUTOFF": "2025-02-30"}, "CUTOFF='2025-02-30' is not a date"),
-    ({"CUTOFF": "30/06/2025"}, "expected YYYY-MM-DD"),
-    ({"POPULATION": "I T T"}, "POPULATION='I T T' is not a name"),
-    ({"STUDY": "studies/absent.yaml"}, "STUDY='studies/absent.yaml': no such file"),
-    ({"STUDY": "README.md"}, "is not a study definition; expected a .yaml file"),
-    ({"SEED": "-1"}, "SEED='-1' is not a whole number"),
-    ({"SEED": "1e3"}, "not a whole number"),
-    ({"RENDERER": "latex"}, "expected one of auto, quarto, nbconvert"),
-    ({"N_PATIENTS": "0"}, "whole number >= 1"),
-    ({"PYTHON": "python3 -c x"}, "is not a program name"),
-    ({"OUT_DIR": "out\tdir"}, "control character"),
-    ({"DATA_DIR": "a|b"}, "contains |"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"CUTOFF": "2025-02-30"}, "CUTOFF='2025-02-30' is not a date"),
+        ({"CUTOFF": "30/06/2025"}, "expected YYYY-MM-DD"),
+        ({"POPULATION": "I T T"}, "POPULATION='I T T' is not a name"),
+        ({"STUDY": "studies/absent.yaml"}, "STUDY='studies/absent.yaml': no such file"),
+        ({"STUDY": "README.md"}, "is not a study definition; expected a .yaml file"),
+        ({"SEED": "-1"}, "SEED='-1' is not a whole number"),
+        ({"SEED": "1e3"}, "not a whole number"),
+        ({"RENDERER": "latex"}, "expected one of auto, quarto, nbconvert"),
+        ({"N_PATIENTS": "0"}, "whole number >= 1"),
+        ({"PYTHON": "python3 -c x"}, "is not a program name"),
+        ({"OUT_DIR": "out\tdir"}, "control character"),
+        ({"DATA_DIR": "a|b"}, "contains |"),
+    ],
+)
 def test_each_check_names_the_variable_and_what_it_expects(raw, message):
     with pytest.raises(params.ParameterError, match=message.replace("(", r"\(").replace(")", r"\)")):
         params.check_all(raw)
 
 
 def test_good_values_pass_unchanged():
-    raw = {"DATA_DIR": "/data/essai d'été", "CUTOFF": "2025-06-30", "POPULATION": "PP", "SEED": "7",
-           "RENDERER": "quarto", "OUT_DIR": "", "PYTHON": "/usr/bin/python3.11", "N_PATIENTS": "10",
-           "DATA_SEED": "0"}
+    raw = {
+        "DATA_DIR": "/data/essai d'été",
+        "CUTOFF": "2025-06-30",
+        "POPULATION": "PP",
+        "SEED": "7",
+        "RENDERER": "quarto",
+        "OUT_DIR": "",
+        "PYTHON": "/usr/bin/python3.11",
+        "N_PATIENTS": "10",
+        "DATA_SEED": "0",
+    }
     assert params.check_all(raw) == {**raw}
 
 
@@ -67,8 +78,15 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
     data.mkdir()
     (data / "adsl.csv").write_text("USUBJID\n1\n")
     raw = {v.name: "" for v in params.VARIABLES} | {
-        "DATA_DIR": str(data), "POPULATION": "ITT", "SEED": "1", "RENDERER": "auto", "PYTHON": "python3",
-        "N_PATIENTS": "5", "DATA_SEED": "1", "OUT_DIR": str(tmp_path / "out put")}
+        "DATA_DIR": str(data),
+        "POPULATION": "ITT",
+        "SEED": "1",
+        "RENDERER": "auto",
+        "PYTHON": "python3",
+        "N_PATIENTS": "5",
+        "DATA_SEED": "1",
+        "OUT_DIR": str(tmp_path / "out put"),
+    }
     out, run = params.sync(raw, ["report"], tmp_path)
     state = Path(out) / ".make"
     assert run.startswith(params.LINKS_DIR) and (tmp_path / run).resolve() == Path(out).resolve()
@@ -82,7 +100,13 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
     assert {f: (state / f).stat().st_mtime_ns for f in stamps} == stamps
     params.sync(raw | {"CUTOFF": "2025-01-31"}, ["report"], tmp_path)
     assert json.loads((state / "params.json").read_text())["validator"] == [
-        "--cutoff", "2025-01-31", "--study", study, "--population", "ITT"]
+        "--cutoff",
+        "2025-01-31",
+        "--study",
+        study,
+        "--population",
+        "ITT",
+    ]
     assert (state / "renderer-choice").stat().st_mtime_ns == stamps["renderer-choice"]
     (data / "adsl.csv").write_text("USUBJID\n2\n")
     os.utime(data / "adsl.csv", (1e9, 1e9))  # other content, older date

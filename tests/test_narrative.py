@@ -23,56 +23,129 @@ HIGH, LOW, OBS = THREE.arm_labels
 def _effects(comparators, ref, k):
     rows = []
     if k > 2:
-        rows.append({"key": "gray_all_arms", "comparator_arm": None, "estimate": None, "conf_low": None,
-                     "conf_high": None, "p_value": 0.0077, "note": ""})
+        rows.append(
+            {
+                "key": "gray_all_arms",
+                "comparator_arm": None,
+                "estimate": None,
+                "conf_low": None,
+                "conf_high": None,
+                "p_value": 0.0077,
+                "note": "",
+            }
+        )
     for i, c in enumerate(comparators):
         rows += [
-            {"key": "gray", "comparator_arm": c, "estimate": None, "conf_low": None, "conf_high": None,
-             "p_value": 0.0123, "note": ""},
-            {"key": "fine_gray", "comparator_arm": c, "estimate": 0.5 + i / 10, "conf_low": 0.3, "conf_high": 0.8,
-             "p_value": 0.004, "note": ""},
-            {"key": "fine_gray_adjusted", "comparator_arm": c, "estimate": 0.52, "conf_low": 0.3, "conf_high": 0.8,
-             "p_value": 0.01, "n_dropped": 4, "left_out": "STRATDS",
-             "note": "not estimable: STRATDS has a single level; 4 patients with a missing STRATDT left out"},
-            {"key": "cause_specific_cox", "comparator_arm": c, "estimate": 0.55, "conf_low": 0.33,
-             "conf_high": 0.9, "p_value": 0.02, "note": ""}]
+            {
+                "key": "gray",
+                "comparator_arm": c,
+                "estimate": None,
+                "conf_low": None,
+                "conf_high": None,
+                "p_value": 0.0123,
+                "note": "",
+            },
+            {
+                "key": "fine_gray",
+                "comparator_arm": c,
+                "estimate": 0.5 + i / 10,
+                "conf_low": 0.3,
+                "conf_high": 0.8,
+                "p_value": 0.004,
+                "note": "",
+            },
+            {
+                "key": "fine_gray_adjusted",
+                "comparator_arm": c,
+                "estimate": 0.52,
+                "conf_low": 0.3,
+                "conf_high": 0.8,
+                "p_value": 0.01,
+                "n_dropped": 4,
+                "left_out": "STRATDS",
+                "note": "not estimable: STRATDS has a single level; 4 patients with a missing STRATDT left out",
+            },
+            {
+                "key": "cause_specific_cox",
+                "comparator_arm": c,
+                "estimate": 0.55,
+                "conf_low": 0.33,
+                "conf_high": 0.9,
+                "p_value": 0.02,
+                "note": "",
+            },
+        ]
     return rows
 
 
 @pytest.fixture
 def results(tmp_path):
     cohort = NotebookOutputs(tmp_path, "01_cohort", {})
-    cohort.value("consort", {"screening_delivered": True, "assessed": 120, "excluded": 20, "randomised": 100,
-                             "population": "ITT",
-                             "arms": {SORA: {"allocated": 49, "not_analysed": 0},
-                                      CTRL: {"allocated": 51, "not_analysed": 0}}})
-    cohort.value("median_follow_up", [{"group": SORA, "median": 700.0}, {"group": CTRL, "median": 760.0},
-                                      {"group": "Overall", "median": 730.5}])
+    cohort.value(
+        "consort",
+        {
+            "screening_delivered": True,
+            "assessed": 120,
+            "excluded": 20,
+            "randomised": 100,
+            "population": "ITT",
+            "arms": {SORA: {"allocated": 49, "not_analysed": 0}, CTRL: {"allocated": 51, "not_analysed": 0}},
+        },
+    )
+    cohort.value(
+        "median_follow_up",
+        [{"group": SORA, "median": 700.0}, {"group": CTRL, "median": 760.0}, {"group": "Overall", "median": 730.5}],
+    )
     cohort.value("findings", [])
     relapse = NotebookOutputs(tmp_path, "02_relapse", {})
-    relapse.value("cif_landmarks", [
-        {"group": g, "cause": c, "time": t, "estimate": e, "conf_low": e - 0.05, "conf_high": e + 0.05}
-        for g, base in ((SORA, 0.1), (CTRL, 0.2)) for c in (1, 2) for t, e in ((365.0, base), (730.0, base + 0.05))])
+    relapse.value(
+        "cif_landmarks",
+        [
+            {"group": g, "cause": c, "time": t, "estimate": e, "conf_low": e - 0.05, "conf_high": e + 0.05}
+            for g, base in ((SORA, 0.1), (CTRL, 0.2))
+            for c in (1, 2)
+            for t, e in ((365.0, base), (730.0, base + 0.05))
+        ],
+    )
     relapse.value("relapse_effects", _effects([SORA], CTRL, 2))
-    relapse.value("secondary", [
-        {"paramcd": "OS", "endpoint": "Overall survival", "status": "delivered", "note": ""},
-        {"paramcd": "GRFS", "endpoint": "GVHD-free relapse-free survival", "status": "not delivered",
-         "note": "GRFS not delivered"},
-        {"paramcd": "AGVHD", "endpoint": "Acute GVHD grade II-IV", "status": "delivered",
-         "note": "delivered for 80 of 100 patients"}])
+    relapse.value(
+        "secondary",
+        [
+            {"paramcd": "OS", "endpoint": "Overall survival", "status": "delivered", "note": ""},
+            {
+                "paramcd": "GRFS",
+                "endpoint": "GVHD-free relapse-free survival",
+                "status": "not delivered",
+                "note": "GRFS not delivered",
+            },
+            {
+                "paramcd": "AGVHD",
+                "endpoint": "Acute GVHD grade II-IV",
+                "status": "delivered",
+                "note": "delivered for 80 of 100 patients",
+            },
+        ],
+    )
     safety = NotebookOutputs(tmp_path, "03_safety", {})
     safety.value("delivered", {"adae": True, "adex": True})
-    safety.value("teae_overview", [{"category": "TEAE grade 3 or higher", "group": g, "percent": p}
-                                   for g, p in ((SORA, 0.709), (CTRL, 0.469))])
-    safety.value("exposure", [{"group": SORA, "n_treated": 165, "proportion_interrupted": 0.448,
-                               "proportion_reduced": 0.424}])
+    safety.value(
+        "teae_overview",
+        [{"category": "TEAE grade 3 or higher", "group": g, "percent": p} for g, p in ((SORA, 0.709), (CTRL, 0.469))],
+    )
+    safety.value(
+        "exposure", [{"group": SORA, "n_treated": 165, "proportion_interrupted": 0.448, "proportion_reduced": 0.424}]
+    )
     subgroups = NotebookOutputs(tmp_path, "04_subgroups", {})
-    subgroups.value("subgroups", [
-        {"subgroup": "Overall", "level": "Overall", "comparator_arm": SORA, "p_interaction": None},
-        {"subgroup": "SEX", "level": "F", "comparator_arm": SORA, "p_interaction": 0.4},
-        {"subgroup": "SEX", "level": "M", "comparator_arm": SORA, "p_interaction": 0.4},
-        {"subgroup": "DIAG", "level": "AML", "comparator_arm": SORA, "p_interaction": 0.03},
-        {"subgroup": "MRDPRE", "level": "Positive", "comparator_arm": SORA, "p_interaction": None}])
+    subgroups.value(
+        "subgroups",
+        [
+            {"subgroup": "Overall", "level": "Overall", "comparator_arm": SORA, "p_interaction": None},
+            {"subgroup": "SEX", "level": "F", "comparator_arm": SORA, "p_interaction": 0.4},
+            {"subgroup": "SEX", "level": "M", "comparator_arm": SORA, "p_interaction": 0.4},
+            {"subgroup": "DIAG", "level": "AML", "comparator_arm": SORA, "p_interaction": 0.03},
+            {"subgroup": "MRDPRE", "level": "Positive", "comparator_arm": SORA, "p_interaction": None},
+        ],
+    )
     return RunResults(tmp_path)
 
 
@@ -84,50 +157,82 @@ def test_cohort_prose_quotes_allocation_and_overall_follow_up(results):
 
 def test_cohort_prose_without_a_screening_log_says_not_delivered(tmp_path):
     out = NotebookOutputs(tmp_path, "01_cohort", {})
-    out.value("consort", {"screening_delivered": False, "assessed": None, "excluded": None, "randomised": 7,
-                          "population": "ITT", "arms": {HIGH: {"allocated": 2, "not_analysed": 0},
-                                                        LOW: {"allocated": 2, "not_analysed": 1},
-                                                        OBS: {"allocated": 3, "not_analysed": 0}}})
+    out.value(
+        "consort",
+        {
+            "screening_delivered": False,
+            "assessed": None,
+            "excluded": None,
+            "randomised": 7,
+            "population": "ITT",
+            "arms": {
+                HIGH: {"allocated": 2, "not_analysed": 0},
+                LOW: {"allocated": 2, "not_analysed": 1},
+                OBS: {"allocated": 3, "not_analysed": 0},
+            },
+        },
+    )
     out.value("median_follow_up", [{"group": "Overall", "median": 365.25}])
     text = narrative.cohort_text(RunResults(tmp_path), THREE)
-    assert text.startswith("7 patients were randomised: 2 to examplinib 300 mg, 2 to examplinib 150 mg and "
-                           "3 to observation (@fig-consort). The screening log was not delivered")
+    assert text.startswith(
+        "7 patients were randomised: 2 to examplinib 300 mg, 2 to examplinib 150 mg and "
+        "3 to observation (@fig-consort). The screening log was not delivered"
+    )
     assert "1 randomised patient is not in the ITT population" in text
     assert "None" not in text and "was 12.0 months" in text
 
 
 def test_relapse_prose_quotes_the_landmark_estimates_and_models(results):
     text = narrative.relapse_text(results, STUDY)
-    assert ("At 2 years the cumulative incidence of relapse was 15.0% (10.0%, 20.0%) with sorafenib maintenance "
-            "and 25.0% (20.0%, 30.0%) with no maintenance") in text
+    assert (
+        "At 2 years the cumulative incidence of relapse was 15.0% (10.0%, 20.0%) with sorafenib maintenance "
+        "and 25.0% (20.0%, 30.0%) with no maintenance"
+    ) in text
     assert "Gray's test p = 0.012" in text and "0.50 (0.30, 0.80)" in text and "0.55 (0.33, 0.90)" in text
     assert "with sorafenib maintenance vs no maintenance was 0.50" in text
     assert "Non-relapse mortality, the competing event, was 15.0% with sorafenib maintenance" in text
-    assert ("The model adjusted for the randomisation strata left out STRATDS: STRATDS has a single level. "
-            "It left out 4 patients with a missing stratum.") in text
+    assert (
+        "The model adjusted for the randomisation strata left out STRATDS: STRATDS has a single level. "
+        "It left out 4 patients with a missing stratum."
+    ) in text
 
 
 def test_relapse_prose_says_when_the_adjusted_model_is_not_estimable(results, tmp_path):
     out = NotebookOutputs(tmp_path, "02_relapse", {})
     out.value("cif_landmarks", results.value("02_relapse", "cif_landmarks"))
     effects = _effects([SORA], CTRL, 2)
-    effects[2] = {"key": "fine_gray_adjusted", "comparator_arm": SORA, "estimate": None, "n_dropped": 0,
-                  "left_out": "STRATDS, STRATDT", "note": "not estimable: STRATDS is missing for every patient; "
-                                                         "not estimable: STRATDT has a single level"}
+    effects[2] = {
+        "key": "fine_gray_adjusted",
+        "comparator_arm": SORA,
+        "estimate": None,
+        "n_dropped": 0,
+        "left_out": "STRATDS, STRATDT",
+        "note": "not estimable: STRATDS is missing for every patient; not estimable: STRATDT has a single level",
+    }
     out.value("relapse_effects", effects)
     text = narrative.relapse_text(RunResults(tmp_path), STUDY)
-    assert ("The model adjusted for the randomisation strata was not estimable: STRATDS is missing for every "
-            "patient and STRATDT has a single level.") in text
+    assert (
+        "The model adjusted for the randomisation strata was not estimable: STRATDS is missing for every "
+        "patient and STRATDT has a single level."
+    ) in text
 
 
 def test_relapse_prose_with_three_arms_gives_the_k_sample_test_and_each_comparison(tmp_path):
     out = NotebookOutputs(tmp_path, "02_relapse", {})
-    out.value("cif_landmarks", [{"group": g, "cause": c, "time": 365.25, "estimate": 0.1, "conf_low": 0.05,
-                                 "conf_high": 0.15} for g in THREE.arm_labels for c in (1, 2)])
+    out.value(
+        "cif_landmarks",
+        [
+            {"group": g, "cause": c, "time": 365.25, "estimate": 0.1, "conf_low": 0.05, "conf_high": 0.15}
+            for g in THREE.arm_labels
+            for c in (1, 2)
+        ],
+    )
     out.value("relapse_effects", _effects([HIGH, LOW], OBS, 3))
     text = narrative.relapse_text(RunResults(tmp_path), THREE)
-    assert text.startswith("At 12 months the cumulative incidence of recurrence was 10.0% (5.0%, 15.0%) with "
-                           "examplinib 300 mg, 10.0% (5.0%, 15.0%) with examplinib 150 mg and ")
+    assert text.startswith(
+        "At 12 months the cumulative incidence of recurrence was 10.0% (5.0%, 15.0%) with "
+        "examplinib 300 mg, 10.0% (5.0%, 15.0%) with examplinib 150 mg and "
+    )
     assert "Gray's test over the 3 arms p = 0.008" in text
     assert "with examplinib 300 mg vs observation was 0.50" in text
     assert "with examplinib 150 mg vs observation was 0.60" in text
@@ -165,8 +270,13 @@ def test_subgroup_prose_counts_every_factor_and_names_untestable_ones(results):
 def test_data_review_prose_counts_findings_or_says_there_are_none(results, tmp_path):
     assert narrative.data_review_text(results).startswith("No findings")
     out = NotebookOutputs(tmp_path / "f", "01_cohort", {})
-    out.value("findings", [{"rule": "age 18-65", "table": "adsl", "n_rows": 2},
-                           {"rule": "missing DONORTYP", "table": "adsl", "n_rows": 1}])
+    out.value(
+        "findings",
+        [
+            {"rule": "age 18-65", "table": "adsl", "n_rows": 2},
+            {"rule": "missing DONORTYP", "table": "adsl", "n_rows": 1},
+        ],
+    )
     text = narrative.data_review_text(RunResults(tmp_path / "f"))
     assert text.startswith("The data review listed 2 findings (3 rows in adsl; @tbl-data-review)")
     assert "none stopped the analysis" in text

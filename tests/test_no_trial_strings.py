@@ -14,9 +14,24 @@ HELPERS = config.PROJECT_ROOT / "src" / "helpers"
 #: unless marked (?i)): the drug, arm labels and codes, the study id and short title, the
 #: population's mutation, decoded levels, strata, endpoint names.
 FORBIDDEN = [
-    r"(?i)orafenib", r"(?i)no maintenance", "NCT04674345", r"(?i)flt3", r"\bSORA\b", r"\bCTRL\b",
-    "Haploidentical", "Matched sibling", "STRATDS", "STRATDT", r"(?i)non-relapse mortality",
-    r"(?i)leuka?emia", "GVHD", "AGEGR1", "DONORTYP", "CYTORISK", "MRDPRE", "CONDINT",
+    r"(?i)orafenib",
+    r"(?i)no maintenance",
+    "NCT04674345",
+    r"(?i)flt3",
+    r"\bSORA\b",
+    r"\bCTRL\b",
+    "Haploidentical",
+    "Matched sibling",
+    "STRATDS",
+    "STRATDT",
+    r"(?i)non-relapse mortality",
+    r"(?i)leuka?emia",
+    "GVHD",
+    "AGEGR1",
+    "DONORTYP",
+    "CYTORISK",
+    "MRDPRE",
+    "CONDINT",
 ]
 #: The synthetic generator simulates this trial's population (its disease model, donor types and
 #: toxicities are simulation assumptions, documented in data/README.md); the analysis never
@@ -41,11 +56,19 @@ def test_study_module_spells_the_default_study_only_in_docstrings_and_comments()
     import ast
 
     tree = ast.parse((HELPERS / "study.py").read_text(encoding="utf-8"))
-    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                  if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef) and n.body
-                  and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-    strings = [n.value for n in ast.walk(tree)
-               if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+    docstrings = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+        and isinstance(n.body[0].value, ast.Constant)
+    }
+    strings = [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
     assert _hits("\n".join(strings)) == []
 
 

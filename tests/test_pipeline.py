@@ -53,8 +53,11 @@ def test_two_runs_give_byte_identical_notebooks(tmp_path):
 
 @pytest.mark.xdist_group("kernel")
 def test_failing_notebook_is_kept_under_a_failed_name_and_names_cell_and_error(tmp_path):
-    src = _notebook(tmp_path, 'from pathlib import Path\n(Path(out_dir) / "demo").mkdir()\n'
-                              'raise ValueError("adsl.csv, column AGE: 3 rows out of range")')
+    src = _notebook(
+        tmp_path,
+        'from pathlib import Path\n(Path(out_dir) / "demo").mkdir()\n'
+        'raise ValueError("adsl.csv, column AGE: 3 rows out of range")',
+    )
     out = tmp_path / "out"
     out.mkdir()
     for old in ("demo.ipynb", "report.html", "report.pdf", "90_report.ipynb"):
@@ -72,7 +75,11 @@ def test_failing_notebook_is_kept_under_a_failed_name_and_names_cell_and_error(t
 
 
 def test_parameters_parse_with_seed_as_integer():
-    assert pipeline.parse_parameters(["data_dir=/x", "cutoff=", "seed=42"]) == {"data_dir": "/x", "cutoff": "", "seed": 42}
+    assert pipeline.parse_parameters(["data_dir=/x", "cutoff=", "seed=42"]) == {
+        "data_dir": "/x",
+        "cutoff": "",
+        "seed": 42,
+    }
     with pytest.raises(ValueError, match="key=value"):
         pipeline.parse_parameters(["oops"])
     with pytest.raises(ValueError, match="'colour' is unknown"):
@@ -98,8 +105,11 @@ def test_summary_lists_each_notebook_with_status(tmp_path):
 
 def _slow_notebook(tmp_path: Path) -> Path:
     """Writes one artefact into its folder, then sleeps: a run to kill."""
-    return _notebook(tmp_path, 'from pathlib import Path\nimport time\n(Path(out_dir) / "demo").mkdir()\n'
-                               '(Path(out_dir) / "demo" / "tbl-partial.csv").write_text("x\\n")\ntime.sleep(120)')
+    return _notebook(
+        tmp_path,
+        'from pathlib import Path\nimport time\n(Path(out_dir) / "demo").mkdir()\n'
+        '(Path(out_dir) / "demo" / "tbl-partial.csv").write_text("x\\n")\ntime.sleep(120)',
+    )
 
 
 @pytest.mark.xdist_group("kernel")
@@ -107,9 +117,23 @@ def _slow_notebook(tmp_path: Path) -> Path:
 def test_killed_run_leaves_only_failed_names_and_no_partial_folder(tmp_path, signum):
     src = _slow_notebook(tmp_path)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.run.pipeline", "run", "demo", "--out-dir", str(out),
-                             "--source", str(src), "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "helpers.run.pipeline",
+            "run",
+            "demo",
+            "--out-dir",
+            str(out),
+            "--source",
+            str(src),
+            "--no-progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 90
     while not (out / "demo" / "tbl-partial.csv").exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
@@ -137,12 +161,24 @@ def test_out_dir_is_recorded_relative_to_the_project_or_as_given(tmp_path):
 
 
 def test_retired_outputs_move_to_stale_and_leave_other_files(tmp_path):
-    for name in ("01_cohort.ipynb", "01_cohort/results.json", "02_relapse.FAILED.ipynb", "report.pdf", "mine.txt",
-                 ".make/01_cohort.seconds", ".make/params.json"):
+    for name in (
+        "01_cohort.ipynb",
+        "01_cohort/results.json",
+        "02_relapse.FAILED.ipynb",
+        "report.pdf",
+        "mine.txt",
+        ".make/01_cohort.seconds",
+        ".make/params.json",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     pipeline.retire_outputs(tmp_path, "inputs changed")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".make", ".stale", "mine.txt"]
     assert sorted(p.name for p in (tmp_path / ".stale").iterdir()) == [
-        "01_cohort", "01_cohort.ipynb", "02_relapse.FAILED.ipynb", "WHY.txt", "report.pdf"]
+        "01_cohort",
+        "01_cohort.ipynb",
+        "02_relapse.FAILED.ipynb",
+        "WHY.txt",
+        "report.pdf",
+    ]
     assert [p.name for p in (tmp_path / ".make").iterdir()] == ["params.json"]  # timings went too

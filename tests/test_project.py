@@ -124,8 +124,9 @@ def test_ci_runs_the_readme_test_command():
 def test_make_help_is_the_default_goal_and_lists_every_target():
     import subprocess
 
-    out = subprocess.run(["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True,
-                         env={"PATH": "/usr/bin:/bin"}).stdout
+    out = subprocess.run(
+        ["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
+    ).stdout
     for target in ("report", "test", "lab", "data", "lock", "clean"):
         assert re.search(rf"^  {target}\s+\S", out, re.M), target
     for variable in ("DATA_DIR", "CUTOFF", "POPULATION", "OUT_DIR", "SEED"):

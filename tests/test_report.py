@@ -45,7 +45,9 @@ def executed_notebook(extra_markdown: str = "") -> nbformat.NotebookNode:
     import pandas as pd
 
     nb = nbformat.v4.new_notebook()
-    fig_cell = nbformat.v4.new_code_cell('#| label: fig-demo\n#| fig-cap: "A demo curve."\n#| fig-alt: "A line."\nshow()')
+    fig_cell = nbformat.v4.new_code_cell(
+        '#| label: fig-demo\n#| fig-cap: "A demo curve."\n#| fig-alt: "A line."\nshow()'
+    )
     fig_cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})]
     tbl_cell = nbformat.v4.new_code_cell('#| label: tbl-demo\n#| tbl-cap: "A demo table."\nshow_table()')
     bundle = show_table(pd.DataFrame({"Arm": ["A"], "n": ["3 (50.0%)"]}), "tbl-demo")._repr_mimebundle_()
@@ -103,7 +105,7 @@ def test_html_is_self_contained_and_captioned():
     assert 'id="fig-demo"' in html and 'id="tbl-demo"' in html
     assert "should not show" not in html and "show_table()" not in html
     # nothing is fetched when the file is opened: no external script, stylesheet, font or image
-    assert not re.search(r'<script[^>]+src=', html)
+    assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r'<link[^>]+href=["\']?https?:', html)
     assert not re.search(r'(src|href)=["\']https?://', html)
     assert "@import" not in html
@@ -203,8 +205,13 @@ def test_sigterm_during_rendering_cleans_up(tmp_path):
     out.mkdir(), tmp.mkdir()
     nbformat.write(executed_notebook(), out / "90_report.ipynb")
     env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "TMPDIR": str(tmp)}
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.run.report", "render", str(out), "--renderer", "quarto"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helpers.run.report", "render", str(out), "--renderer", "quarto"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not started.exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()

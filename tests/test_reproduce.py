@@ -23,25 +23,41 @@ def test_compare_lists_every_file_and_counts_each_difference():
     actual = {"a.csv": "1", "b.png": "X", "d.pdf": "4"}
     lines, bad = reproduce.compare(expected, actual)
     assert bad == 3
-    assert [ln.split() for ln in lines] == [["ok", "a.csv"], ["DIFFERS", "b.png"], ["MISSING", "c.json"],
-                                            ["EXTRA", "d.pdf"]]
+    assert [ln.split() for ln in lines] == [
+        ["ok", "a.csv"],
+        ["DIFFERS", "b.png"],
+        ["MISSING", "c.json"],
+        ["EXTRA", "d.pdf"],
+    ]
 
 
 def test_outputs_are_data_and_run_folder_without_make_state(tmp_path):
-    for name in ("data/synthetic/adsl.csv", "reports/synthetic/report.html", "reports/synthetic/01_cohort/tbl-x.csv",
-                 "reports/synthetic/.make/params.json", "reports/synthetic/.stale/report.html"):
+    for name in (
+        "data/synthetic/adsl.csv",
+        "reports/synthetic/report.html",
+        "reports/synthetic/01_cohort/tbl-x.csv",
+        "reports/synthetic/.make/params.json",
+        "reports/synthetic/.stale/report.html",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    assert reproduce.output_files(tmp_path) == ["data/synthetic/adsl.csv", "reports/synthetic/01_cohort/tbl-x.csv",
-                                                "reports/synthetic/report.html"]
+    assert reproduce.output_files(tmp_path) == [
+        "data/synthetic/adsl.csv",
+        "reports/synthetic/01_cohort/tbl-x.csv",
+        "reports/synthetic/report.html",
+    ]
 
 
 def test_committed_manifest_covers_every_kind_of_output():
     _, sums = reproduce.read_manifest(MANIFEST)
     names = set(sums)
-    for name in ("reports/synthetic/report.html", "reports/synthetic/report.pdf",
-                 "reports/synthetic/02_relapse/results.json", "reports/synthetic/90_report.ipynb",
-                 "data/synthetic/adsl.csv"):
+    for name in (
+        "reports/synthetic/report.html",
+        "reports/synthetic/report.pdf",
+        "reports/synthetic/02_relapse/results.json",
+        "reports/synthetic/90_report.ipynb",
+        "data/synthetic/adsl.csv",
+    ):
         assert name in names
     for nb in config.ANALYSIS_NOTEBOOKS:
         assert f"reports/synthetic/{nb}.ipynb" in names

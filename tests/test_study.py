@@ -89,15 +89,18 @@ def test_a_competing_endpoint_needs_both_causes(tmp_path):
 
 def test_the_primary_endpoint_must_exist_and_be_competing(tmp_path):
     assert "primary.endpoint: 'XYZ' is not an endpoint" in _broken(
-        tmp_path, lambda r: r["primary"].update(endpoint="XYZ"))
+        tmp_path, lambda r: r["primary"].update(endpoint="XYZ")
+    )
     assert "primary.endpoint: OS must be a competing endpoint" in _broken(
-        tmp_path, lambda r: r["primary"].update(endpoint="OS"))
+        tmp_path, lambda r: r["primary"].update(endpoint="OS")
+    )
 
 
 def test_every_problem_is_listed_at_once(tmp_path):
     def two_faults(r):
         r["arms"][0]["colour"] = "red"
         r["time"]["tick_every"] = -1
+
     msg = _broken(tmp_path, two_faults)
     assert "(2 problems)" in msg and "time.tick_every" in msg
 

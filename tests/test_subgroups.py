@@ -44,18 +44,25 @@ def test_subgroup_effects_equal_r_within_level_fits(effects):
     for col in ["estimate", "conf_low", "conf_high"]:
         npt.assert_allclose(merged[f"{col}_py"], merged[f"{col}_r"], rtol=RTOL, err_msg=col)
     for col in ["p_value", "p_interaction"]:
-        npt.assert_allclose(merged[f"{col}_py"], merged[f"{col}_r"], atol=P_ATOL, equal_nan=True,
-                            err_msg=col)
+        npt.assert_allclose(merged[f"{col}_py"], merged[f"{col}_r"], atol=P_ATOL, equal_nan=True, err_msg=col)
 
 
 def test_subgroup_counts_equal_r_aggregate(effects, sim):
     _, got = effects
     # R 4.2.2: aggregate(cbind(n, events = status == 1) ~ level + arm) per subgroup
     counts = pd.read_csv(REF / "subgroup_counts.csv")
-    wide = counts.pivot_table(index=["subgroup", "level", "n_missing"], columns="arm",
-                              values=["n", "events"]).reset_index()
-    wide.columns = ["subgroup", "level", "n_missing", "events_reference", "events_comparator",
-                    "n_reference", "n_comparator"]
+    wide = counts.pivot_table(
+        index=["subgroup", "level", "n_missing"], columns="arm", values=["n", "events"]
+    ).reset_index()
+    wide.columns = [
+        "subgroup",
+        "level",
+        "n_missing",
+        "events_reference",
+        "events_comparator",
+        "n_reference",
+        "n_comparator",
+    ]
     merged = wide.merge(got, on=["subgroup", "level"], suffixes=("_r", "_py"))
     assert len(merged) == len(wide) == len(got) - 1
     for col in ["n_reference", "n_comparator", "events_reference", "events_comparator", "n_missing"]:
@@ -144,12 +151,12 @@ def test_three_arms_give_each_comparator_against_the_reference_on_its_two_arms(s
 
 def test_comparator_arms_choose_and_order_the_comparisons(sim):
     three = sim.assign(arm=np.where(sim.index % 3 == 0, "Other", sim["arm"]))
-    got = subgroup_effects(three, "time", "status", "arm", ["sex"], model="cox", reference_arm="Control",
-                           comparator_arms=[SORAFENIB])
+    got = subgroup_effects(
+        three, "time", "status", "arm", ["sex"], model="cox", reference_arm="Control", comparator_arms=[SORAFENIB]
+    )
     assert set(got["comparator_arm"]) == {SORAFENIB}
     with pytest.raises(ValueError, match=r"comparator_arms=\['Control'\]"):
-        subgroup_effects(three, "time", "status", "arm", ["sex"], reference_arm="Control",
-                         comparator_arms=["Control"])
+        subgroup_effects(three, "time", "status", "arm", ["sex"], reference_arm="Control", comparator_arms=["Control"])
 
 
 def test_subgroup_with_a_single_level_is_one_not_estimable_row(sim):
@@ -200,7 +207,11 @@ def test_subgroup_data_cuts_at_breaks_and_decodes_levels_in_the_study_order():
     data = pd.DataFrame({"AGE": [49.9, 50, 70, None], "SEX": ["M", "F", None, "M"], "CONDINT": ["RIC"] * 4})
     got = subgroup_data(data, three)
     assert got["AGE"].astype(object).where(got["AGE"].notna(), None).tolist() == [
-        "Under 50", "50 or older", "50 or older", None]
+        "Under 50",
+        "50 or older",
+        "50 or older",
+        None,
+    ]
     assert list(got["AGE"].cat.categories) == ["Under 50", "50 or older"]
     assert list(got["SEX"].cat.categories) == ["Women", "Men"]  # the study's order, decoded
     assert got["SEX"].isna().sum() == 1

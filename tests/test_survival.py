@@ -44,8 +44,7 @@ def _read(name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def datasets() -> dict[str, pd.DataFrame]:
-    return {k: _read(k) for k in ("aml", "myeloid", "lung", "sim_ties", "sim_noevents", "sim_half",
-                                  "sim_frac")}
+    return {k: _read(k) for k in ("aml", "myeloid", "lung", "sim_ties", "sim_noevents", "sim_half", "sim_frac")}
 
 
 # case -> (dataset, time, status, group, conf_type, conf_level), as in survival.R's `fits`
@@ -82,8 +81,7 @@ def _assert_same_rows(got: pd.DataFrame, ref: pd.DataFrame, values: list[str], c
     merged = ref.merge(got, on=["group", "time"], how="left", suffixes=("_r", "_py"))
     assert len(merged) == len(ref)
     for col in values:
-        npt.assert_allclose(merged[f"{col}_py"], merged[f"{col}_r"], rtol=RTOL, equal_nan=True,
-                            err_msg=col)
+        npt.assert_allclose(merged[f"{col}_py"], merged[f"{col}_r"], rtol=RTOL, equal_nan=True, err_msg=col)
     for col in counts:
         npt.assert_array_equal(merged[f"{col}_py"], merged[f"{col}_r"], err_msg=col)
 
@@ -103,8 +101,7 @@ def test_kaplan_meier_step_function_equals_r_survfit(case, datasets):
 @pytest.mark.parametrize("case", list(KM_LANDMARKS))
 def test_kaplan_meier_at_landmarks_equals_r_summary_times(case, datasets):
     ds, t, e, g, conf_type, level = KM_CASES[case]
-    got = kaplan_meier(datasets[ds], t, e, g, times=KM_LANDMARKS[case], conf_type=conf_type,
-                       conf_level=level)
+    got = kaplan_meier(datasets[ds], t, e, g, times=KM_LANDMARKS[case], conf_type=conf_type, conf_level=level)
     # R 4.2.2, survival 3.5-3: summary(survfit(...), times = landmarks)
     ref = _r_groups(_read("km_times").query("case == @case"))
     _assert_same_rows(got, ref, KM_VALUES, KM_COUNTS)
@@ -275,8 +272,7 @@ def test_logrank_equals_r_survdiff(case, datasets):
 
 def test_logrank_with_one_group_at_risk_at_events_says_why_p_is_missing():
     # group b is censored before the first event: no expected events, 0 df
-    data = pd.DataFrame({"time": [0.5, 0.6, 1, 2, 3], "status": [0, 0, 1, 1, 0],
-                         "group": ["b", "b", "a", "a", "a"]})
+    data = pd.DataFrame({"time": [0.5, 0.6, 1, 2, 3], "status": [0, 0, 1, 1, 0], "group": ["b", "b", "a", "a", "a"]})
     got = logrank_test(data, "time", "status", "group").iloc[0]
     assert got["statistic"] == 0 and got["df"] == 0 and np.isnan(got["p_value"])
     assert got["note"].startswith("not testable: fewer than two groups")
@@ -382,9 +378,7 @@ def test_cox_group_without_events_is_not_estimable(datasets):
 
 
 def test_cox_reference_level_without_events_is_not_estimable(datasets):
-    data = datasets["sim_noevents"].assign(
-        arm=lambda d: d["arm"].map({"Control": "B", "Sorafenib": "A"})
-    )
+    data = datasets["sim_noevents"].assign(arm=lambda d: d["arm"].map({"Control": "B", "Sorafenib": "A"}))
     got = cox(data, "time", "status", ["arm"])
     assert got["hr"].isna().all()
     assert got["note"].iloc[0].startswith("not estimable: no events in reference level 'A'")
@@ -445,8 +439,7 @@ def survival_data(draw):
     return pd.DataFrame({"time": np.array(times, float), "status": events, "group": groups})
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(survival_data())
 def test_kaplan_meier_is_non_increasing_within_zero_one(data):
     got = kaplan_meier(data, "time", "status", "group")
@@ -521,8 +514,7 @@ def test_one_level_order_and_one_single_group_label_across_helpers():
 
     # categorical order, not sorted; unused categories dropped by survival and Cox alike
     arm = pd.Categorical(["z", "a", "z", "a", "z", "a", "z", "a"], categories=["z", "a"])
-    data = pd.DataFrame({"time": [1, 2, 3, 4, 5, 6, 7, 8], "status": [1, 1, 0, 1, 1, 0, 1, 1],
-                         "arm": arm})
+    data = pd.DataFrame({"time": [1, 2, 3, 4, 5, 6, 7, 8], "status": [1, 1, 0, 1, 1, 0, 1, 1], "arm": arm})
     assert list(kaplan_meier(data, "time", "status", "arm")["group"].unique()) == ["z", "a"]
     assert list(cumulative_incidence(data, "time", "status", "arm")["group"].unique()) == ["z", "a"]
     assert list(cox(data, "time", "status", ["arm"])["term"]) == ["arm[a]"]
@@ -566,8 +558,21 @@ def test_cox_and_fine_gray_results_have_one_shape(datasets):
     data = datasets["sim_ties"]
     cx = fit_cox(data, "time", "status", ["group", "x"])
     fg = fine_gray(data, "time", "status", ["group", "x"])
-    shared = {"summary", "terms", "coef", "vcov", "term_sources", "conf_level", "loglik",
-              "loglik_null", "n_iter", "converged", "n", "n_events", "infinite_terms"}
+    shared = {
+        "summary",
+        "terms",
+        "coef",
+        "vcov",
+        "term_sources",
+        "conf_level",
+        "loglik",
+        "loglik_null",
+        "n_iter",
+        "converged",
+        "n",
+        "n_events",
+        "infinite_terms",
+    }
     for fit in (cx, fg):
         assert shared <= {f.name for f in fields(fit)}
         assert fit.terms == ("group[B]", "group[C]", "x")

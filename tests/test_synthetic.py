@@ -41,8 +41,7 @@ def _digests(folder) -> dict[str, str]:
         {"n_patients": 7, "n_sites": 3, "seed": 2},
         {"n_patients": 60, "seed": 3, "hazard_ratios": {"SORA": 1.0}},
         {"n_patients": 346},
-        {"n_patients": 1500, "n_sites": 25, "accrual_months": 12, "followup_months": 6,
-         "seed": 4},
+        {"n_patients": 1500, "n_sites": 25, "accrual_months": 12, "followup_months": 6, "seed": 4},
     ],
     ids=lambda k: "-".join(f"{a}={b}" for a, b in k.items()),
 )
@@ -95,8 +94,7 @@ def test_cli_writes_the_five_tables(tmp_path, capsys):
     out = tmp_path / "syn"
     argv = ["--out", str(out), "--n-patients", "30", "--seed", "5", "--format", "parquet"]
     assert synthetic.main(argv) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{t}.parquet" for t in schemas.TABLE_NAMES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.parquet" for t in schemas.TABLE_NAMES)
     assert "adsl=30" in capsys.readouterr().out
 
 
@@ -128,9 +126,9 @@ def _incidence(tables, paramcd, armcd, days=730):
 @pytest.mark.parametrize(
     ("paramcd", "armcd", "low", "high"),
     [
-        ("REL", "CTRL", 0.23, 0.31),   # assumed 25-30% (data/README.md)
-        ("REL", "SORA", 0.13, 0.21),   # cause-specific HR 0.6
-        ("NRM", "CTRL", 0.08, 0.12),   # assumed 8-12%
+        ("REL", "CTRL", 0.23, 0.31),  # assumed 25-30% (data/README.md)
+        ("REL", "SORA", 0.13, 0.21),  # cause-specific HR 0.6
+        ("NRM", "CTRL", 0.08, 0.12),  # assumed 8-12%
         ("NRM", "SORA", 0.08, 0.12),
         ("AGVHD", "CTRL", 0.20, 0.30),  # assumed 20-30%
         ("CGVHD", "CTRL", 0.28, 0.40),  # assumed 30-40%
@@ -201,8 +199,8 @@ def test_design_boundaries_are_the_lan_demets_obrien_fleming_values():
     # gsDesign sfLDOF, k = 2, timing 0.5, one-sided alpha 0.025 (literature value):
     # upper bounds 2.963 and 1.969
     np.testing.assert_allclose(
-        [synthetic.DESIGN["z_boundary_interim"], synthetic.DESIGN["z_boundary_final"]],
-        [2.963, 1.969], atol=1e-3)
+        [synthetic.DESIGN["z_boundary_interim"], synthetic.DESIGN["z_boundary_final"]], [2.963, 1.969], atol=1e-3
+    )
 
 
 def test_generate_rejects_a_non_positive_number_of_patients():
@@ -328,11 +326,14 @@ def test_three_arm_relapse_hazard_ratios_are_recovered(three_arm_study):
 
     t = synthetic.generate(three_arm_study, n_patients=20_000, seed=5, tables=("adsl", "adtte"))
     rel = t["adtte"].query("PARAMCD == 'REL'").merge(t["adsl"], on="USUBJID")
-    x = pd.get_dummies(rel[["ARMCD", "DISSTAT", "DIAG", "CONDINT"]].assign(
-        CYTORISK=rel["CYTORISK"].fillna("missing"), MRDPOS=rel["MRDPRE"].eq("Positive")),
-        drop_first=False, dtype=float)
-    x = x.drop(columns=["ARMCD_OBS", "DISSTAT_CR1", "DIAG_AML", "CONDINT_MAC",
-                        "CYTORISK_Intermediate"])
+    x = pd.get_dummies(
+        rel[["ARMCD", "DISSTAT", "DIAG", "CONDINT"]].assign(
+            CYTORISK=rel["CYTORISK"].fillna("missing"), MRDPOS=rel["MRDPRE"].eq("Positive")
+        ),
+        drop_first=False,
+        dtype=float,
+    )
+    x = x.drop(columns=["ARMCD_OBS", "DISSTAT_CR1", "DIAG_AML", "CONDINT_MAC", "CYTORISK_Intermediate"])
     x["time"], x["event"], x["site"] = rel["AVAL"], (rel["EVNTCD"] == 1).astype(int), rel["SITEID"]
     fit = CoxPHFitter().fit(x, "time", "event", strata=["site"])
     for arm, hr in three_arm_study.synthetic.hazard_ratios.items():
@@ -358,8 +359,7 @@ def test_each_table_is_the_same_whichever_others_are_asked_for():
 
 def test_three_arm_same_seed_writes_identical_files(tmp_path, three_arm_study):
     for run in ("a", "b"):
-        synthetic.write_trial(synthetic.generate(three_arm_study, n_patients=50, seed=4),
-                              tmp_path / run)
+        synthetic.write_trial(synthetic.generate(three_arm_study, n_patients=50, seed=4), tmp_path / run)
     assert _digests(tmp_path / "a") == _digests(tmp_path / "b")
 
 
@@ -368,12 +368,12 @@ def test_three_arm_study_defaults_come_from_its_definition(three_arm_study):
     assert len(tables["adsl"]) == three_arm_study.design.n_patients
     assert list(tables) == list(three_arm_study.synthetic.tables)
     assert synthetic.default_cutoff(three_arm_study) == pd.Timestamp("2022-03-01") + pd.Timedelta(
-        days=round(48 * 365.25 / 12))
+        days=round(48 * 365.25 / 12)
+    )
 
 
 def test_unequal_allocation_follows_the_ratio(three_arm_study):
-    arms = tuple(a.model_copy(update={"allocation": 2 if a.code == "HIGH" else 1})
-                 for a in three_arm_study.arms)
+    arms = tuple(a.model_copy(update={"allocation": 2 if a.code == "HIGH" else 1}) for a in three_arm_study.arms)
     study = three_arm_study.model_copy(update={"arms": arms})
     counts = synthetic.generate(study, n_patients=4000, seed=2)["adsl"]["ARMCD"].value_counts()
     # blocks of 8 (HIGH 4, LOW 2, OBS 2) within 6 sites x 3 strata: at most 4 off per cell
@@ -382,8 +382,7 @@ def test_unequal_allocation_follows_the_ratio(three_arm_study):
 
 def test_cli_writes_the_tables_of_the_study_asked_for(tmp_path, capsys):
     out = tmp_path / "three"
-    argv = ["--study", str(THREE_ARM), "--out", str(out), "--n-patients", "30", "--seed", "5",
-            "--tables", "adsl,adtte"]
+    argv = ["--study", str(THREE_ARM), "--out", str(out), "--n-patients", "30", "--seed", "5", "--tables", "adsl,adtte"]
     assert synthetic.main(argv) == 0
     assert sorted(p.name for p in out.iterdir()) == ["adsl.csv", "adtte.csv"]
     assert set(pd.read_csv(out / "adsl.csv")["STUDYID"]) == {"EXAMPLE-3ARM"}
@@ -410,8 +409,7 @@ def test_generate_rejects_settings_it_cannot_simulate(three_arm_study, change, m
 
 
 def test_an_endpoint_the_generator_cannot_derive_is_an_error(three_arm_study):
-    pfs = Endpoint(paramcd="PFS", param="Progression-free survival (days)", label="PFS",
-                   kind="survival")
+    pfs = Endpoint(paramcd="PFS", param="Progression-free survival (days)", label="PFS", kind="survival")
     study = three_arm_study.model_copy(update={"endpoints": (*three_arm_study.endpoints, pfs)})
     with pytest.raises(ValueError, match="endpoint PFS of EXAMPLE-3ARM: the generator cannot derive"):
         synthetic.generate(study, n_patients=10)
@@ -421,8 +419,7 @@ def test_safety_tables_need_the_safety_section(three_arm_study):
     study = three_arm_study.model_copy(update={"safety": None})
     with pytest.raises(ValueError, match="no safety section"):
         synthetic.generate(study, n_patients=10)
-    assert list(synthetic.generate(study, n_patients=10, tables=("adsl", "adtte"))) == [
-        "adsl", "adtte"]
+    assert list(synthetic.generate(study, n_patients=10, tables=("adsl", "adtte"))) == ["adsl", "adtte"]
 
 
 def test_a_variable_the_generator_does_not_draw_is_an_error(three_arm_study):
@@ -433,9 +430,13 @@ def test_a_variable_the_generator_does_not_draw_is_an_error(three_arm_study):
 
 
 def test_a_derived_variable_is_cut_from_its_source(three_arm_study):
-    agegr = Variable(name="AGEGR2", label="Age group", kind="categorical",
-                     levels={"<50": "Under 50", ">=50": "50 or older"},
-                     derived_from={"variable": "AGE", "breaks": [50]})
+    agegr = Variable(
+        name="AGEGR2",
+        label="Age group",
+        kind="categorical",
+        levels={"<50": "Under 50", ">=50": "50 or older"},
+        derived_from={"variable": "AGE", "breaks": [50]},
+    )
     study = three_arm_study.model_copy(update={"variables": (*three_arm_study.variables, agegr)})
     adsl = synthetic.generate(study, n_patients=200, seed=1)["adsl"]
     assert (adsl["AGEGR2"] == np.where(adsl["AGE"] < 50, "<50", ">=50")).all()

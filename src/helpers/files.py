@@ -58,6 +58,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
     KeyboardInterrupt as Ctrl-C (SIGINT) does, so that ``finally`` blocks and context managers
     run: temporary and staging folders are removed and partial results renamed, never left under
     a valid name."""
+
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
 

@@ -138,7 +138,8 @@ class Endpoint(_Model):
     causes: dict[int, str] = Field(default_factory=dict, description="EVNTCD -> label (competing)")
     required: bool = True
     adsl_events: dict[AdamName, Literal[1, 2]] = Field(
-        default_factory=dict, description="ADSL date -> EVNTCD, in order of precedence on ties")
+        default_factory=dict, description="ADSL date -> EVNTCD, in order of precedence on ties"
+    )
 
     @model_validator(mode="after")
     def _causes_match_kind(self) -> Endpoint:
@@ -174,7 +175,8 @@ class Variable(_Model):
     label: str = Field(min_length=1)
     kind: Literal["categorical", "continuous", "date"]
     levels: dict[str, str] | None = Field(
-        default=None, description="code -> decoded label, in display order; None = any code, sorted")
+        default=None, description="code -> decoded label, in display order; None = any code, sorted"
+    )
     nullable: bool = Field(default=False, description="missing values are expected, not findings")
     derived_from: Derivation | None = None
 
@@ -194,8 +196,10 @@ class Variable(_Model):
             if self.kind != "categorical" or self.levels is None:
                 raise ValueError("derived_from needs a categorical variable with levels")
             if len(self.levels) != len(self.derived_from.breaks) + 1:
-                raise ValueError(f"derived_from has {len(self.derived_from.breaks)} breaks, so "
-                                 f"{len(self.derived_from.breaks) + 1} levels; found {len(self.levels)}")
+                raise ValueError(
+                    f"derived_from has {len(self.derived_from.breaks)} breaks, so "
+                    f"{len(self.derived_from.breaks) + 1} levels; found {len(self.levels)}"
+                )
         return self
 
     def decode(self, code: object) -> str:
@@ -260,7 +264,7 @@ class Design(_Model):
     @field_validator("information_fractions")
     @classmethod
     def _fractions(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if any(b <= a for a, b in zip(v, v[1:])) or not 0 < v[0] or v[-1] != 1.0:
+        if any(b <= a for a, b in zip(v, v[1:])) or not v[0] > 0 or v[-1] != 1.0:
             raise ValueError(f"information_fractions {list(v)} must increase in (0, 1] and end at 1")
         return v
 
@@ -280,7 +284,8 @@ class Synthetic(_Model):
     hazard_ratios: dict[str, float] = Field(description="arm code -> relapse hazard ratio vs the reference")
     tables: tuple[TableName, ...] = ("adsl", "adtte", "adae", "adex", "screen")
     screen_failures: tuple[ScreenFailure, ...] | None = Field(
-        default=None, description="reasons of the simulated screen failures; default: the generator's own")
+        default=None, description="reasons of the simulated screen failures; default: the generator's own"
+    )
 
     @field_validator("tables")
     @classmethod
@@ -327,10 +332,12 @@ class Study(_Model):
         paramcds = [e.paramcd for e in self.endpoints]
         if len(set(paramcds)) != len(paramcds):
             problems.append(f"endpoints: PARAMCDs {paramcds} are not unique")
-        for where, code in [("primary.endpoint", self.primary.endpoint),
-                            ("follow_up_endpoint", self.follow_up_endpoint),
-                            *[(f"secondary[{i}]", c) for i, c in enumerate(self.secondary)],
-                            *([("survival_figure", self.survival_figure)] if self.survival_figure else [])]:
+        for where, code in [
+            ("primary.endpoint", self.primary.endpoint),
+            ("follow_up_endpoint", self.follow_up_endpoint),
+            *[(f"secondary[{i}]", c) for i, c in enumerate(self.secondary)],
+            *([("survival_figure", self.survival_figure)] if self.survival_figure else []),
+        ]:
             if code not in paramcds:
                 problems.append(f"{where}: {code!r} is not an endpoint; expected one of {paramcds}")
         if self.primary.endpoint in paramcds and self.endpoint(self.primary.endpoint).kind != "competing":
@@ -341,15 +348,19 @@ class Study(_Model):
         if len(set(names)) != len(names):
             problems.append("variables: names are not unique")
         known = set(names)
-        for where, name in [*[(f"strata[{i}]", s) for i, s in enumerate(self.strata)],
-                            *[(f"baseline[{i}]", b) for i, b in enumerate(self.baseline)],
-                            *[(f"subgroups[{i}].variable", s.variable) for i, s in enumerate(self.subgroups)],
-                            *[(f"eligibility[{i}].variable", e.variable) for i, e in enumerate(self.eligibility)]]:
+        for where, name in [
+            *[(f"strata[{i}]", s) for i, s in enumerate(self.strata)],
+            *[(f"baseline[{i}]", b) for i, b in enumerate(self.baseline)],
+            *[(f"subgroups[{i}].variable", s.variable) for i, s in enumerate(self.subgroups)],
+            *[(f"eligibility[{i}].variable", e.variable) for i, e in enumerate(self.eligibility)],
+        ]:
             if name not in known:
                 problems.append(f"{where}: {name!r} is not in variables; expected one of {names}")
         for i, v in enumerate(self.variables):
             if v.derived_from is not None and v.derived_from.variable not in known:
-                problems.append(f"variables[{i}].derived_from.variable: {v.derived_from.variable!r} is not in variables")
+                problems.append(
+                    f"variables[{i}].derived_from.variable: {v.derived_from.variable!r} is not in variables"
+                )
         for i, s in enumerate(self.subgroups):
             if s.variable not in known:
                 continue
@@ -390,8 +401,10 @@ class Study(_Model):
         for a in self.arms:
             if key in (a.code, a.label):
                 return a
-        raise KeyError(f"{key!r} is not an arm; expected a code of {[a.code for a in self.arms]} "
-                       f"or a label of {list(self.arm_labels)}")
+        raise KeyError(
+            f"{key!r} is not an arm; expected a code of {[a.code for a in self.arms]} "
+            f"or a label of {list(self.arm_labels)}"
+        )
 
     @property
     def arm_colours(self) -> dict[str, str]:
@@ -412,8 +425,9 @@ class Study(_Model):
         """The ADSL flag of a population (``"ITT" -> "ITTFL"``), case-insensitive."""
         key = population.upper()
         if key not in self.populations:
-            raise KeyError(f"{population=} is not a population of {self.study.id}; "
-                           f"expected one of {list(self.populations)}")
+            raise KeyError(
+                f"{population=} is not a population of {self.study.id}; expected one of {list(self.populations)}"
+            )
         return self.populations[key].flag
 
     # -- endpoints and variables -------------------------------------------------------------------
@@ -421,8 +435,9 @@ class Study(_Model):
         for e in self.endpoints:
             if e.paramcd == paramcd:
                 return e
-        raise KeyError(f"{paramcd=} is not an endpoint of {self.study.id}; "
-                       f"expected one of {[e.paramcd for e in self.endpoints]}")
+        raise KeyError(
+            f"{paramcd=} is not an endpoint of {self.study.id}; expected one of {[e.paramcd for e in self.endpoints]}"
+        )
 
     @property
     def primary_endpoint(self) -> Endpoint:
@@ -432,8 +447,9 @@ class Study(_Model):
         for v in self.variables:
             if v.name == name:
                 return v
-        raise KeyError(f"{name!r} is not a variable of {self.study.id}; "
-                       f"expected one of {[v.name for v in self.variables]}")
+        raise KeyError(
+            f"{name!r} is not a variable of {self.study.id}; expected one of {[v.name for v in self.variables]}"
+        )
 
     def variable_labels(self, names: tuple[str, ...] | list[str] | None = None) -> dict[str, str]:
         """Variable name -> reader-facing label (all variables, or ``names`` in their order)."""
@@ -473,8 +489,9 @@ def parse_study(text: str, source: str | Path = "<study>") -> Study:
     except yaml.YAMLError as exc:
         raise StudyError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
-        raise StudyError(f"{source}: expected a mapping of sections (study, arms, endpoints, ...); "
-                         f"found {type(raw).__name__}")
+        raise StudyError(
+            f"{source}: expected a mapping of sections (study, arms, endpoints, ...); found {type(raw).__name__}"
+        )
     try:
         study = Study.model_validate(raw)
     except ValidationError as exc:
@@ -482,15 +499,17 @@ def parse_study(text: str, source: str | Path = "<study>") -> Study:
         errors = exc.errors()
         for err in errors:
             if err["type"] == "too_short" and any(
-                    e is not err and e["loc"][:len(err["loc"])] == err["loc"] for e in errors):
+                e is not err and e["loc"][: len(err["loc"])] == err["loc"] for e in errors
+            ):
                 continue  # "0 items after validation": the items' own errors say why
             found = err.get("input")
             shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
             msg = re.sub(r"^Value error, ", "", err["msg"])
             lines.append(f"  {_location(err['loc'])}: {msg}{shown}")
         n = len(lines)
-        raise StudyError(f"{source}: study definition invalid ({n} problem{'s' if n != 1 else ''}):\n"
-                         + "\n".join(lines)) from None
+        raise StudyError(
+            f"{source}: study definition invalid ({n} problem{'s' if n != 1 else ''}):\n" + "\n".join(lines)
+        ) from None
     return study.model_copy(update={"source": Path(source) if source != "<study>" else None})
 
 
@@ -509,7 +528,9 @@ def load_study(path: str | Path | None = None) -> Study:
     """
     p = Path(DEFAULT_STUDY if path in (None, "") else path)  # type: ignore[arg-type]
     if not p.is_file():
-        raise StudyError(f"study={str(p)!r}: no such file; expected a study definition YAML "
-                         f"such as {DEFAULT_STUDY.relative_to(config.PROJECT_ROOT)}")
+        raise StudyError(
+            f"study={str(p)!r}: no such file; expected a study definition YAML "
+            f"such as {DEFAULT_STUDY.relative_to(config.PROJECT_ROOT)}"
+        )
     p = p.resolve()
     return _load(p, p.stat().st_mtime_ns)

@@ -14,8 +14,17 @@ import pandas as pd
 
 from helpers.study import Study
 
-__all__ = ["FINDING_COLUMNS", "MISSING", "TOTAL", "arm_counts", "arm_levels", "baseline_characteristics",
-           "consort_flow", "findings_frame", "order_arms"]
+__all__ = [
+    "FINDING_COLUMNS",
+    "MISSING",
+    "TOTAL",
+    "arm_counts",
+    "arm_levels",
+    "baseline_characteristics",
+    "consort_flow",
+    "findings_frame",
+    "order_arms",
+]
 
 TOTAL = "Total"
 #: The level under which missing values of a categorical variable are counted.
@@ -36,8 +45,9 @@ def arm_levels(adsl: pd.DataFrame, study: Study, arm_col: str = "ARM") -> list[s
     """
     unknown = sorted(set(adsl[arm_col].dropna().astype(str)) - set(study.arm_labels))
     if unknown:
-        raise ValueError(f"{arm_col=} holds arms {unknown} that the study does not define; "
-                         f"expected {list(study.arm_labels)}")
+        raise ValueError(
+            f"{arm_col=} holds arms {unknown} that the study does not define; expected {list(study.arm_labels)}"
+        )
     return list(study.arm_labels)
 
 
@@ -53,8 +63,14 @@ def _reason_counts(reasons: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.items()}
 
 
-def consort_flow(screen: pd.DataFrame | None, adsl: pd.DataFrame, study: Study, *,
-                 population: str | None = "ITT", arm_col: str = "ARM") -> dict[str, Any]:
+def consort_flow(
+    screen: pd.DataFrame | None,
+    adsl: pd.DataFrame,
+    study: Study,
+    *,
+    population: str | None = "ITT",
+    arm_col: str = "ARM",
+) -> dict[str, Any]:
     """Counts for a CONSORT 2010 flow diagram with one column per arm of the study.
 
     ``adsl`` must hold every randomised patient (no population selected): a patient outside the
@@ -112,8 +128,9 @@ def _categorical_levels(values: pd.Series, levels: dict[str, str] | None) -> lis
     return [*levels.items(), *((c, c) for c in present if c not in levels)]
 
 
-def baseline_characteristics(adsl: pd.DataFrame, study: Study, *, variables: Sequence[str] | None = None,
-                             arm_col: str = "ARM") -> pd.DataFrame:
+def baseline_characteristics(
+    adsl: pd.DataFrame, study: Study, *, variables: Sequence[str] | None = None, arm_col: str = "ARM"
+) -> pd.DataFrame:
     """Baseline characteristics by arm and in total, one row per variable, level and group.
 
     ``variables`` (default ``study.baseline``) are summarised in their order with the study's
@@ -137,13 +154,31 @@ def baseline_characteristics(adsl: pd.DataFrame, study: Study, *, variables: Seq
             for g, d in groups:
                 v = pd.to_numeric(d[name], errors="raise")
                 known = v.dropna()
-                stats = ({"median": float(known.median()), "q1": float(known.quantile(0.25)),
-                          "q3": float(known.quantile(0.75)), "minimum": float(known.min()),
-                          "maximum": float(known.max())} if len(known) else
-                         {"median": nan, "q1": nan, "q3": nan, "minimum": nan, "maximum": nan})
-                rows.append({"variable": name, "label": var.label, "level": "", "code": "", "group": g,
-                             "n": int(len(known)), "denominator": int(len(d)), "percent": nan, **stats,
-                             "n_missing": int(v.isna().sum())})
+                stats = (
+                    {
+                        "median": float(known.median()),
+                        "q1": float(known.quantile(0.25)),
+                        "q3": float(known.quantile(0.75)),
+                        "minimum": float(known.min()),
+                        "maximum": float(known.max()),
+                    }
+                    if len(known)
+                    else {"median": nan, "q1": nan, "q3": nan, "minimum": nan, "maximum": nan}
+                )
+                rows.append(
+                    {
+                        "variable": name,
+                        "label": var.label,
+                        "level": "",
+                        "code": "",
+                        "group": g,
+                        "n": int(len(known)),
+                        "denominator": int(len(d)),
+                        "percent": nan,
+                        **stats,
+                        "n_missing": int(v.isna().sum()),
+                    }
+                )
             continue
         levels = _categorical_levels(adsl[name], var.levels)
         if adsl[name].isna().any():
@@ -152,10 +187,24 @@ def baseline_characteristics(adsl: pd.DataFrame, study: Study, *, variables: Seq
             for g, d in groups:
                 v = d[name]
                 n = int(v.isna().sum()) if code is None else int((v.astype("string") == code).sum())
-                rows.append({"variable": name, "label": var.label, "level": label, "code": code, "group": g,
-                             "n": n, "denominator": int(len(d)), "percent": n / len(d) if len(d) else nan,
-                             "median": nan, "q1": nan, "q3": nan, "minimum": nan, "maximum": nan,
-                             "n_missing": int(v.isna().sum())})
+                rows.append(
+                    {
+                        "variable": name,
+                        "label": var.label,
+                        "level": label,
+                        "code": code,
+                        "group": g,
+                        "n": n,
+                        "denominator": int(len(d)),
+                        "percent": n / len(d) if len(d) else nan,
+                        "median": nan,
+                        "q1": nan,
+                        "q3": nan,
+                        "minimum": nan,
+                        "maximum": nan,
+                        "n_missing": int(v.isna().sum()),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -169,6 +218,7 @@ def findings_frame(findings: Iterable[Any]) -> pd.DataFrame:
     Each record needs ``severity, table, file, column, rule, n_rows, ids`` (attributes or keys);
     ``first_ids`` joins the patients the contract lists (its first few) with ", ".
     """
+
     def get(rec: Any, key: str) -> Any:
         return rec.get(key) if isinstance(rec, dict) else getattr(rec, key, None)
 
@@ -176,8 +226,15 @@ def findings_frame(findings: Iterable[Any]) -> pd.DataFrame:
     for rec in findings:
         ids = get(rec, "ids") or ()
         n_rows = get(rec, "n_rows")
-        rows.append({"severity": get(rec, "severity"), "rule": get(rec, "rule"), "table": get(rec, "table"),
-                     "file": get(rec, "file"), "column": get(rec, "column"),
-                     "n_rows": np.nan if n_rows is None else int(n_rows),
-                     "first_ids": ", ".join(str(i) for i in ids)})
+        rows.append(
+            {
+                "severity": get(rec, "severity"),
+                "rule": get(rec, "rule"),
+                "table": get(rec, "table"),
+                "file": get(rec, "file"),
+                "column": get(rec, "column"),
+                "n_rows": np.nan if n_rows is None else int(n_rows),
+                "first_ids": ", ".join(str(i) for i in ids),
+            }
+        )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)

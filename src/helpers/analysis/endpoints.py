@@ -20,8 +20,18 @@ from helpers.stats import competing_risks as cr
 from helpers.stats import survival
 from helpers.study import Arm, Study, TimeAxis
 
-__all__ = ["ALL_ARMS", "EFFECT_COLUMNS", "SECONDARY_COLUMNS", "arm_term", "comparison_data", "relapse_effects",
-           "secondary_summary", "time_ticks", "usable_covariates", "with_reference_arm"]
+__all__ = [
+    "ALL_ARMS",
+    "EFFECT_COLUMNS",
+    "SECONDARY_COLUMNS",
+    "arm_term",
+    "comparison_data",
+    "relapse_effects",
+    "secondary_summary",
+    "time_ticks",
+    "usable_covariates",
+    "with_reference_arm",
+]
 
 #: ``comparison`` of a k-sample test over every arm.
 ALL_ARMS = "All arms"
@@ -90,29 +100,81 @@ def usable_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[li
 
 
 #: Columns of :func:`relapse_effects`, in order.
-EFFECT_COLUMNS = ["key", "analysis", "comparison", "comparator_arm", "reference_arm", "estimate", "conf_low",
-                  "conf_high", "statistic", "df", "p_value", "n_patients", "n_dropped", "left_out", "note"]
+EFFECT_COLUMNS = [
+    "key",
+    "analysis",
+    "comparison",
+    "comparator_arm",
+    "reference_arm",
+    "estimate",
+    "conf_low",
+    "conf_high",
+    "statistic",
+    "df",
+    "p_value",
+    "n_patients",
+    "n_dropped",
+    "left_out",
+    "note",
+]
 
 
-def _gray_row(data: pd.DataFrame, key: str, analysis: str, comparison: str, comparator: str | None,
-              reference: str | None, cause: int, duration_col: str, event_col: str, arm_col: str) -> dict[str, Any]:
+def _gray_row(
+    data: pd.DataFrame,
+    key: str,
+    analysis: str,
+    comparison: str,
+    comparator: str | None,
+    reference: str | None,
+    cause: int,
+    duration_col: str,
+    event_col: str,
+    arm_col: str,
+) -> dict[str, Any]:
     gray = cr.gray_test(data, duration_col, event_col, arm_col, causes=[cause])
     g = gray[gray["cause"] == cause].iloc[0]
-    return {"key": key, "analysis": analysis, "comparison": comparison, "comparator_arm": comparator,
-            "reference_arm": reference, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
-            "statistic": float(g["statistic"]), "df": float(g["df"]), "p_value": float(g["p_value"]),
-            "n_patients": int(len(data)), "n_dropped": 0, "left_out": "", "note": str(g.get("note", "") or "")}
+    return {
+        "key": key,
+        "analysis": analysis,
+        "comparison": comparison,
+        "comparator_arm": comparator,
+        "reference_arm": reference,
+        "estimate": np.nan,
+        "conf_low": np.nan,
+        "conf_high": np.nan,
+        "statistic": float(g["statistic"]),
+        "df": float(g["df"]),
+        "p_value": float(g["p_value"]),
+        "n_patients": int(len(data)),
+        "n_dropped": 0,
+        "left_out": "",
+        "note": str(g.get("note", "") or ""),
+    }
 
 
 def _model_row(summary: pd.DataFrame, term: str, **fields: Any) -> dict[str, Any]:
     row = summary.set_index("term").loc[term]
-    return {**fields, "estimate": float(row["hr"]), "conf_low": float(row["conf_low"]),
-            "conf_high": float(row["conf_high"]), "statistic": float(row["statistic"]), "df": 1.0,
-            "p_value": float(row["p_value"])}
+    return {
+        **fields,
+        "estimate": float(row["hr"]),
+        "conf_low": float(row["conf_low"]),
+        "conf_high": float(row["conf_high"]),
+        "statistic": float(row["statistic"]),
+        "df": 1.0,
+        "p_value": float(row["p_value"]),
+    }
 
 
-def relapse_effects(data: pd.DataFrame, study: Study, *, arm_col: str = "ARM", adjust_for: Sequence[str] | None = None,
-                    cause: int | None = None, duration_col: str = "AVAL", event_col: str = "EVNTCD") -> pd.DataFrame:
+def relapse_effects(
+    data: pd.DataFrame,
+    study: Study,
+    *,
+    arm_col: str = "ARM",
+    adjust_for: Sequence[str] | None = None,
+    cause: int | None = None,
+    duration_col: str = "AVAL",
+    event_col: str = "EVNTCD",
+) -> pd.DataFrame:
     """Arm comparisons for a competing-risks endpoint, one row per analysis and comparison.
 
     With more than two arms the first row is Gray's k-sample test over all arms (``key``
@@ -136,15 +198,37 @@ def relapse_effects(data: pd.DataFrame, study: Study, *, arm_col: str = "ARM", a
     ref = study.reference_arm.label
     rows: list[dict[str, Any]] = []
     if len(study.arms) > 2:
-        rows.append(_gray_row(data, "gray_all_arms", f"Gray's test, all {len(study.arms)} arms", ALL_ARMS, None, None,
-                              cause, duration_col, event_col, arm_col))
+        rows.append(
+            _gray_row(
+                data,
+                "gray_all_arms",
+                f"Gray's test, all {len(study.arms)} arms",
+                ALL_ARMS,
+                None,
+                None,
+                cause,
+                duration_col,
+                event_col,
+                arm_col,
+            )
+        )
     for comp in study.comparator_arms:
         d = comparison_data(data, study, comp, arm_col)
         term = arm_term(comp, arm_col)
-        common = {"comparison": study.comparison_label(comp), "comparator_arm": comp.label, "reference_arm": ref,
-                  "n_patients": int(len(d)), "n_dropped": 0, "left_out": "", "note": ""}
-        rows.append(_gray_row(d, "gray", "Gray's test", common["comparison"], comp.label, ref, cause,
-                              duration_col, event_col, arm_col))
+        common = {
+            "comparison": study.comparison_label(comp),
+            "comparator_arm": comp.label,
+            "reference_arm": ref,
+            "n_patients": int(len(d)),
+            "n_dropped": 0,
+            "left_out": "",
+            "note": "",
+        }
+        rows.append(
+            _gray_row(
+                d, "gray", "Gray's test", common["comparison"], comp.label, ref, cause, duration_col, event_col, arm_col
+            )
+        )
         fg = cr.fine_gray(d, duration_col, event_col, [arm_col], cause=cause)
         rows.append(_model_row(fg.summary, term, key="fine_gray", analysis="Fine-Gray subdistribution HR", **common))
         if adjust_for:
@@ -152,19 +236,40 @@ def relapse_effects(data: pd.DataFrame, study: Study, *, arm_col: str = "ARM", a
             notes = [f"not estimable: {r}" for r in reasons]
             n_dropped = int(len(d) - len(used))
             if n_dropped:
-                notes.append(f"{n_dropped} patient{'s' if n_dropped != 1 else ''} with a missing "
-                             f"{' or '.join(kept)} left out")
-            fields = {**common, "key": "fine_gray_adjusted", "n_patients": int(len(used)), "n_dropped": n_dropped,
-                      "left_out": ", ".join(c for c in adjust_for if c not in kept), "note": "; ".join(notes)}
+                notes.append(
+                    f"{n_dropped} patient{'s' if n_dropped != 1 else ''} with a missing {' or '.join(kept)} left out"
+                )
+            fields = {
+                **common,
+                "key": "fine_gray_adjusted",
+                "n_patients": int(len(used)),
+                "n_dropped": n_dropped,
+                "left_out": ", ".join(c for c in adjust_for if c not in kept),
+                "note": "; ".join(notes),
+            }
             if kept:
                 fg_adj = cr.fine_gray(used, duration_col, event_col, [arm_col, *kept], cause=cause)
-                rows.append(_model_row(fg_adj.summary, term,
-                                       analysis=f"Fine-Gray subdistribution HR, adjusted for {', '.join(kept)}",
-                                       **fields))
+                rows.append(
+                    _model_row(
+                        fg_adj.summary,
+                        term,
+                        analysis=f"Fine-Gray subdistribution HR, adjusted for {', '.join(kept)}",
+                        **fields,
+                    )
+                )
             else:
-                rows.append({**fields, "analysis": f"Fine-Gray subdistribution HR, adjusted for {', '.join(adjust_for)}",
-                             "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "statistic": np.nan,
-                             "df": np.nan, "p_value": np.nan})
+                rows.append(
+                    {
+                        **fields,
+                        "analysis": f"Fine-Gray subdistribution HR, adjusted for {', '.join(adjust_for)}",
+                        "estimate": np.nan,
+                        "conf_low": np.nan,
+                        "conf_high": np.nan,
+                        "statistic": np.nan,
+                        "df": np.nan,
+                        "p_value": np.nan,
+                    }
+                )
         cause_specific = d.assign(_event=(d[event_col] == cause).astype(int))
         cs = survival.cox(cause_specific, duration_col, "_event", [arm_col])
         rows.append(_model_row(cs, term, key="cause_specific_cox", analysis="Cause-specific Cox HR", **common))
@@ -172,13 +277,37 @@ def relapse_effects(data: pd.DataFrame, study: Study, *, arm_col: str = "ARM", a
 
 
 #: Columns of :func:`secondary_summary`, in order.
-SECONDARY_COLUMNS = ["paramcd", "endpoint", "status", "method", "group", "time", "time_label", "estimate",
-                     "conf_low", "conf_high", "test", "p_value", "p_value_all_arms", "comparison", "effect",
-                     "effect_low", "effect_high", "n_patients", "note"]
+SECONDARY_COLUMNS = [
+    "paramcd",
+    "endpoint",
+    "status",
+    "method",
+    "group",
+    "time",
+    "time_label",
+    "estimate",
+    "conf_low",
+    "conf_high",
+    "test",
+    "p_value",
+    "p_value_all_arms",
+    "comparison",
+    "effect",
+    "effect_low",
+    "effect_high",
+    "n_patients",
+    "note",
+]
 
 
-def secondary_summary(trial: Any, study: Study, *, arm_col: str = "ARM", at_days: float | None = None,
-                      paramcds: Sequence[str] | None = None) -> pd.DataFrame:
+def secondary_summary(
+    trial: Any,
+    study: Study,
+    *,
+    arm_col: str = "ARM",
+    at_days: float | None = None,
+    paramcds: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Each secondary endpoint at ``at_days`` (default the study's main landmark) by arm.
 
     One row per endpoint and arm (arms in display order): the estimate with its interval; on a
@@ -196,7 +325,7 @@ def secondary_summary(trial: Any, study: Study, *, arm_col: str = "ARM", at_days
     n_population = int(len(trial.adsl))
     rows: list[dict[str, Any]] = []
     nan = np.nan
-    for code in (study.secondary if paramcds is None else paramcds):
+    for code in study.secondary if paramcds is None else paramcds:
         e = study.endpoint(code)
         base = {"paramcd": code, "endpoint": e.label, "time": float(at), "time_label": label}
         if not trial.has_endpoint(code):
@@ -224,20 +353,40 @@ def secondary_summary(trial: Any, study: Study, *, arm_col: str = "ARM", at_days
             else:
                 g = cr.gray_test(d, "AVAL", "EVNTCD", arm_col)
                 p = float(g.loc[g["cause"] == 1, "p_value"].iloc[0])
-                eff = cr.fine_gray(d, "AVAL", "EVNTCD", [arm_col], cause=1).summary.set_index("term").loc[
-                    arm_term(comp, arm_col)]
-            effects[comp.label] = {"p_value": p, "comparison": study.comparison_label(comp), "effect": float(eff["hr"]),
-                                   "effect_low": float(eff["conf_low"]), "effect_high": float(eff["conf_high"])}
+                eff = (
+                    cr.fine_gray(d, "AVAL", "EVNTCD", [arm_col], cause=1)
+                    .summary.set_index("term")
+                    .loc[arm_term(comp, arm_col)]
+                )
+            effects[comp.label] = {
+                "p_value": p,
+                "comparison": study.comparison_label(comp),
+                "effect": float(eff["hr"]),
+                "effect_low": float(eff["conf_low"]),
+                "effect_high": float(eff["conf_high"]),
+            }
         by_group = {str(r.group): r for r in est.itertuples()}
         for arm in study.arms:
             r = by_group.get(arm.label)
-            rows.append({**base, "status": "delivered", "method": method, "group": arm.label,
-                         "estimate": nan if r is None else float(r.estimate),
-                         "conf_low": nan if r is None else float(r.conf_low),
-                         "conf_high": nan if r is None else float(r.conf_high),
-                         "test": test, "p_value_all_arms": p_all, "n_patients": n, "note": note,
-                         **effects.get(arm.label, {"p_value": nan, "comparison": None, "effect": nan,
-                                                   "effect_low": nan, "effect_high": nan})})
+            rows.append(
+                {
+                    **base,
+                    "status": "delivered",
+                    "method": method,
+                    "group": arm.label,
+                    "estimate": nan if r is None else float(r.estimate),
+                    "conf_low": nan if r is None else float(r.conf_low),
+                    "conf_high": nan if r is None else float(r.conf_high),
+                    "test": test,
+                    "p_value_all_arms": p_all,
+                    "n_patients": n,
+                    "note": note,
+                    **effects.get(
+                        arm.label,
+                        {"p_value": nan, "comparison": None, "effect": nan, "effect_low": nan, "effect_high": nan},
+                    ),
+                }
+            )
     return pd.DataFrame(rows, columns=SECONDARY_COLUMNS)
 
 
@@ -252,12 +401,15 @@ def subgroup_data(data: pd.DataFrame, study: Study) -> pd.DataFrame:
     for sg in study.subgroups:
         col = sg.variable
         if col not in out.columns:
-            raise ValueError(f"subgroup variable {col!r} is not a column of the data; expected one of {list(out.columns)}")
+            raise ValueError(
+                f"subgroup variable {col!r} is not a column of the data; expected one of {list(out.columns)}"
+            )
         values = out[col]
         if sg.breaks:
             labels = list(sg.level_labels or _break_labels(sg.breaks))
-            cut = pd.cut(pd.to_numeric(values, errors="raise"), bins=[-np.inf, *sg.breaks, np.inf],
-                         labels=labels, right=False)
+            cut = pd.cut(
+                pd.to_numeric(values, errors="raise"), bins=[-np.inf, *sg.breaks, np.inf], labels=labels, right=False
+            )
             out[col] = cut.cat.remove_unused_categories()
             continue
         var = study.variable(col)
@@ -265,7 +417,7 @@ def subgroup_data(data: pd.DataFrame, study: Study) -> pd.DataFrame:
         present = sorted(codes.dropna().unique())
         levels = dict(var.levels or {})
         order = [*levels.values(), *(c for c in present if c not in levels)]
-        decoded = codes.map(lambda c: levels.get(c, c) if pd.notna(c) else np.nan)
+        decoded = codes.map(lambda c, levels=levels: levels.get(c, c) if pd.notna(c) else np.nan)
         out[col] = pd.Categorical(decoded, categories=order).remove_unused_categories()
     return out
 

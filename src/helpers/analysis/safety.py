@@ -61,15 +61,23 @@ def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_c
             applicable = label not in DRUG_ACTIONS or _treated(study, group)
             h = hit[hit["USUBJID"].isin(ids)]
             n = int(h["USUBJID"].nunique())
-            rows.append({"category": label, "group": group, "applicable": applicable,
-                         "n_patients": n if applicable else np.nan, "denominator": len(ids),
-                         "percent": n / len(ids) if len(ids) and applicable else np.nan,
-                         "n_events": int(len(h)) if applicable else np.nan})
+            rows.append(
+                {
+                    "category": label,
+                    "group": group,
+                    "applicable": applicable,
+                    "n_patients": n if applicable else np.nan,
+                    "denominator": len(ids),
+                    "percent": n / len(ids) if len(ids) and applicable else np.nan,
+                    "n_events": int(len(h)) if applicable else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_col: str = "ACTARM",
-                 min_percent: float = 0.0) -> pd.DataFrame:
+def teae_by_term(
+    adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_col: str = "ACTARM", min_percent: float = 0.0
+) -> pd.DataFrame:
     """Patients with each preferred term, any grade and grade >= 3, by arm.
 
     Columns: ``soc, term, group, n_any, percent_any, n_grade3plus, percent_grade3plus,
@@ -85,11 +93,22 @@ def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_co
             n_any = int(g["USUBJID"].nunique())
             n_g3 = int(g.loc[g["AETOXGR"] >= 3, "USUBJID"].nunique())
             denom = len(ids)
-            rows.append({"soc": soc, "term": term, "group": group, "n_any": n_any,
-                         "percent_any": n_any / denom if denom else np.nan, "n_grade3plus": n_g3,
-                         "percent_grade3plus": n_g3 / denom if denom else np.nan, "denominator": denom})
-    out = pd.DataFrame(rows, columns=["soc", "term", "group", "n_any", "percent_any", "n_grade3plus",
-                                      "percent_grade3plus", "denominator"])
+            rows.append(
+                {
+                    "soc": soc,
+                    "term": term,
+                    "group": group,
+                    "n_any": n_any,
+                    "percent_any": n_any / denom if denom else np.nan,
+                    "n_grade3plus": n_g3,
+                    "percent_grade3plus": n_g3 / denom if denom else np.nan,
+                    "denominator": denom,
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=["soc", "term", "group", "n_any", "percent_any", "n_grade3plus", "percent_grade3plus", "denominator"],
+    )
     if out.empty:
         return out
     key = ["soc", "term"]
@@ -100,13 +119,19 @@ def teae_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_co
     rank = {(s, t): i for i, (s, t) in enumerate(zip(order["soc"], order["term"]))}
     group_rank = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, study, arm_col))}
     kept = out[[(s, t) in rank for s, t in zip(out["soc"], out["term"])]]
-    sort_key = pd.DataFrame({"pair": [rank[(s, t)] for s, t in zip(kept["soc"], kept["term"])],
-                             "group": kept["group"].map(group_rank).to_numpy()}, index=kept.index)
+    sort_key = pd.DataFrame(
+        {
+            "pair": [rank[(s, t)] for s, t in zip(kept["soc"], kept["term"])],
+            "group": kept["group"].map(group_rank).to_numpy(),
+        },
+        index=kept.index,
+    )
     return kept.loc[sort_key.sort_values(["pair", "group"]).index].reset_index(drop=True)
 
 
-def worst_grade_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, terms: list[str] | None = None, *,
-                        arm_col: str = "ACTARM") -> pd.DataFrame:
+def worst_grade_by_term(
+    adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, terms: list[str] | None = None, *, arm_col: str = "ACTARM"
+) -> pd.DataFrame:
     """Patients by worst CTCAE grade (1-5) for each term: ``term, group, grade, n_patients, denominator, percent``.
 
     ``terms`` default to the study's terms of special interest (none when it defines none).
@@ -124,8 +149,16 @@ def worst_grade_by_term(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, te
             wg = w[w["USUBJID"].isin(ids)]
             for grade in range(1, 6):
                 n = int((wg["grade"] == grade).sum())
-                rows.append({"term": term, "group": group, "grade": grade, "n_patients": n,
-                             "denominator": len(ids), "percent": n / len(ids) if len(ids) else np.nan})
+                rows.append(
+                    {
+                        "term": term,
+                        "group": group,
+                        "grade": grade,
+                        "n_patients": n,
+                        "denominator": len(ids),
+                        "percent": n / len(ids) if len(ids) else np.nan,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -146,14 +179,21 @@ def exposure_summary(adex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     cumulative = g["_dose"].sum()
     interruptions = g["EXADJ"].apply(lambda s: int(s.eq("DRUG INTERRUPTED").sum()))
     reductions = g["EXADJ"].apply(lambda s: int(s.eq("DOSE REDUCED").sum()))
-    out = pd.DataFrame({"duration_days": duration, "cumulative_dose_mg": cumulative,
-                        "mean_daily_dose_mg": cumulative / duration, "n_interruptions": interruptions,
-                        "n_reductions": reductions}).reset_index()
+    out = pd.DataFrame(
+        {
+            "duration_days": duration,
+            "cumulative_dose_mg": cumulative,
+            "mean_daily_dose_mg": cumulative / duration,
+            "n_interruptions": interruptions,
+            "n_reductions": reductions,
+        }
+    ).reset_index()
     return out[out["USUBJID"].isin(adsl["USUBJID"])].reset_index(drop=True)
 
 
-def exposure_by_arm(exposure: pd.DataFrame, adsl: pd.DataFrame, study: Study, *,
-                    arm_col: str = "ACTARM") -> pd.DataFrame:
+def exposure_by_arm(
+    exposure: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_col: str = "ACTARM"
+) -> pd.DataFrame:
     """:func:`exposure_overview` for each arm that receives the study drug (display order), one
     row each with ``group`` (the arm) first; patients are placed by ``arm_col`` of ``adsl``."""
     arm_of = adsl.set_index("USUBJID")[arm_col]

@@ -118,9 +118,17 @@ class Failure:
         """JSON-ready record: severity, table, file (name only), column, rule, n_rows, ids,
         id_column, detail."""
         f = self.for_report()
-        return {"severity": f.severity, "table": f.table, "file": f.file, "column": f.column,
-                "rule": f.rule, "n_rows": f.n_rows, "ids": list(f.ids),
-                "id_column": f.id_column, "detail": f.detail}
+        return {
+            "severity": f.severity,
+            "table": f.table,
+            "file": f.file,
+            "column": f.column,
+            "rule": f.rule,
+            "n_rows": f.n_rows,
+            "ids": list(f.ids),
+            "id_column": f.id_column,
+            "detail": f.detail,
+        }
 
 
 #: A finding is a :class:`Failure` with ``severity="finding"``.
@@ -155,8 +163,9 @@ class ContractError(ValueError):
         super().__init__("\n".join([f"data contract violated ({what}):", *lines]))
 
     @classmethod
-    def _with_notes(cls, failures: list[Failure], notes: tuple[str, ...],
-                    findings: tuple[Failure, ...] = ()) -> ContractError:
+    def _with_notes(
+        cls, failures: list[Failure], notes: tuple[str, ...], findings: tuple[Failure, ...] = ()
+    ) -> ContractError:
         """The error of ``failures`` with lines that are not failed rules (``notes``) after
         them, e.g. which checks could not run."""
         err = cls(failures, findings)
@@ -177,8 +186,9 @@ def _as_study(study: Study | str | Path) -> Study:
     if isinstance(study, Study):
         return study
     if study is None:
-        raise TypeError("study is required: a helpers.study.Study or the path of a study "
-                        "definition (e.g. studies/nct04674345.yaml)")
+        raise TypeError(
+            "study is required: a helpers.study.Study or the path of a study definition (e.g. studies/nct04674345.yaml)"
+        )
     return load_study(study)
 
 
@@ -216,12 +226,12 @@ def find_tables(data_dir: str | Path) -> dict[str, Path]:
     found, problems = {}, []
     for table in schemas.TABLE_NAMES:
         candidates = [data_dir / f"{table}{ext}" for ext in FORMATS if f"{table}{ext}" in present]
-        hint = [lower[f"{table}{ext}"] for ext in FORMATS
-                if f"{table}{ext}" in lower and f"{table}{ext}" not in present]
+        hint = [
+            lower[f"{table}{ext}"] for ext in FORMATS if f"{table}{ext}" in lower and f"{table}{ext}" not in present
+        ]
         if len(candidates) > 1:
             names = ", ".join(p.name for p in candidates)
-            problems.append(f"{data_dir}: table {table} is ambiguous: found {names}; "
-                            "keep exactly one file per table")
+            problems.append(f"{data_dir}: table {table} is ambiguous: found {names}; keep exactly one file per table")
         elif candidates:
             found[table] = candidates[0]
         elif hint or table in schemas.REQUIRED_TABLES:
@@ -255,12 +265,10 @@ def read_table(path: str | Path, study: Study | str | Path | None = None) -> pd.
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ContractError(f"{path}: unsupported extension {path.suffix!r}; "
-                            f"expected one of {', '.join(FORMATS)}")
+        raise ContractError(f"{path}: unsupported extension {path.suffix!r}; expected one of {', '.join(FORMATS)}")
     try:
         if fmt == "csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                              encoding="utf-8")
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
         elif fmt == "parquet":
             raw = pd.read_parquet(path)
         else:
@@ -279,8 +287,7 @@ def read_table(path: str | Path, study: Study | str | Path | None = None) -> pd.
 _EXPECTED = {"date": "ISO date YYYY-MM-DD", "int": "integer", "num": "number", "str": "text"}
 
 
-def _to_contract_types(raw: pd.DataFrame, table: str, path: Path, fmt: str,
-                       study: Study | None) -> pd.DataFrame:
+def _to_contract_types(raw: pd.DataFrame, table: str, path: Path, fmt: str, study: Study | None) -> pd.DataFrame:
     out = raw.copy()
     failures: list[Failure] = []
     id_col = schemas.ID_COLUMN[table]
@@ -291,10 +298,17 @@ def _to_contract_types(raw: pd.DataFrame, table: str, path: Path, fmt: str,
         out[var.name] = converted
         if bad.any():
             idx = out.index[bad]
-            failures.append(Failure(str(path), var.name,
-                                    f"malformed value: expected {_EXPECTED[var.kind]}",
-                                    int(bad.sum()), _ids(out, idx, id_col), id_col,
-                                    table=table))
+            failures.append(
+                Failure(
+                    str(path),
+                    var.name,
+                    f"malformed value: expected {_EXPECTED[var.kind]}",
+                    int(bad.sum()),
+                    _ids(out, idx, id_col),
+                    id_col,
+                    table=table,
+                )
+            )
     if failures:
         raise ContractError(failures)
     return out
@@ -345,8 +359,7 @@ def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
         # memory in the NaN slots (pandas 2.3) and may warn "overflow encountered in multiply"
         ok = ~np.isnan(arr) & ~bad
         conv = np.full(arr.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
-        conv[ok] = np.datetime64(_SAS_EPOCH, "ns") + arr[ok].astype(np.int64).astype(
-            "timedelta64[D]")
+        conv[ok] = np.datetime64(_SAS_EPOCH, "ns") + arr[ok].astype(np.int64).astype("timedelta64[D]")
         return pd.Series(conv, index=s.index), bad
     obj = s.astype(object)
     missing = obj.isna() | (obj == "")
@@ -354,8 +367,7 @@ def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
     is_date = is_date.astype(bool)
     conv = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if is_date.any():
-        conv[is_date] = pd.to_datetime(obj[is_date].map(lambda d: d.isoformat()),
-                                       format="%Y-%m-%d")
+        conv[is_date] = pd.to_datetime(obj[is_date].map(lambda d: d.isoformat()), format="%Y-%m-%d")
     text = ~missing & ~is_date
     if text.any():
         vals = obj[text]
@@ -369,8 +381,14 @@ def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- validation
-def _failures(err: pa.errors.SchemaErrors, frame: pd.DataFrame, file: str, id_col: str,
-              schema: pa.DataFrameSchema, table: str | None) -> list[Failure]:
+def _failures(
+    err: pa.errors.SchemaErrors,
+    frame: pd.DataFrame,
+    file: str,
+    id_col: str,
+    schema: pa.DataFrameSchema,
+    table: str | None,
+) -> list[Failure]:
     """Turn pandera's failure cases into one :class:`Failure` per (column, rule, tier)."""
     fc = err.failure_cases
     meta = {}
@@ -404,19 +422,28 @@ def _failures(err: pa.errors.SchemaErrors, frame: pd.DataFrame, file: str, id_co
     separator = _separator_hint(frame) if absent else ""
     if separator:
         shown = ", ".join(absent[:_N_IDS]) + (", ..." if len(absent) > _N_IDS else "")
-        out.append(Failure(file, None, "column present", None, (), id_col, ERROR, table,
-                           f"{separator}; {len(absent)} contract columns absent: {shown}"))
+        out.append(
+            Failure(
+                file,
+                None,
+                "column present",
+                None,
+                (),
+                id_col,
+                ERROR,
+                table,
+                f"{separator}; {len(absent)} contract columns absent: {shown}",
+            )
+        )
     for (col, rule, severity), idx in seen.items():
         if col in nullable_fail and rule.startswith("dtype(") and "found" not in rule:
             continue
         if rule == "column present":
             if not separator:
-                out.append(Failure(file, col, rule, None, (), id_col, severity, table,
-                                   _column_hint(frame, col)))
+                out.append(Failure(file, col, rule, None, (), id_col, severity, table, _column_hint(frame, col)))
             continue
         uniq = list(dict.fromkeys(idx))
-        out.append(Failure(file, col, rule, len(uniq), _ids(frame, uniq, id_col), id_col,
-                           severity, table))
+        out.append(Failure(file, col, rule, len(uniq), _ids(frame, uniq, id_col), id_col, severity, table))
     return out
 
 
@@ -427,8 +454,7 @@ def _separator_hint(frame: pd.DataFrame) -> str:
         for col in map(str, frame.columns):
             if sep in col:
                 shown = col if len(col) <= 40 else col[:37] + "..."
-                return (f"hint: the header {shown!r} looks {name}-separated; "
-                        "write the file with ',' as the separator")
+                return f"hint: the header {shown!r} looks {name}-separated; write the file with ',' as the separator"
     return ""
 
 
@@ -449,8 +475,7 @@ def _no_index(index) -> bool:
     return index is None or (isinstance(index, float) and np.isnan(index))
 
 
-def _run(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str, id_col: str,
-         table: str | None) -> list[Failure]:
+def _run(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str, id_col: str, table: str | None) -> list[Failure]:
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -477,8 +502,7 @@ def _delivered(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, pd.DataFr
     return {t: tables[t] for t in schemas.TABLE_NAMES if tables.get(t) is not None}
 
 
-def cross_frames(tables: Mapping[str, pd.DataFrame | None], study: Study | str | Path
-                 ) -> dict[str, pd.DataFrame]:
+def cross_frames(tables: Mapping[str, pd.DataFrame | None], study: Study | str | Path) -> dict[str, pd.DataFrame]:
     """Frames for the cross-table rules (see :func:`helpers.data.schemas.cross_schemas`); none for a
     table that is not delivered."""
     study = _as_study(study)
@@ -503,9 +527,10 @@ def cross_frames(tables: Mapping[str, pd.DataFrame | None], study: Study | str |
         # all is "not delivered" (validate), not one absence per patient.
         counts = te.groupby(["USUBJID", "PARAMCD"]).size()
         present = set(te["PARAMCD"].dropna())
-        for key, codes in (("adtte_coverage", [e.paramcd for e in study.endpoints if e.required]),
-                           ("adtte_optional", [e.paramcd for e in study.endpoints
-                                               if not e.required and e.paramcd in present])):
+        for key, codes in (
+            ("adtte_coverage", [e.paramcd for e in study.endpoints if e.required]),
+            ("adtte_optional", [e.paramcd for e in study.endpoints if not e.required and e.paramcd in present]),
+        ):
             grid = pd.MultiIndex.from_product([ids, codes], names=["USUBJID", "PARAMCD"])
             cov = counts.reindex(grid, fill_value=0).rename("N_ROWS").reset_index()
             cov.loc[cov["N_ROWS"] > 1, "N_ROWS"] = 1
@@ -513,15 +538,22 @@ def cross_frames(tables: Mapping[str, pd.DataFrame | None], study: Study | str |
     if "screen" in tables:
         sc = tables["screen"]
         n_in_screen = sc["USUBJID"].value_counts() if "USUBJID" in sc.columns else pd.Series()
-        out["screen_coverage"] = pd.DataFrame({
-            "USUBJID": ids.to_numpy(),
-            "N_ROWS": n_in_screen.reindex(ids.to_numpy(), fill_value=0).to_numpy(),
-        })
+        out["screen_coverage"] = pd.DataFrame(
+            {
+                "USUBJID": ids.to_numpy(),
+                "N_ROWS": n_in_screen.reindex(ids.to_numpy(), fill_value=0).to_numpy(),
+            }
+        )
     return out
 
 
-def validate(tables: Mapping[str, pd.DataFrame | None], source: Mapping[str, Path | str],
-             study: Study | str | Path, *, strict: bool = False) -> tuple[Failure, ...]:
+def validate(
+    tables: Mapping[str, pd.DataFrame | None],
+    source: Mapping[str, Path | str],
+    study: Study | str | Path,
+    *,
+    strict: bool = False,
+) -> tuple[Failure, ...]:
     """Check the tables against the data contract of ``study``; return the findings, raise one
     error listing every error.
 
@@ -557,19 +589,30 @@ def validate(tables: Mapping[str, pd.DataFrame | None], source: Mapping[str, Pat
     study = _as_study(study)
     missing = [t for t in schemas.REQUIRED_TABLES if tables.get(t) is None]
     if missing:
-        raise ContractError(f"tables={sorted(tables)} lacks {missing}; expected at least "
-                            f"{list(schemas.REQUIRED_TABLES)} (optional: "
-                            f"{list(schemas.OPTIONAL_TABLES)})")
+        raise ContractError(
+            f"tables={sorted(tables)} lacks {missing}; expected at least "
+            f"{list(schemas.REQUIRED_TABLES)} (optional: "
+            f"{list(schemas.OPTIONAL_TABLES)})"
+        )
     delivered = _delivered(tables)
     found: list[Failure] = []
     for t in schemas.TABLE_NAMES:
         if t not in delivered:
-            found.append(Failure("", None, NOT_DELIVERED, None, (), schemas.ID_COLUMN[t],
-                                 FINDING, t, f"optional table {t} absent; rules and analyses "
-                                             "that need it are skipped"))
+            found.append(
+                Failure(
+                    "",
+                    None,
+                    NOT_DELIVERED,
+                    None,
+                    (),
+                    schemas.ID_COLUMN[t],
+                    FINDING,
+                    t,
+                    f"optional table {t} absent; rules and analyses that need it are skipped",
+                )
+            )
             continue
-        found += _run(schemas.table_schema(t, study), delivered[t], str(source.get(t, t)),
-                      schemas.ID_COLUMN[t], t)
+        found += _run(schemas.table_schema(t, study), delivered[t], str(source.get(t, t)), schemas.ID_COLUMN[t], t)
     found += _endpoints_not_delivered(delivered["adtte"], study, str(source.get("adtte", "adtte")))
     skipped = _cross_table_blockers(delivered)
     if not skipped:
@@ -584,8 +627,7 @@ def validate(tables: Mapping[str, pd.DataFrame | None], source: Mapping[str, Pat
         notes = ("cross-table rules skipped (ADSL merge impossible): " + "; ".join(skipped),)
     fatal = errors + (list(findings) if strict else [])
     if fatal or notes:
-        raise ContractError._with_notes(
-            fatal, notes, () if strict else tuple(f.for_report() for f in findings))
+        raise ContractError._with_notes(fatal, notes, () if strict else tuple(f.for_report() for f in findings))
     return tuple(f.for_report() for f in findings)
 
 
@@ -595,9 +637,21 @@ def _endpoints_not_delivered(adtte: pd.DataFrame, study: Study, file: str) -> li
     if "PARAMCD" not in adtte.columns:
         return []
     present = set(adtte["PARAMCD"].dropna())
-    return [Failure(file, "PARAMCD", NOT_DELIVERED, None, (), "USUBJID", FINDING, "adtte",
-                    f"optional endpoint {e.paramcd} has no ADTTE row")
-            for e in study.endpoints if not e.required and e.paramcd not in present]
+    return [
+        Failure(
+            file,
+            "PARAMCD",
+            NOT_DELIVERED,
+            None,
+            (),
+            "USUBJID",
+            FINDING,
+            "adtte",
+            f"optional endpoint {e.paramcd} has no ADTTE row",
+        )
+        for e in study.endpoints
+        if not e.required and e.paramcd not in present
+    ]
 
 
 def _cross_table_blockers(tables: Mapping[str, pd.DataFrame]) -> list[str]:
@@ -612,25 +666,45 @@ def _cross_table_blockers(tables: Mapping[str, pd.DataFrame]) -> list[str]:
     return out
 
 
-def cutoff_findings(tables: Mapping[str, pd.DataFrame | None], cutoff,
-                    today: dt.date | None = None) -> tuple[Failure, ...]:
+def cutoff_findings(
+    tables: Mapping[str, pd.DataFrame | None], cutoff, today: dt.date | None = None
+) -> tuple[Failure, ...]:
     """Findings about a data cutoff: after the last date in the data (nothing is cut), or in
     the future.  ``today`` defaults to the local date."""
     from helpers.data.cutoff import as_cutoff
 
     cut = as_cutoff(cutoff)
-    dates = [df[c].max() for df in _delivered(tables).values() for c in df.columns
-             if pd.api.types.is_datetime64_any_dtype(df[c]) and df[c].notna().any()]
+    dates = [
+        df[c].max()
+        for df in _delivered(tables).values()
+        for c in df.columns
+        if pd.api.types.is_datetime64_any_dtype(df[c]) and df[c].notna().any()
+    ]
     out = []
     if dates and cut > max(dates):
         last = max(dates)
-        out.append(Failure("", None, "cutoff not after the last date in the data", None,
-                           severity=FINDING, detail=f"cutoff {cut.date()}, last date "
-                                                    f"{last.date()}: nothing is cut"))
+        out.append(
+            Failure(
+                "",
+                None,
+                "cutoff not after the last date in the data",
+                None,
+                severity=FINDING,
+                detail=f"cutoff {cut.date()}, last date {last.date()}: nothing is cut",
+            )
+        )
     today = dt.date.today() if today is None else today
     if cut.date() > today:
-        out.append(Failure("", None, "cutoff not in the future", None, severity=FINDING,
-                           detail=f"cutoff {cut.date()}, today {today}"))
+        out.append(
+            Failure(
+                "",
+                None,
+                "cutoff not in the future",
+                None,
+                severity=FINDING,
+                detail=f"cutoff {cut.date()}, today {today}",
+            )
+        )
     return tuple(out)
 
 
@@ -677,8 +751,9 @@ class Trial:
         if self.study is None:
             raise ValueError("select() needs the trial's study (load_trial sets it)")
         if self.population is not None:
-            raise ValueError(f"this trial is already restricted to {self.population}; select from "
-                             "load_trial(..., population=None)")
+            raise ValueError(
+                f"this trial is already restricted to {self.population}; select from load_trial(..., population=None)"
+            )
         pop, _ = _population(population, self.study)
         tables = select_population({t: getattr(self, t) for t in schemas.TABLE_NAMES}, pop, self.study)
         return dataclasses.replace(self, **tables, population=pop)
@@ -716,19 +791,24 @@ class Trial:
         """
         known = sorted(self.adtte["PARAMCD"].dropna().unique())
         if self.study is not None and paramcd not in [e.paramcd for e in self.study.endpoints]:
-            raise ValueError(f"{paramcd=} is not an endpoint of {self.study.study.id}; expected "
-                             f"one of {[e.paramcd for e in self.study.endpoints]}")
+            raise ValueError(
+                f"{paramcd=} is not an endpoint of {self.study.study.id}; expected "
+                f"one of {[e.paramcd for e in self.study.endpoints]}"
+            )
         if paramcd not in known:
-            raise ValueError(f"{paramcd=} not in ADTTE: the endpoint was not delivered; "
-                             f"ADTTE holds {known} (check Trial.has_endpoint first)")
+            raise ValueError(
+                f"{paramcd=} not in ADTTE: the endpoint was not delivered; "
+                f"ADTTE holds {known} (check Trial.has_endpoint first)"
+            )
         tte = self.adtte[self.adtte["PARAMCD"] == paramcd]
         tte = tte[[c for c in schemas.columns("adtte", self.study) if c != "STUDYID"]]
         wanted = list(ENDPOINT_COVARIATES)
         if self.study is not None:
             wanted += [v.name for v in self.study.variables]
             wanted += [p.flag for p in self.study.populations.values()]
-        wanted = [c for c in dict.fromkeys(wanted)
-                  if c in self.adsl.columns and (c == "USUBJID" or c not in tte.columns)]
+        wanted = [
+            c for c in dict.fromkeys(wanted) if c in self.adsl.columns and (c == "USUBJID" or c not in tte.columns)
+        ]
         out = tte.merge(self.adsl[wanted], on="USUBJID", how="inner", validate="one_to_one")
         return out.sort_values("USUBJID", kind="stable").reset_index(drop=True)
 
@@ -739,13 +819,13 @@ def _population(population: str, study: Study) -> tuple[str, str]:
     names = {name.upper(): name for name in study.populations}
     name = names.get(str(population).upper())
     if name is None:
-        raise ValueError(f"{population=} is not a population; expected one of "
-                         f"{list(study.populations)}")
+        raise ValueError(f"{population=} is not a population; expected one of {list(study.populations)}")
     return name, study.populations[name].flag
 
 
-def select_population(tables: Mapping[str, pd.DataFrame | None], population: str,
-                      study: Study | str | Path) -> dict[str, pd.DataFrame | None]:
+def select_population(
+    tables: Mapping[str, pd.DataFrame | None], population: str, study: Study | str | Path
+) -> dict[str, pd.DataFrame | None]:
     """Keep the patients of ``population`` (a name of ``study.populations``) in ADSL, ADTTE,
     ADAE, ADEX; SCREEN and tables not delivered (None) are passed through.
 
@@ -761,9 +841,11 @@ def select_population(tables: Mapping[str, pd.DataFrame | None], population: str
     adsl = tables["adsl"]
     keep = adsl[adsl[flag] == "Y"]
     if keep.empty:
-        raise ContractError(f"POPULATION={pop}: no patient has {flag} = Y "
-                            f"({len(adsl)} patients in ADSL); expected at least one patient "
-                            f"in the {study.populations[pop].label} population")
+        raise ContractError(
+            f"POPULATION={pop}: no patient has {flag} = Y "
+            f"({len(adsl)} patients in ADSL); expected at least one patient "
+            f"in the {study.populations[pop].label} population"
+        )
     ids = set(keep["USUBJID"])
     out: dict[str, pd.DataFrame | None] = dict(tables)
     out["adsl"] = keep.reset_index(drop=True)
@@ -774,8 +856,14 @@ def select_population(tables: Mapping[str, pd.DataFrame | None], population: str
     return out
 
 
-def load_trial(data_dir: str | Path, *, study: Study | str | Path, cutoff=None,
-               population: str | None = "ITT", strict: bool = False) -> Trial:
+def load_trial(
+    data_dir: str | Path,
+    *,
+    study: Study | str | Path,
+    cutoff=None,
+    population: str | None = "ITT",
+    strict: bool = False,
+) -> Trial:
     """Read, validate, cut and select the trial data in ``data_dir``.
 
     Steps, in order: locate one file per table (:func:`find_tables`), read it
@@ -814,8 +902,10 @@ def load_trial(data_dir: str | Path, *, study: Study | str | Path, cutoff=None,
     cut = None if cutoff is None else as_cutoff(cutoff)
     paths = find_tables(data_dir)
     tables = {t: read_table(p, study) for t, p in paths.items()}
-    files = {t: InputFile(path=p, format=FORMATS[p.suffix.lower()], sha256=sha256(p),
-                          n_rows=len(tables[t])) for t, p in paths.items()}
+    files = {
+        t: InputFile(path=p, format=FORMATS[p.suffix.lower()], sha256=sha256(p), n_rows=len(tables[t]))
+        for t, p in paths.items()
+    }
     findings = list(validate(tables, paths, study, strict=strict))
     if cut is not None:
         late = cutoff_findings(tables, cut)
@@ -825,9 +915,18 @@ def load_trial(data_dir: str | Path, *, study: Study | str | Path, cutoff=None,
         tables = apply_cutoff(tables, cut, study=study)
     if pop is not None:
         tables = select_population(tables, pop, study)
-    return Trial(adsl=tables["adsl"], adtte=tables["adtte"], adae=tables.get("adae"),
-                 adex=tables.get("adex"), screen=tables.get("screen"), study=study,
-                 files=files, cutoff=cut, population=pop, findings=tuple(findings))
+    return Trial(
+        adsl=tables["adsl"],
+        adtte=tables["adtte"],
+        adae=tables.get("adae"),
+        adex=tables.get("adex"),
+        screen=tables.get("screen"),
+        study=study,
+        files=files,
+        cutoff=cut,
+        population=pop,
+        findings=tuple(findings),
+    )
 
 
 # --------------------------------------------------------------------------- command line
@@ -837,8 +936,11 @@ def _summary(trial: Trial) -> str:
     fmts = sorted({f.format for f in trial.files.values()})
     n = len(trial.findings)
     found = f"; {n} finding{'s' if n != 1 else ''}" if n else ""
-    return (f"OK: {len(parts)} tables ({'/'.join(fmts)}) valid{cut}: " + ", ".join(parts)
-            + f" rows [population {trial.population}]{found}")
+    return (
+        f"OK: {len(parts)} tables ({'/'.join(fmts)}) valid{cut}: "
+        + ", ".join(parts)
+        + f" rows [population {trial.population}]{found}"
+    )
 
 
 def findings_json(findings: tuple[Failure, ...] | list[Failure]) -> str:
@@ -866,18 +968,17 @@ def main(argv: list[str] | None = None) -> int:
     ``--findings`` writes the findings as JSON (an empty list when there are none), atomically,
     and removes a file left by an earlier run when validation fails.
     """
-    parser = argparse.ArgumentParser(prog="python -m helpers.data.contract",
-                                     description="Validate trial data against the contract.")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data.contract", description="Validate trial data against the contract."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     val = sub.add_parser("validate", help="read and validate DATA_DIR")
     val.add_argument("data_dir", type=Path)
-    val.add_argument("--study", required=True, type=Path,
-                     help="study definition YAML (e.g. studies/nct04674345.yaml)")
+    val.add_argument("--study", required=True, type=Path, help="study definition YAML (e.g. studies/nct04674345.yaml)")
     val.add_argument("--cutoff", default=None, help="data cutoff date YYYY-MM-DD")
     val.add_argument("--population", default="ITT", help="a population of the study")
     val.add_argument("--strict", action="store_true", help="every finding is an error")
-    val.add_argument("--findings", type=Path, default=None,
-                     help="write the findings as JSON to this file")
+    val.add_argument("--findings", type=Path, default=None, help="write the findings as JSON to this file")
     args = parser.parse_args(argv)
     try:
         cutoff = None
@@ -885,10 +986,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 cutoff = pd.Timestamp(dt.date.fromisoformat(args.cutoff))
             except ValueError:
-                raise ValueError(f"--cutoff={args.cutoff!r} is not a date; "
-                                 "expected YYYY-MM-DD") from None
-        trial = load_trial(args.data_dir, study=args.study, cutoff=cutoff,
-                           population=args.population, strict=args.strict)
+                raise ValueError(f"--cutoff={args.cutoff!r} is not a date; expected YYYY-MM-DD") from None
+        trial = load_trial(
+            args.data_dir, study=args.study, cutoff=cutoff, population=args.population, strict=args.strict
+        )
     except (ContractError, ValueError) as exc:
         if args.findings is not None:
             args.findings.unlink(missing_ok=True)  # never leave a stale file beside a failure

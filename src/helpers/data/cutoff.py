@@ -86,28 +86,30 @@ def apply_cutoff(tables: T, cutoff, *, study: Study | None = None) -> T:
         new = _cut(trial.tables, cut, study or load_study())  # type: ignore[attr-defined]
         return replace(trial, **new, cutoff=cut)  # type: ignore[type-var]
     if not isinstance(tables, Mapping):
-        raise TypeError(f"tables is {type(tables).__name__}; expected a dict of DataFrames "
-                        "or a Trial")
+        raise TypeError(f"tables is {type(tables).__name__}; expected a dict of DataFrames or a Trial")
     return _cut(tables, cut, study or load_study())  # type: ignore[return-value]
 
 
-def _cut(tables: Mapping[str, pd.DataFrame | None], cut: pd.Timestamp, study: Study
-         ) -> dict[str, pd.DataFrame | None]:
+def _cut(tables: Mapping[str, pd.DataFrame | None], cut: pd.Timestamp, study: Study) -> dict[str, pd.DataFrame | None]:
     adsl = tables["adsl"]
     first = adsl["RANDDT"].min()
     if len(adsl) and cut < first:
-        raise ValueError(f"cutoff={cut.date()} precedes the first randomisation "
-                         f"({first.date()}); expected a date on or after it")
+        raise ValueError(
+            f"cutoff={cut.date()} precedes the first randomisation ({first.date()}); expected a date on or after it"
+        )
     out = dict(tables)
     kept = adsl["RANDDT"] <= cut
     gone = set(adsl.loc[~kept, "USUBJID"])
     out["adsl"] = _cut_adsl(adsl[kept].copy(), cut, study)
     out["adtte"] = _cut_adtte(_keep(tables["adtte"], gone), cut)
     if tables.get("adae") is not None:
-        out["adae"] = _cut_adae(_keep(tables["adae"], gone), cut, out["adsl"],
-                                late_start=set(adsl.loc[kept & _after(adsl["TRTSDT"], cut),
-                                                        "USUBJID"]),
-                                treated=[a.code for a in study.arms if a.treated])
+        out["adae"] = _cut_adae(
+            _keep(tables["adae"], gone),
+            cut,
+            out["adsl"],
+            late_start=set(adsl.loc[kept & _after(adsl["TRTSDT"], cut), "USUBJID"]),
+            treated=[a.code for a in study.arms if a.treated],
+        )
     if tables.get("adex") is not None:
         out["adex"] = _cut_adex(_keep(tables["adex"], gone), cut)
     screen = tables.get("screen")
@@ -155,8 +157,7 @@ def _cut_adsl(d: pd.DataFrame, cut: pd.Timestamp, study: Study) -> pd.DataFrame:
     for armcd in d.loc[late_start, "ARMCD"].unique():
         arm = _untreated_arm(study, armcd)
         if arm is not None:
-            d.loc[late_start & (d["ARMCD"] == armcd), ["ACTARMCD", "ACTARM"]] = [arm.code,
-                                                                                  arm.label]
+            d.loc[late_start & (d["ARMCD"] == armcd), ["ACTARMCD", "ACTARM"]] = [arm.code, arm.label]
     # treatment still running at the cutoff
     on_trt = _after(d["TRTEDT"], cut)
     d.loc[on_trt, "TRTEDT"] = cut
@@ -187,8 +188,9 @@ def _cut_adtte(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     return d.reset_index(drop=True)
 
 
-def _cut_adae(d: pd.DataFrame, cut: pd.Timestamp, adsl: pd.DataFrame,
-              late_start: set, treated: list[str]) -> pd.DataFrame:
+def _cut_adae(
+    d: pd.DataFrame, cut: pd.Timestamp, adsl: pd.DataFrame, late_start: set, treated: list[str]
+) -> pd.DataFrame:
     d = d[~_after(d["ASTDT"], cut)].copy()
     _blank(d, _after(d["AENDT"], cut), ["AENDT"])
     # first dose after the cutoff: the study-day reference becomes RANDDT, and a patient of a
@@ -222,6 +224,5 @@ def _cut_adex(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     d = d[~_after(d["ASTDT"], cut)].copy()
     running = _after(d["AENDT"], cut)
     d.loc[running, "AENDT"] = cut
-    d.loc[running, "EXDURD"] = ((cut - d.loc[running, "ASTDT"]).dt.days + 1).astype(
-        d["EXDURD"].dtype)
+    d.loc[running, "EXDURD"] = ((cut - d.loc[running, "ASTDT"]).dt.days + 1).astype(d["EXDURD"].dtype)
     return d.reset_index(drop=True)

@@ -65,8 +65,7 @@ __all__ = [
 
 YN = ("Y", "N")
 STATUSES = ("COMPLETED", "DISCONTINUED", "ONGOING")
-AEACNS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "DOSE NOT CHANGED",
-          "NOT APPLICABLE")
+AEACNS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "DOSE NOT CHANGED", "NOT APPLICABLE")
 DOSE_ACTIONS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "DOSE NOT CHANGED")
 EXADJS = ("DOSE REDUCED", "DRUG INTERRUPTED", "DOSE RESUMED")
 
@@ -75,8 +74,7 @@ TABLE_NAMES = ("adsl", "adtte", "adae", "adex", "screen")
 REQUIRED_TABLES = ("adsl", "adtte")
 OPTIONAL_TABLES = ("adae", "adex", "screen")
 #: column that identifies a row's patient in error messages
-ID_COLUMN = {"adsl": "USUBJID", "adtte": "USUBJID", "adae": "USUBJID", "adex": "USUBJID",
-             "screen": "SCRNID"}
+ID_COLUMN = {"adsl": "USUBJID", "adtte": "USUBJID", "adae": "USUBJID", "adex": "USUBJID", "screen": "SCRNID"}
 #: unique key of each table
 KEYS = {
     "adsl": ("USUBJID",),
@@ -131,127 +129,253 @@ class Var:
 V = Var
 _ADSL_HEAD = (
     V("STUDYID", "str", "Study Identifier", derivation="Constant: the study definition's id."),
-    V("USUBJID", "str", "Unique Subject Identifier",
-      derivation="STUDYID-SITEID-SUBJID; unique key of ADSL."),
-    V("SUBJID", "str", "Subject Identifier for the Study",
-      derivation="Sequence number within site, in order of randomisation."),
+    V("USUBJID", "str", "Unique Subject Identifier", derivation="STUDYID-SITEID-SUBJID; unique key of ADSL."),
+    V(
+        "SUBJID",
+        "str",
+        "Subject Identifier for the Study",
+        derivation="Sequence number within site, in order of randomisation.",
+    ),
     V("SITEID", "str", "Study Site Identifier", derivation="Centre number."),
     V("ARM", "str", "Description of Planned Arm", derivation="Randomised arm: an arm label of the study."),
-    V("ARMCD", "str", "Planned Arm Code",
-      derivation="Code of ARM, as the study definition pairs them."),
-    V("ACTARM", "str", "Description of Actual Arm",
-      derivation="A treated arm if any study drug was taken (TRTSDT set), else an untreated arm."),
+    V("ARMCD", "str", "Planned Arm Code", derivation="Code of ARM, as the study definition pairs them."),
+    V(
+        "ACTARM",
+        "str",
+        "Description of Actual Arm",
+        derivation="A treated arm if any study drug was taken (TRTSDT set), else an untreated arm.",
+    ),
     V("ACTARMCD", "str", "Actual Arm Code", derivation="Code of ACTARM."),
     V("RANDDT", "date", "Date of Randomization", derivation="Origin of all ADTTE times."),
 )
 _ADSL_TAIL = (
-    V("TRTSDT", "date", "Date of First Exposure to Treatment", nullable=True,
-      derivation="First dose of the study drug; empty in untreated arms and if never taken."),
-    V("TRTEDT", "date", "Date of Last Exposure to Treatment", nullable=True,
-      derivation="Last dose of the study drug; set iff TRTSDT is set; capped at the data cutoff."),
-    V("EOTSTT", "str", "End of Treatment Status", nullable=True, allowed=STATUSES,
-      derivation="Study drug status; set iff TRTSDT is set."),
-    V("DCTREAS", "str", "Reason for Discontinuation of Treatment", nullable=True,
-      derivation="Free text (e.g. ADVERSE EVENT, RELAPSE, DEATH); set iff EOTSTT = DISCONTINUED."),
-    V("EOSSTT", "str", "End of Study Status", allowed=STATUSES,
-      derivation="COMPLETED = alive and followed to study closure; DISCONTINUED = death, "
-                 "withdrawal or loss to follow-up; ONGOING = in follow-up at the data cutoff."),
-    V("EOSDT", "date", "End of Study Date", nullable=True,
-      derivation="Date of study completion or discontinuation; empty iff EOSSTT = ONGOING."),
-    V("DCSREAS", "str", "Reason for Discontinuation from Study", nullable=True,
-      derivation="Free text (DEATH, WITHDRAWAL BY SUBJECT, LOST TO FOLLOW-UP, ...); set iff "
-                 "EOSSTT = DISCONTINUED; DEATH iff DTHFL = Y."),
+    V(
+        "TRTSDT",
+        "date",
+        "Date of First Exposure to Treatment",
+        nullable=True,
+        derivation="First dose of the study drug; empty in untreated arms and if never taken.",
+    ),
+    V(
+        "TRTEDT",
+        "date",
+        "Date of Last Exposure to Treatment",
+        nullable=True,
+        derivation="Last dose of the study drug; set iff TRTSDT is set; capped at the data cutoff.",
+    ),
+    V(
+        "EOTSTT",
+        "str",
+        "End of Treatment Status",
+        nullable=True,
+        allowed=STATUSES,
+        derivation="Study drug status; set iff TRTSDT is set.",
+    ),
+    V(
+        "DCTREAS",
+        "str",
+        "Reason for Discontinuation of Treatment",
+        nullable=True,
+        derivation="Free text (e.g. ADVERSE EVENT, RELAPSE, DEATH); set iff EOTSTT = DISCONTINUED.",
+    ),
+    V(
+        "EOSSTT",
+        "str",
+        "End of Study Status",
+        allowed=STATUSES,
+        derivation="COMPLETED = alive and followed to study closure; DISCONTINUED = death, "
+        "withdrawal or loss to follow-up; ONGOING = in follow-up at the data cutoff.",
+    ),
+    V(
+        "EOSDT",
+        "date",
+        "End of Study Date",
+        nullable=True,
+        derivation="Date of study completion or discontinuation; empty iff EOSSTT = ONGOING.",
+    ),
+    V(
+        "DCSREAS",
+        "str",
+        "Reason for Discontinuation from Study",
+        nullable=True,
+        derivation="Free text (DEATH, WITHDRAWAL BY SUBJECT, LOST TO FOLLOW-UP, ...); set iff "
+        "EOSSTT = DISCONTINUED; DEATH iff DTHFL = Y.",
+    ),
     V("DTHFL", "str", "Subject Death Flag", allowed=YN, derivation="Y iff DTHDT is set."),
     V("DTHDT", "date", "Date of Death", nullable=True, derivation="Set iff DTHFL = Y."),
-    V("DTHCAUS", "str", "Cause of Death", nullable=True,
-      derivation="Free text; set iff DTHFL = Y."),
-    V("LSTALVDT", "date", "Date Last Known Alive",
-      derivation="Death date for deaths, else last contact (end of study or data cutoff)."),
+    V("DTHCAUS", "str", "Cause of Death", nullable=True, derivation="Free text; set iff DTHFL = Y."),
+    V(
+        "LSTALVDT",
+        "date",
+        "Date Last Known Alive",
+        derivation="Death date for deaths, else last contact (end of study or data cutoff).",
+    ),
 )
 TABLES: dict[str, tuple[Var, ...]] = {
     "adsl": _ADSL_HEAD + _ADSL_TAIL,
     "adtte": (
         V("STUDYID", "str", "Study Identifier"),
         V("USUBJID", "str", "Unique Subject Identifier", derivation="Key to ADSL."),
-        V("PARAMCD", "str", "Parameter Code",
-          derivation="An endpoint of the study; one row per patient per PARAMCD."),
+        V("PARAMCD", "str", "Parameter Code", derivation="An endpoint of the study; one row per patient per PARAMCD."),
         V("PARAM", "str", "Parameter", derivation="Text of PARAMCD (the endpoint's param)."),
         V("STARTDT", "date", "Time-to-Event Origin Date", derivation="= ADSL.RANDDT."),
-        V("ADT", "date", "Analysis Date",
-          derivation="Date of the event of interest, of the competing event, or of censoring."),
-        V("AVAL", "int", "Analysis Value", bounds=(0, None),
-          derivation="Days from randomisation: ADT - STARTDT."),
-        V("CNSR", "int", "Censor", allowed=(0, 1),
-          derivation="ADaM convention: 0 = event of interest, 1 = censored or competing event."),
-        V("EVNTCD", "int", "Event Code", allowed=(0, 1, 2),
-          derivation="cmprsk fstatus: 0 = censored, 1 = event of interest, 2 = competing event; "
-                     "CNSR = 0 iff EVNTCD = 1; never 2 for survival endpoints."),
-        V("EVNTDESC", "str", "Event or Censoring Description",
-          derivation="Text of the event, competing event, or 'Censored'."),
-        V("CNSDTDSC", "str", "Censor Date Description", nullable=True,
-          derivation="Why follow-up ended for CNSR = 1 rows (DATA CUTOFF, LOST TO FOLLOW-UP, "
-                     "WITHDRAWAL BY SUBJECT, COMPETING EVENT); empty iff CNSR = 0."),
+        V(
+            "ADT",
+            "date",
+            "Analysis Date",
+            derivation="Date of the event of interest, of the competing event, or of censoring.",
+        ),
+        V("AVAL", "int", "Analysis Value", bounds=(0, None), derivation="Days from randomisation: ADT - STARTDT."),
+        V(
+            "CNSR",
+            "int",
+            "Censor",
+            allowed=(0, 1),
+            derivation="ADaM convention: 0 = event of interest, 1 = censored or competing event.",
+        ),
+        V(
+            "EVNTCD",
+            "int",
+            "Event Code",
+            allowed=(0, 1, 2),
+            derivation="cmprsk fstatus: 0 = censored, 1 = event of interest, 2 = competing event; "
+            "CNSR = 0 iff EVNTCD = 1; never 2 for survival endpoints.",
+        ),
+        V(
+            "EVNTDESC",
+            "str",
+            "Event or Censoring Description",
+            derivation="Text of the event, competing event, or 'Censored'.",
+        ),
+        V(
+            "CNSDTDSC",
+            "str",
+            "Censor Date Description",
+            nullable=True,
+            derivation="Why follow-up ended for CNSR = 1 rows (DATA CUTOFF, LOST TO FOLLOW-UP, "
+            "WITHDRAWAL BY SUBJECT, COMPETING EVENT); empty iff CNSR = 0.",
+        ),
     ),
     "adae": (
         V("STUDYID", "str", "Study Identifier"),
         V("USUBJID", "str", "Unique Subject Identifier", derivation="Key to ADSL."),
-        V("AESEQ", "int", "Sequence Number", bounds=(1, None),
-          derivation="Unique within patient, in order of onset."),
+        V("AESEQ", "int", "Sequence Number", bounds=(1, None), derivation="Unique within patient, in order of onset."),
         V("AEBODSYS", "str", "Body System or Organ Class", derivation="MedDRA SOC."),
         V("AEDECOD", "str", "Dictionary-Derived Term", derivation="MedDRA preferred term."),
-        V("AETOXGR", "int", "Standard Toxicity Grade", allowed=(1, 2, 3, 4, 5),
-          derivation="CTCAE v5.0 worst grade; grade 5 AEs end on the death date."),
+        V(
+            "AETOXGR",
+            "int",
+            "Standard Toxicity Grade",
+            allowed=(1, 2, 3, 4, 5),
+            derivation="CTCAE v5.0 worst grade; grade 5 AEs end on the death date.",
+        ),
         V("AESER", "str", "Serious Event", allowed=YN),
-        V("AEREL", "str", "Causality", allowed=("RELATED", "NOT RELATED"),
-          derivation="Relationship to the study drug; RELATED only for patients who took it."),
-        V("AEACN", "str", "Action Taken with Study Treatment", allowed=AEACNS,
-          derivation="Dose actions only for patients who took the study drug; NOT APPLICABLE "
-                     "otherwise (untreated arms, before or after treatment)."),
+        V(
+            "AEREL",
+            "str",
+            "Causality",
+            allowed=("RELATED", "NOT RELATED"),
+            derivation="Relationship to the study drug; RELATED only for patients who took it.",
+        ),
+        V(
+            "AEACN",
+            "str",
+            "Action Taken with Study Treatment",
+            allowed=AEACNS,
+            derivation="Dose actions only for patients who took the study drug; NOT APPLICABLE "
+            "otherwise (untreated arms, before or after treatment).",
+        ),
         V("ASTDT", "date", "Analysis Start Date", derivation="Onset; on or after RANDDT."),
-        V("AENDT", "date", "Analysis End Date", nullable=True,
-          derivation="Resolution; empty = ongoing at last contact or at the data cutoff."),
-        V("ASTDY", "int", "Analysis Start Relative Day",
-          derivation="ASTDT - reference + 1 if on/after reference, else ASTDT - reference "
-                     "(no day 0); reference = TRTSDT, or RANDDT when TRTSDT is empty."),
-        V("TRTEMFL", "str", "Treatment Emergent Analysis Flag", allowed=YN,
-          derivation="Study drug takers: onset in [TRTSDT, TRTEDT + safety."
-                     "window_days_after_last_dose]. Untreated arms: onset in [RANDDT, anchor + "
-                     "days] (safety.untreated_window). Else N."),
+        V(
+            "AENDT",
+            "date",
+            "Analysis End Date",
+            nullable=True,
+            derivation="Resolution; empty = ongoing at last contact or at the data cutoff.",
+        ),
+        V(
+            "ASTDY",
+            "int",
+            "Analysis Start Relative Day",
+            derivation="ASTDT - reference + 1 if on/after reference, else ASTDT - reference "
+            "(no day 0); reference = TRTSDT, or RANDDT when TRTSDT is empty.",
+        ),
+        V(
+            "TRTEMFL",
+            "str",
+            "Treatment Emergent Analysis Flag",
+            allowed=YN,
+            derivation="Study drug takers: onset in [TRTSDT, TRTEDT + safety."
+            "window_days_after_last_dose]. Untreated arms: onset in [RANDDT, anchor + "
+            "days] (safety.untreated_window). Else N.",
+        ),
     ),
     "adex": (
         V("STUDYID", "str", "Study Identifier"),
         V("USUBJID", "str", "Unique Subject Identifier", derivation="Key to ADSL."),
-        V("EXSEQ", "int", "Sequence Number", bounds=(1, None),
-          derivation="Dosing period number within patient, in time order."),
+        V(
+            "EXSEQ",
+            "int",
+            "Sequence Number",
+            bounds=(1, None),
+            derivation="Dosing period number within patient, in time order.",
+        ),
         V("EXTRT", "str", "Name of Treatment", derivation="The study's safety.treatment."),
-        V("EXDOSE", "int", "Dose per Day",
-          derivation="One of the study's safety.dose_levels (unit safety.dose_unit); "
-                     "0 = interrupted."),
+        V(
+            "EXDOSE",
+            "int",
+            "Dose per Day",
+            derivation="One of the study's safety.dose_levels (unit safety.dose_unit); 0 = interrupted.",
+        ),
         V("EXDOSU", "str", "Dose Units", derivation="Unit of EXDOSE."),
-        V("EXDOSFRQ", "str", "Dosing Frequency per Interval", nullable=True,
-          derivation="CDISC frequency (QD, BID, ...); empty iff EXDOSE = 0."),
+        V(
+            "EXDOSFRQ",
+            "str",
+            "Dosing Frequency per Interval",
+            nullable=True,
+            derivation="CDISC frequency (QD, BID, ...); empty iff EXDOSE = 0.",
+        ),
         V("ASTDT", "date", "Analysis Start Date", derivation="First day of the period."),
-        V("AENDT", "date", "Analysis End Date",
-          derivation="Last day of the period; periods do not overlap."),
-        V("EXDURD", "int", "Duration of Period (days)", bounds=(1, None),
-          derivation="AENDT - ASTDT + 1."),
-        V("EXADJ", "str", "Reason for Dose Adjustment", nullable=True, allowed=EXADJS,
-          derivation="Empty for the first period; DRUG INTERRUPTED iff EXDOSE = 0; DOSE REDUCED "
-                     "or DOSE RESUMED (same dose after an interruption)."),
+        V("AENDT", "date", "Analysis End Date", derivation="Last day of the period; periods do not overlap."),
+        V("EXDURD", "int", "Duration of Period (days)", bounds=(1, None), derivation="AENDT - ASTDT + 1."),
+        V(
+            "EXADJ",
+            "str",
+            "Reason for Dose Adjustment",
+            nullable=True,
+            allowed=EXADJS,
+            derivation="Empty for the first period; DRUG INTERRUPTED iff EXDOSE = 0; DOSE REDUCED "
+            "or DOSE RESUMED (same dose after an interruption).",
+        ),
     ),
     "screen": (
         V("STUDYID", "str", "Study Identifier"),
         V("SCRNID", "str", "Screening Identifier", derivation="Unique key of the screening log."),
         V("SITEID", "str", "Study Site Identifier"),
         V("SCRNDT", "date", "Date of Screening", derivation="On or before RANDDT if randomised."),
-        V("USUBJID", "str", "Unique Subject Identifier", nullable=True,
-          derivation="Set iff RANDFL = Y; every ADSL patient appears exactly once."),
+        V(
+            "USUBJID",
+            "str",
+            "Unique Subject Identifier",
+            nullable=True,
+            derivation="Set iff RANDFL = Y; every ADSL patient appears exactly once.",
+        ),
         V("RANDFL", "str", "Randomized Flag", allowed=YN),
-        V("EXCLCAT", "str", "Exclusion Category (CONSORT)", nullable=True,
-          allowed=("Not meeting inclusion criteria", "Declined to participate", "Other reasons"),
-          derivation="Set iff RANDFL = N."),
-        V("EXCLREAS", "str", "Exclusion Reason", nullable=True,
-          derivation="Set iff RANDFL = N; detailed reason within EXCLCAT."),
+        V(
+            "EXCLCAT",
+            "str",
+            "Exclusion Category (CONSORT)",
+            nullable=True,
+            allowed=("Not meeting inclusion criteria", "Declined to participate", "Other reasons"),
+            derivation="Set iff RANDFL = N.",
+        ),
+        V(
+            "EXCLREAS",
+            "str",
+            "Exclusion Reason",
+            nullable=True,
+            derivation="Set iff RANDFL = N; detailed reason within EXCLCAT.",
+        ),
     ),
 }
 _GENERIC_ADSL = {v.name for v in TABLES["adsl"]}
@@ -287,24 +411,36 @@ def _study_vars(study: Study) -> tuple[Var, ...]:
             text += "; " + ", ".join(decoded)
         if v.derived_from is not None:
             src = v.derived_from
-            text += (f"; from {src.variable}, breaks "
-                     + ", ".join(f"{b:g}" for b in src.breaks) + " (level 1 below the first)")
-        out.append(V(v.name, _study_kind(v.kind), v.label[:40], nullable=v.nullable,
-                     allowed=allowed, derivation=text + ".", tier=FINDING))
+            text += (
+                f"; from {src.variable}, breaks "
+                + ", ".join(f"{b:g}" for b in src.breaks)
+                + " (level 1 below the first)"
+            )
+        out.append(
+            V(
+                v.name,
+                _study_kind(v.kind),
+                v.label[:40],
+                nullable=v.nullable,
+                allowed=allowed,
+                derivation=text + ".",
+                tier=FINDING,
+            )
+        )
     itt = study.populations["ITT"].flag
     for name, pop in study.populations.items():
-        text = ("Y for every randomised patient (N is a finding)." if pop.flag == itt
-                else f"Population {name}" + (f"; requires {itt} = Y." if pop.flag == "PPROTFL"
-                                             else "."))
+        text = (
+            "Y for every randomised patient (N is a finding)."
+            if pop.flag == itt
+            else f"Population {name}" + (f"; requires {itt} = Y." if pop.flag == "PPROTFL" else ".")
+        )
         if pop.flag in TREATMENT_FLAGS:
             text += " In a treated arm, requires the study drug taken (TRTSDT)."
-        out.append(V(pop.flag, "str", f"{pop.label} Population Flag"[:40], allowed=YN,
-                     derivation=text))
+        out.append(V(pop.flag, "str", f"{pop.label} Population Flag"[:40], allowed=YN, derivation=text))
     known = {v.name for v in out} | _GENERIC_ADSL
     for d in event_dates(study):
         if d not in known:
-            out.append(V(d, "date", f"Date of {d}", nullable=True,
-                         derivation="Endpoint event date (adsl_events)."))
+            out.append(V(d, "date", f"Date of {d}", nullable=True, derivation="Endpoint event date (adsl_events)."))
     return tuple(out)
 
 
@@ -335,8 +471,8 @@ def variables(table: str, study: Study | None = None) -> tuple[Var, ...]:
     generic = tuple(_study_allowed(v, study) for v in TABLES[table])
     if table != "adsl":
         return generic
-    head = generic[:len(_ADSL_HEAD)]
-    return head + _study_vars(study) + generic[len(_ADSL_HEAD):]
+    head = generic[: len(_ADSL_HEAD)]
+    return head + _study_vars(study) + generic[len(_ADSL_HEAD) :]
 
 
 def columns(table: str, study: Study | None = None) -> list[str]:
@@ -360,8 +496,12 @@ def rule_severity(check_name: str) -> tuple[str, str | None, str] | None:
 
 
 def _row_check(
-    rule: str, column: str, needs: Sequence[str], fn: Callable[[pd.DataFrame], pd.Series],
-    required: Sequence[str] = (), severity: str = ERROR,
+    rule: str,
+    column: str,
+    needs: Sequence[str],
+    fn: Callable[[pd.DataFrame], pd.Series],
+    required: Sequence[str] = (),
+    severity: str = ERROR,
 ) -> pa.Check:
     """A row-wise pandera check whose failures are reported against ``column``.
 
@@ -387,13 +527,14 @@ def _row_check(
     key = _key(severity, column, rule)
     # ignore_na=False: the rules handle missing values themselves, and pandera's all-NA row
     # scan per check would dominate the run time
-    return pa.Check(check, name=key, error=key,
-                    statistics={"column": column, "rule": rule, "severity": severity},
-                    ignore_na=False)
+    return pa.Check(
+        check, name=key, error=key, statistics={"column": column, "rule": rule, "severity": severity}, ignore_na=False
+    )
 
 
-def _finding(rule: str, column: str, needs: Sequence[str],
-             fn: Callable[[pd.DataFrame], pd.Series], required: Sequence[str] = ()) -> pa.Check:
+def _finding(
+    rule: str, column: str, needs: Sequence[str], fn: Callable[[pd.DataFrame], pd.Series], required: Sequence[str] = ()
+) -> pa.Check:
     return _row_check(rule, column, needs, fn, required, severity=FINDING)
 
 
@@ -450,28 +591,28 @@ def _variable_findings(study: Study) -> list[pa.Check]:
             out.append(_finding("not_nullable", name, [name], lambda d, n=name: d[n].notna()))
         if v.levels:
             levels = list(v.levels)
-            out.append(_finding(f"isin({levels})", name, [name],
-                                lambda d, n=name, lv=levels: d[n].isna() | d[n].isin(lv)))
+            out.append(
+                _finding(f"isin({levels})", name, [name], lambda d, n=name, lv=levels: d[n].isna() | d[n].isin(lv))
+            )
         if v.derived_from is not None:
-            out.append(_derived_check(v.name, list(v.levels or ()), v.derived_from.variable,
-                                      v.derived_from.breaks))
+            out.append(_derived_check(v.name, list(v.levels or ()), v.derived_from.variable, v.derived_from.breaks))
         if v.kind == "date" and name not in events:
-            out.append(_finding(f"{name} not after RANDDT", name, [name, "RANDDT"],
-                                lambda d, n=name: _le(d[n], d["RANDDT"])))
+            out.append(
+                _finding(f"{name} not after RANDDT", name, [name, "RANDDT"], lambda d, n=name: _le(d[n], d["RANDDT"]))
+            )
     for e in study.eligibility:
         col = e.variable
         if e.allowed is not None:
-            ok = (lambda d, c=col, a=list(e.allowed): d[c].isna() | d[c].isin(a))
+            ok = lambda d, c=col, a=list(e.allowed): d[c].isna() | d[c].isin(a)
         else:
             lo = -np.inf if e.min is None else e.min
             hi = np.inf if e.max is None else e.max
-            ok = (lambda d, c=col, lo=lo, hi=hi: d[c].isna() | ((d[c] >= lo) & (d[c] <= hi)))
+            ok = lambda d, c=col, lo=lo, hi=hi: d[c].isna() | ((d[c] >= lo) & (d[c] <= hi))
         out.append(_finding(e.rule, col, [col], ok))
     return out
 
 
-def _derived_check(name: str, levels: list[str], source: str, breaks: tuple[float, ...]
-                   ) -> pa.Check:
+def _derived_check(name: str, levels: list[str], source: str, breaks: tuple[float, ...]) -> pa.Check:
     """``name`` is level i of ``levels`` where ``source`` lies between break i-1 and break i
     (level 1 below the first break)."""
 
@@ -486,8 +627,11 @@ def _derived_check(name: str, levels: list[str], source: str, breaks: tuple[floa
 
 def _arms(study: Study) -> tuple[dict[str, str], list[str], list[str]]:
     """code -> label, treated codes, untreated codes."""
-    return ({a.code: a.label for a in study.arms}, [a.code for a in study.arms if a.treated],
-            [a.code for a in study.arms if not a.treated])
+    return (
+        {a.code: a.label for a in study.arms},
+        [a.code for a in study.arms if a.treated],
+        [a.code for a in study.arms if not a.treated],
+    )
 
 
 def _adsl_checks(study: Study) -> list[pa.Check]:
@@ -500,52 +644,130 @@ def _adsl_checks(study: Study) -> list[pa.Check]:
     checks = [
         # rows of an arm code not in the study pass the rules that need the arm: the code's
         # own check reports them
-        c("ARMCD matches ARM", "ARMCD", ["ARM", "ARMCD"],
-          lambda d: ~d["ARMCD"].isin(codes) | (d["ARM"] == d["ARMCD"].map(labels)),
-          ["ARM", "ARMCD"]),
-        c("ACTARMCD matches ACTARM", "ACTARMCD", ["ACTARM", "ACTARMCD"],
-          lambda d: ~d["ACTARMCD"].isin(codes) | (d["ACTARM"] == d["ACTARMCD"].map(labels)),
-          ["ACTARM", "ACTARMCD"]),
-        c("RANDDT not after LSTALVDT", "LSTALVDT", ["RANDDT", "LSTALVDT"],
-          lambda d: _le(d["RANDDT"], d["LSTALVDT"])),
-        c("DTHDT set iff DTHFL = Y", "DTHDT", ["DTHFL", "DTHDT"],
-          lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHDT"])), ["DTHFL"]),
-        f("DTHCAUS set iff DTHFL = Y", "DTHCAUS", ["DTHFL", "DTHCAUS"],
-          lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHCAUS"])), ["DTHFL"]),
-        c("LSTALVDT = DTHDT for deaths", "LSTALVDT", ["DTHDT", "LSTALVDT"],
-          lambda d: d["DTHDT"].isna() | (d["LSTALVDT"] == d["DTHDT"])),
-        *[c(f"{e} in [RANDDT, LSTALVDT]", e, [e, "RANDDT", "LSTALVDT"],
-            lambda d, e=e: _le(d["RANDDT"], d[e]) & _le(d[e], d["LSTALVDT"])) for e in events],
-        c("TRTSDT empty in an untreated arm", "TRTSDT", ["ARMCD", "TRTSDT"],
-          lambda d: _implies(d["ARMCD"].isin(untreated), d["TRTSDT"].isna())),
-        c("TRTEDT set iff TRTSDT set", "TRTEDT", ["TRTSDT", "TRTEDT"],
-          lambda d: _iff(_set(d["TRTSDT"]), _set(d["TRTEDT"]))),
-        c("RANDDT <= TRTSDT <= TRTEDT <= LSTALVDT", "TRTSDT",
-          ["RANDDT", "TRTSDT", "TRTEDT", "LSTALVDT"],
-          lambda d: _le(d["RANDDT"], d["TRTSDT"]) & _le(d["TRTSDT"], d["TRTEDT"])
-          & _le(d["TRTEDT"], d["LSTALVDT"])),
-        c("ACTARMCD is a treated arm iff TRTSDT set", "ACTARMCD", ["ACTARMCD", "TRTSDT"],
-          lambda d: ~d["ACTARMCD"].isin(codes)
-          | _iff(d["ACTARMCD"].isin(treated), _set(d["TRTSDT"])), ["ACTARMCD"]),
-        *[c(f"{fl} = Y in a treated arm requires TRTSDT", fl, [fl, "ARMCD", "TRTSDT"],
-            lambda d, fl=fl: _implies((d[fl] == "Y") & d["ARMCD"].isin(treated),
-                                      _set(d["TRTSDT"])))
-          for fl in flags if fl == "SAFFL"],
-        *[c(f"{fl} = Y requires {itt} = Y", fl, [fl, itt],
-            lambda d, fl=fl: _implies(d[fl] == "Y", d[itt] == "Y"), [itt])
-          for fl in flags if fl == "PPROTFL"],
-        f(f"{itt} = Y for every randomised patient", itt, [itt],
-          lambda d: d[itt] == "Y", [itt]),
-        c("EOTSTT set iff TRTSDT set", "EOTSTT", ["EOTSTT", "TRTSDT"],
-          lambda d: _iff(_set(d["EOTSTT"]), _set(d["TRTSDT"]))),
-        f("DCTREAS set iff EOTSTT = DISCONTINUED", "DCTREAS", ["DCTREAS", "EOTSTT"],
-          lambda d: _iff(_set(d["DCTREAS"]), d["EOTSTT"] == "DISCONTINUED")),
-        f("DCSREAS set iff EOSSTT = DISCONTINUED", "DCSREAS", ["DCSREAS", "EOSSTT"],
-          lambda d: _iff(_set(d["DCSREAS"]), d["EOSSTT"] == "DISCONTINUED"), ["EOSSTT"]),
-        c("EOSDT set iff EOSSTT != ONGOING", "EOSDT", ["EOSDT", "EOSSTT"],
-          lambda d: _iff(_set(d["EOSDT"]), d["EOSSTT"] != "ONGOING"), ["EOSSTT"]),
-        f("DCSREAS = DEATH iff DTHFL = Y", "DCSREAS", ["DCSREAS", "DTHFL"],
-          lambda d: _iff(d["DCSREAS"] == "DEATH", d["DTHFL"] == "Y"), ["DTHFL"]),
+        c(
+            "ARMCD matches ARM",
+            "ARMCD",
+            ["ARM", "ARMCD"],
+            lambda d: ~d["ARMCD"].isin(codes) | (d["ARM"] == d["ARMCD"].map(labels)),
+            ["ARM", "ARMCD"],
+        ),
+        c(
+            "ACTARMCD matches ACTARM",
+            "ACTARMCD",
+            ["ACTARM", "ACTARMCD"],
+            lambda d: ~d["ACTARMCD"].isin(codes) | (d["ACTARM"] == d["ACTARMCD"].map(labels)),
+            ["ACTARM", "ACTARMCD"],
+        ),
+        c("RANDDT not after LSTALVDT", "LSTALVDT", ["RANDDT", "LSTALVDT"], lambda d: _le(d["RANDDT"], d["LSTALVDT"])),
+        c(
+            "DTHDT set iff DTHFL = Y",
+            "DTHDT",
+            ["DTHFL", "DTHDT"],
+            lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHDT"])),
+            ["DTHFL"],
+        ),
+        f(
+            "DTHCAUS set iff DTHFL = Y",
+            "DTHCAUS",
+            ["DTHFL", "DTHCAUS"],
+            lambda d: _iff(d["DTHFL"] == "Y", _set(d["DTHCAUS"])),
+            ["DTHFL"],
+        ),
+        c(
+            "LSTALVDT = DTHDT for deaths",
+            "LSTALVDT",
+            ["DTHDT", "LSTALVDT"],
+            lambda d: d["DTHDT"].isna() | (d["LSTALVDT"] == d["DTHDT"]),
+        ),
+        *[
+            c(
+                f"{e} in [RANDDT, LSTALVDT]",
+                e,
+                [e, "RANDDT", "LSTALVDT"],
+                lambda d, e=e: _le(d["RANDDT"], d[e]) & _le(d[e], d["LSTALVDT"]),
+            )
+            for e in events
+        ],
+        c(
+            "TRTSDT empty in an untreated arm",
+            "TRTSDT",
+            ["ARMCD", "TRTSDT"],
+            lambda d: _implies(d["ARMCD"].isin(untreated), d["TRTSDT"].isna()),
+        ),
+        c(
+            "TRTEDT set iff TRTSDT set",
+            "TRTEDT",
+            ["TRTSDT", "TRTEDT"],
+            lambda d: _iff(_set(d["TRTSDT"]), _set(d["TRTEDT"])),
+        ),
+        c(
+            "RANDDT <= TRTSDT <= TRTEDT <= LSTALVDT",
+            "TRTSDT",
+            ["RANDDT", "TRTSDT", "TRTEDT", "LSTALVDT"],
+            lambda d: _le(d["RANDDT"], d["TRTSDT"]) & _le(d["TRTSDT"], d["TRTEDT"]) & _le(d["TRTEDT"], d["LSTALVDT"]),
+        ),
+        c(
+            "ACTARMCD is a treated arm iff TRTSDT set",
+            "ACTARMCD",
+            ["ACTARMCD", "TRTSDT"],
+            lambda d: ~d["ACTARMCD"].isin(codes) | _iff(d["ACTARMCD"].isin(treated), _set(d["TRTSDT"])),
+            ["ACTARMCD"],
+        ),
+        *[
+            c(
+                f"{fl} = Y in a treated arm requires TRTSDT",
+                fl,
+                [fl, "ARMCD", "TRTSDT"],
+                lambda d, fl=fl: _implies((d[fl] == "Y") & d["ARMCD"].isin(treated), _set(d["TRTSDT"])),
+            )
+            for fl in flags
+            if fl == "SAFFL"
+        ],
+        *[
+            c(
+                f"{fl} = Y requires {itt} = Y",
+                fl,
+                [fl, itt],
+                lambda d, fl=fl: _implies(d[fl] == "Y", d[itt] == "Y"),
+                [itt],
+            )
+            for fl in flags
+            if fl == "PPROTFL"
+        ],
+        f(f"{itt} = Y for every randomised patient", itt, [itt], lambda d: d[itt] == "Y", [itt]),
+        c(
+            "EOTSTT set iff TRTSDT set",
+            "EOTSTT",
+            ["EOTSTT", "TRTSDT"],
+            lambda d: _iff(_set(d["EOTSTT"]), _set(d["TRTSDT"])),
+        ),
+        f(
+            "DCTREAS set iff EOTSTT = DISCONTINUED",
+            "DCTREAS",
+            ["DCTREAS", "EOTSTT"],
+            lambda d: _iff(_set(d["DCTREAS"]), d["EOTSTT"] == "DISCONTINUED"),
+        ),
+        f(
+            "DCSREAS set iff EOSSTT = DISCONTINUED",
+            "DCSREAS",
+            ["DCSREAS", "EOSSTT"],
+            lambda d: _iff(_set(d["DCSREAS"]), d["EOSSTT"] == "DISCONTINUED"),
+            ["EOSSTT"],
+        ),
+        c(
+            "EOSDT set iff EOSSTT != ONGOING",
+            "EOSDT",
+            ["EOSDT", "EOSSTT"],
+            lambda d: _iff(_set(d["EOSDT"]), d["EOSSTT"] != "ONGOING"),
+            ["EOSSTT"],
+        ),
+        f(
+            "DCSREAS = DEATH iff DTHFL = Y",
+            "DCSREAS",
+            ["DCSREAS", "DTHFL"],
+            lambda d: _iff(d["DCSREAS"] == "DEATH", d["DTHFL"] == "Y"),
+            ["DTHFL"],
+        ),
     ]
     return checks + _variable_findings(study)
 
@@ -555,65 +777,118 @@ def _adtte_checks(study: Study) -> list[pa.Check]:
     params = {e.paramcd: e.param for e in study.endpoints}
     survival = [e.paramcd for e in study.endpoints if e.kind == "survival"]
     return [
-        _finding("PARAM matches PARAMCD", "PARAM", ["PARAM", "PARAMCD"],
-                 lambda d: ~d["PARAMCD"].isin(list(params)) | (d["PARAM"] == d["PARAMCD"].map(params)),
-                 ["PARAM", "PARAMCD"]),
-        c("ADT = STARTDT + AVAL", "ADT", ["ADT", "STARTDT", "AVAL"],
-          lambda d: d["ADT"] == d["STARTDT"] + pd.to_timedelta(d["AVAL"], unit="D"),
-          ["ADT", "STARTDT", "AVAL"]),
-        c("CNSR = 0 iff EVNTCD = 1", "CNSR", ["CNSR", "EVNTCD"],
-          lambda d: _iff(d["CNSR"] == 0, d["EVNTCD"] == 1), ["CNSR", "EVNTCD"]),
-        c("EVNTCD = 2 only for competing-risk parameters", "EVNTCD", ["EVNTCD", "PARAMCD"],
-          lambda d: ~((d["EVNTCD"] == 2) & d["PARAMCD"].isin(survival))),
-        _finding("CNSDTDSC set iff CNSR = 1", "CNSDTDSC", ["CNSDTDSC", "CNSR"],
-                 lambda d: _iff(_set(d["CNSDTDSC"]), d["CNSR"] == 1), ["CNSR"]),
+        _finding(
+            "PARAM matches PARAMCD",
+            "PARAM",
+            ["PARAM", "PARAMCD"],
+            lambda d: ~d["PARAMCD"].isin(list(params)) | (d["PARAM"] == d["PARAMCD"].map(params)),
+            ["PARAM", "PARAMCD"],
+        ),
+        c(
+            "ADT = STARTDT + AVAL",
+            "ADT",
+            ["ADT", "STARTDT", "AVAL"],
+            lambda d: d["ADT"] == d["STARTDT"] + pd.to_timedelta(d["AVAL"], unit="D"),
+            ["ADT", "STARTDT", "AVAL"],
+        ),
+        c(
+            "CNSR = 0 iff EVNTCD = 1",
+            "CNSR",
+            ["CNSR", "EVNTCD"],
+            lambda d: _iff(d["CNSR"] == 0, d["EVNTCD"] == 1),
+            ["CNSR", "EVNTCD"],
+        ),
+        c(
+            "EVNTCD = 2 only for competing-risk parameters",
+            "EVNTCD",
+            ["EVNTCD", "PARAMCD"],
+            lambda d: ~((d["EVNTCD"] == 2) & d["PARAMCD"].isin(survival)),
+        ),
+        _finding(
+            "CNSDTDSC set iff CNSR = 1",
+            "CNSDTDSC",
+            ["CNSDTDSC", "CNSR"],
+            lambda d: _iff(_set(d["CNSDTDSC"]), d["CNSR"] == 1),
+            ["CNSR"],
+        ),
     ]
 
 
 def _adae_checks(study: Study) -> list[pa.Check]:
     return [
-        _row_check("AENDT not before ASTDT", "AENDT", ["ASTDT", "AENDT"],
-                   lambda d: _le(d["ASTDT"], d["AENDT"])),
+        _row_check("AENDT not before ASTDT", "AENDT", ["ASTDT", "AENDT"], lambda d: _le(d["ASTDT"], d["AENDT"])),
     ]
 
 
 def _adex_checks(study: Study) -> list[pa.Check]:
     c = _row_check
     return [
-        c("AENDT not before ASTDT", "AENDT", ["ASTDT", "AENDT"],
-          lambda d: _le(d["ASTDT"], d["AENDT"])),
-        c("EXDURD = AENDT - ASTDT + 1", "EXDURD", ["ASTDT", "AENDT", "EXDURD"],
-          lambda d: (d["AENDT"] - d["ASTDT"]).dt.days + 1 == d["EXDURD"],
-          ["ASTDT", "AENDT", "EXDURD"]),
-        c("EXADJ = DRUG INTERRUPTED iff EXDOSE = 0", "EXADJ", ["EXADJ", "EXDOSE"],
-          lambda d: _iff(d["EXADJ"] == "DRUG INTERRUPTED", d["EXDOSE"] == 0), ["EXDOSE"]),
-        _finding("EXDOSFRQ empty iff EXDOSE = 0", "EXDOSFRQ", ["EXDOSFRQ", "EXDOSE"],
-                 lambda d: _iff(d["EXDOSFRQ"].isna(), d["EXDOSE"] == 0), ["EXDOSE"]),
+        c("AENDT not before ASTDT", "AENDT", ["ASTDT", "AENDT"], lambda d: _le(d["ASTDT"], d["AENDT"])),
+        c(
+            "EXDURD = AENDT - ASTDT + 1",
+            "EXDURD",
+            ["ASTDT", "AENDT", "EXDURD"],
+            lambda d: (d["AENDT"] - d["ASTDT"]).dt.days + 1 == d["EXDURD"],
+            ["ASTDT", "AENDT", "EXDURD"],
+        ),
+        c(
+            "EXADJ = DRUG INTERRUPTED iff EXDOSE = 0",
+            "EXADJ",
+            ["EXADJ", "EXDOSE"],
+            lambda d: _iff(d["EXADJ"] == "DRUG INTERRUPTED", d["EXDOSE"] == 0),
+            ["EXDOSE"],
+        ),
+        _finding(
+            "EXDOSFRQ empty iff EXDOSE = 0",
+            "EXDOSFRQ",
+            ["EXDOSFRQ", "EXDOSE"],
+            lambda d: _iff(d["EXDOSFRQ"].isna(), d["EXDOSE"] == 0),
+            ["EXDOSE"],
+        ),
     ]
 
 
 def _screen_checks(study: Study) -> list[pa.Check]:
     c = _row_check
     return [
-        c("USUBJID set iff RANDFL = Y", "USUBJID", ["USUBJID", "RANDFL"],
-          lambda d: _iff(_set(d["USUBJID"]), d["RANDFL"] == "Y"), ["RANDFL"]),
-        _finding("EXCLREAS set iff RANDFL = N", "EXCLREAS", ["EXCLREAS", "RANDFL"],
-                 lambda d: _iff(_set(d["EXCLREAS"]), d["RANDFL"] == "N"), ["RANDFL"]),
-        c("EXCLCAT set iff RANDFL = N", "EXCLCAT", ["EXCLCAT", "RANDFL"],
-          lambda d: _iff(_set(d["EXCLCAT"]), d["RANDFL"] == "N"), ["RANDFL"]),
+        c(
+            "USUBJID set iff RANDFL = Y",
+            "USUBJID",
+            ["USUBJID", "RANDFL"],
+            lambda d: _iff(_set(d["USUBJID"]), d["RANDFL"] == "Y"),
+            ["RANDFL"],
+        ),
+        _finding(
+            "EXCLREAS set iff RANDFL = N",
+            "EXCLREAS",
+            ["EXCLREAS", "RANDFL"],
+            lambda d: _iff(_set(d["EXCLREAS"]), d["RANDFL"] == "N"),
+            ["RANDFL"],
+        ),
+        c(
+            "EXCLCAT set iff RANDFL = N",
+            "EXCLCAT",
+            ["EXCLCAT", "RANDFL"],
+            lambda d: _iff(_set(d["EXCLCAT"]), d["RANDFL"] == "N"),
+            ["RANDFL"],
+        ),
     ]
 
 
-_CHECKS = {"adsl": _adsl_checks, "adtte": _adtte_checks, "adae": _adae_checks,
-           "adex": _adex_checks, "screen": _screen_checks}
+_CHECKS = {
+    "adsl": _adsl_checks,
+    "adtte": _adtte_checks,
+    "adae": _adae_checks,
+    "adex": _adex_checks,
+    "screen": _screen_checks,
+}
 
 
 def _unique_check(keys: Sequence[str]) -> pa.Check:
     """Unique key as a row check, so that duplicates are counted once per row."""
     keys = list(keys)
     rule = f"unique key ({', '.join(keys)})"
-    return _row_check(rule, keys[-1], keys,
-                      lambda d: ~d.duplicated(subset=keys, keep=False).to_numpy())
+    return _row_check(rule, keys[-1], keys, lambda d: ~d.duplicated(subset=keys, keep=False).to_numpy())
 
 
 def table_schema(table: str, study: Study | None = None) -> pa.DataFrameSchema:
@@ -646,9 +921,14 @@ def _endpoint_checks(study: Study) -> list[pa.Check]:
             else:
                 cond = f"ADSL.{' or '.join(mine)} set and first of ({', '.join(dates)})"
             rule = f"{e.paramcd} {what} iff {cond}, at {at}"
-            out.append(_row_check(
-                rule, "EVNTCD", ["PARAMCD", "EVNTCD", "ADT", *(f"ADSL_{d}" for d in dates)],
-                lambda d, e=e, code=code, dates=dates: _endpoint_ok(d, e, code, dates)))
+            out.append(
+                _row_check(
+                    rule,
+                    "EVNTCD",
+                    ["PARAMCD", "EVNTCD", "ADT", *(f"ADSL_{d}" for d in dates)],
+                    lambda d, e=e, code=code, dates=dates: _endpoint_ok(d, e, code, dates),
+                )
+            )
     return out
 
 
@@ -694,8 +974,7 @@ def _te_upper(study: Study):
 
 def adsl_lookup_columns(study: Study) -> list[str]:
     """ADSL variables the cross-table frames carry (prefixed ``ADSL_``)."""
-    cols = ["RANDDT", "LSTALVDT", "DTHFL", "DTHDT", "TRTSDT", "TRTEDT", "ARMCD",
-            *event_dates(study)]
+    cols = ["RANDDT", "LSTALVDT", "DTHFL", "DTHDT", "TRTSDT", "TRTEDT", "ARMCD", *event_dates(study)]
     if study.safety is not None and study.safety.untreated_window is not None:
         cols.append(study.safety.untreated_window.anchor)
     return list(dict.fromkeys(cols))
@@ -715,70 +994,113 @@ def cross_schemas(study: Study | None = None) -> dict[str, pa.DataFrameSchema]:
     in_adsl = c("USUBJID in ADSL", "USUBJID", ["IN_ADSL"], lambda d: d["IN_ADSL"])
     adtte = [
         in_adsl,
-        c("STARTDT = ADSL.RANDDT", "STARTDT", ["STARTDT", "ADSL_RANDDT"],
-          lambda d: ~d["IN_ADSL"] | (d["STARTDT"] == d["ADSL_RANDDT"])),
-        c("ADT not after ADSL.LSTALVDT", "ADT", ["ADT", "ADSL_LSTALVDT"],
-          lambda d: _le(d["ADT"], d["ADSL_LSTALVDT"])),
+        c(
+            "STARTDT = ADSL.RANDDT",
+            "STARTDT",
+            ["STARTDT", "ADSL_RANDDT"],
+            lambda d: ~d["IN_ADSL"] | (d["STARTDT"] == d["ADSL_RANDDT"]),
+        ),
+        c("ADT not after ADSL.LSTALVDT", "ADT", ["ADT", "ADSL_LSTALVDT"], lambda d: _le(d["ADT"], d["ADSL_LSTALVDT"])),
         *_endpoint_checks(study),
     ]
     coverage = [
-        c("one ADTTE row per patient per PARAMCD", "PARAMCD", ["N_ROWS"],
-          lambda d: d["N_ROWS"] == 1),
+        c("one ADTTE row per patient per PARAMCD", "PARAMCD", ["N_ROWS"], lambda d: d["N_ROWS"] == 1),
     ]
     optional = [
-        _finding(f"{e.paramcd} row for every patient (optional endpoint)", "PARAMCD",
-                 ["N_ROWS", "PARAMCD"],
-                 lambda d, p=e.paramcd: (d["PARAMCD"] != p) | (d["N_ROWS"] == 1))
-        for e in study.endpoints if not e.required
+        _finding(
+            f"{e.paramcd} row for every patient (optional endpoint)",
+            "PARAMCD",
+            ["N_ROWS", "PARAMCD"],
+            lambda d, p=e.paramcd: (d["PARAMCD"] != p) | (d["N_ROWS"] == 1),
+        )
+        for e in study.endpoints
+        if not e.required
     ]
     adae = [
         in_adsl,
-        c("ASTDT in [ADSL.RANDDT, ADSL.LSTALVDT]", "ASTDT",
-          ["ASTDT", "ADSL_RANDDT", "ADSL_LSTALVDT"],
-          lambda d: _le(d["ADSL_RANDDT"], d["ASTDT"]) & _le(d["ASTDT"], d["ADSL_LSTALVDT"])),
-        c("TRTEMFL = Y not before ADSL.TRTSDT (RANDDT in an untreated arm)", "TRTEMFL",
-          ["TRTEMFL", "ASTDT", "ADSL_TRTSDT", "ADSL_RANDDT", "ADSL_ARMCD"],
-          lambda d: ~d["IN_ADSL"] | _implies(
-              d["TRTEMFL"] == "Y",
-              (d["ADSL_TRTSDT"].notna() & (d["ASTDT"] >= d["ADSL_TRTSDT"]))
-              | (~d["ADSL_ARMCD"].isin(treated) & (d["ASTDT"] >= d["ADSL_RANDDT"])))),
+        c(
+            "ASTDT in [ADSL.RANDDT, ADSL.LSTALVDT]",
+            "ASTDT",
+            ["ASTDT", "ADSL_RANDDT", "ADSL_LSTALVDT"],
+            lambda d: _le(d["ADSL_RANDDT"], d["ASTDT"]) & _le(d["ASTDT"], d["ADSL_LSTALVDT"]),
+        ),
+        c(
+            "TRTEMFL = Y not before ADSL.TRTSDT (RANDDT in an untreated arm)",
+            "TRTEMFL",
+            ["TRTEMFL", "ASTDT", "ADSL_TRTSDT", "ADSL_RANDDT", "ADSL_ARMCD"],
+            lambda d: (
+                ~d["IN_ADSL"]
+                | _implies(
+                    d["TRTEMFL"] == "Y",
+                    (d["ADSL_TRTSDT"].notna() & (d["ASTDT"] >= d["ADSL_TRTSDT"]))
+                    | (~d["ADSL_ARMCD"].isin(treated) & (d["ASTDT"] >= d["ADSL_RANDDT"])),
+                )
+            ),
+        ),
         *_te_upper(study),
-        c("ASTDY consistent with ASTDT", "ASTDY",
-          ["ASTDY", "ASTDT", "ADSL_TRTSDT", "ADSL_RANDDT"],
-          lambda d: ~d["IN_ADSL"] | (d["ASTDY"] == _study_day(
-              d["ASTDT"], d["ADSL_TRTSDT"].fillna(d["ADSL_RANDDT"])))),
-        c(f"dose action requires {drug} taken (ADSL.TRTSDT)", "AEACN",
-          ["AEACN", "ADSL_TRTSDT"],
-          lambda d: ~d["IN_ADSL"] | _implies(d["AEACN"].isin(DOSE_ACTIONS),
-                                             d["ADSL_TRTSDT"].notna())),
-        c(f"AEREL = RELATED requires {drug} taken (ADSL.TRTSDT)", "AEREL",
-          ["AEREL", "ADSL_TRTSDT"],
-          lambda d: ~d["IN_ADSL"] | _implies(d["AEREL"] == "RELATED", d["ADSL_TRTSDT"].notna())),
-        c("grade 5 AE requires ADSL.DTHFL = Y, onset not after DTHDT", "AETOXGR",
-          ["AETOXGR", "ASTDT", "ADSL_DTHFL", "ADSL_DTHDT"],
-          lambda d: ~d["IN_ADSL"] | _implies(
-              d["AETOXGR"] == 5,
-              (d["ADSL_DTHFL"] == "Y") & d["ADSL_DTHDT"].notna()
-              & (d["ASTDT"] <= d["ADSL_DTHDT"]))),
-        c("ended grade 5 AE ends at ADSL.DTHDT", "AETOXGR",
-          ["AETOXGR", "AENDT", "ADSL_DTHDT"],
-          lambda d: ~d["IN_ADSL"] | _implies((d["AETOXGR"] == 5) & d["AENDT"].notna(),
-                                             d["AENDT"] == d["ADSL_DTHDT"])),
+        c(
+            "ASTDY consistent with ASTDT",
+            "ASTDY",
+            ["ASTDY", "ASTDT", "ADSL_TRTSDT", "ADSL_RANDDT"],
+            lambda d: ~d["IN_ADSL"] | (d["ASTDY"] == _study_day(d["ASTDT"], d["ADSL_TRTSDT"].fillna(d["ADSL_RANDDT"]))),
+        ),
+        c(
+            f"dose action requires {drug} taken (ADSL.TRTSDT)",
+            "AEACN",
+            ["AEACN", "ADSL_TRTSDT"],
+            lambda d: ~d["IN_ADSL"] | _implies(d["AEACN"].isin(DOSE_ACTIONS), d["ADSL_TRTSDT"].notna()),
+        ),
+        c(
+            f"AEREL = RELATED requires {drug} taken (ADSL.TRTSDT)",
+            "AEREL",
+            ["AEREL", "ADSL_TRTSDT"],
+            lambda d: ~d["IN_ADSL"] | _implies(d["AEREL"] == "RELATED", d["ADSL_TRTSDT"].notna()),
+        ),
+        c(
+            "grade 5 AE requires ADSL.DTHFL = Y, onset not after DTHDT",
+            "AETOXGR",
+            ["AETOXGR", "ASTDT", "ADSL_DTHFL", "ADSL_DTHDT"],
+            lambda d: (
+                ~d["IN_ADSL"]
+                | _implies(
+                    d["AETOXGR"] == 5,
+                    (d["ADSL_DTHFL"] == "Y") & d["ADSL_DTHDT"].notna() & (d["ASTDT"] <= d["ADSL_DTHDT"]),
+                )
+            ),
+        ),
+        c(
+            "ended grade 5 AE ends at ADSL.DTHDT",
+            "AETOXGR",
+            ["AETOXGR", "AENDT", "ADSL_DTHDT"],
+            lambda d: ~d["IN_ADSL"] | _implies((d["AETOXGR"] == 5) & d["AENDT"].notna(), d["AENDT"] == d["ADSL_DTHDT"]),
+        ),
     ]
     adex = [
         in_adsl,
-        c("exposure within [ADSL.TRTSDT, ADSL.TRTEDT]", "ASTDT",
-          ["ASTDT", "AENDT", "ADSL_TRTSDT", "ADSL_TRTEDT"],
-          lambda d: ~d["IN_ADSL"] | (d["ADSL_TRTSDT"].notna() & (d["ASTDT"] >= d["ADSL_TRTSDT"])
-                                     & (d["AENDT"] <= d["ADSL_TRTEDT"]))),
-        c("dosing periods do not overlap", "ASTDT", ["ASTDT", "PREV_AENDT"],
-          lambda d: _le(d["PREV_AENDT"] + pd.Timedelta(days=1), d["ASTDT"])),
+        c(
+            "exposure within [ADSL.TRTSDT, ADSL.TRTEDT]",
+            "ASTDT",
+            ["ASTDT", "AENDT", "ADSL_TRTSDT", "ADSL_TRTEDT"],
+            lambda d: (
+                ~d["IN_ADSL"]
+                | (d["ADSL_TRTSDT"].notna() & (d["ASTDT"] >= d["ADSL_TRTSDT"]) & (d["AENDT"] <= d["ADSL_TRTEDT"]))
+            ),
+        ),
+        c(
+            "dosing periods do not overlap",
+            "ASTDT",
+            ["ASTDT", "PREV_AENDT"],
+            lambda d: _le(d["PREV_AENDT"] + pd.Timedelta(days=1), d["ASTDT"]),
+        ),
     ]
     screen = [
-        c("USUBJID in ADSL", "USUBJID", ["IN_ADSL", "USUBJID"],
-          lambda d: d["USUBJID"].isna() | d["IN_ADSL"]),
-        c("SCRNDT not after ADSL.RANDDT", "SCRNDT", ["SCRNDT", "ADSL_RANDDT"],
-          lambda d: _le(d["SCRNDT"], d["ADSL_RANDDT"])),
+        c("USUBJID in ADSL", "USUBJID", ["IN_ADSL", "USUBJID"], lambda d: d["USUBJID"].isna() | d["IN_ADSL"]),
+        c(
+            "SCRNDT not after ADSL.RANDDT",
+            "SCRNDT",
+            ["SCRNDT", "ADSL_RANDDT"],
+            lambda d: _le(d["SCRNDT"], d["ADSL_RANDDT"]),
+        ),
     ]
     screen_coverage = [
         c("every ADSL patient once in SCREEN", "USUBJID", ["N_ROWS"], lambda d: d["N_ROWS"] == 1),
@@ -828,8 +1150,7 @@ def data_dictionary(study: Study | None = None) -> str:
                 lo, hi = v.bounds
                 allowed = f">= {lo}" if hi is None else f"{lo}-{hi}"
             miss = "allowed" if v.nullable else ("finding" if v.tier == FINDING else "no")
-            out.append(f"| {v.name} | {v.kind} | {miss} | {allowed} | {v.label} | "
-                       f"{v.derivation} |")
+            out.append(f"| {v.name} | {v.kind} | {miss} | {allowed} | {v.label} | {v.derivation} |")
         out.append("")
     return "\n".join(out)
 

@@ -25,8 +25,7 @@ from helpers.study import Study, in_prose
 def set_style() -> None:
     """The project's plotting style (call once per notebook; deterministic fonts and sizes)."""
     sns.set_theme(context="notebook", style="ticks", palette="colorblind", font="DejaVu Sans")
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "axes.spines.right": False,
-                         "axes.spines.top": False})
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "axes.spines.right": False, "axes.spines.top": False})
 
 
 def group_colours(groups: Sequence[str], study: Study | None = None) -> dict[str, object]:
@@ -40,8 +39,9 @@ def group_colours(groups: Sequence[str], study: Study | None = None) -> dict[str
     return out
 
 
-def numbers_at_risk(data: pd.DataFrame, duration_col: str, group_col: str | None,
-                    times: Sequence[float]) -> pd.DataFrame:
+def numbers_at_risk(
+    data: pd.DataFrame, duration_col: str, group_col: str | None, times: Sequence[float]
+) -> pd.DataFrame:
     """Patients still at risk (``duration >= t``) at each time, per group: ``group, time, n_risk``."""
     groups = _groups(data, group_col)
     rows = []
@@ -49,8 +49,9 @@ def numbers_at_risk(data: pd.DataFrame, duration_col: str, group_col: str | None
         d = data[duration_col] if group_col is None else data.loc[data[group_col] == g, duration_col]
         values = np.sort(d.to_numpy(dtype=float))
         for t in times:
-            rows.append({"group": g, "time": float(t),
-                         "n_risk": int(len(values) - np.searchsorted(values, t, side="left"))})
+            rows.append(
+                {"group": g, "time": float(t), "n_risk": int(len(values) - np.searchsorted(values, t, side="left"))}
+            )
     return pd.DataFrame(rows)
 
 
@@ -63,9 +64,17 @@ def _groups(data: pd.DataFrame, group_col: str | None) -> list[str]:
     return sorted(col.dropna().astype(str).unique())
 
 
-def step_curves(curves: pd.DataFrame, study: Study, *, at_risk: pd.DataFrame | None = None, ylabel: str,
-                xmax_days: float | None = None, ylim: tuple[float, float] | None = None,
-                title: str | None = None, percent: bool = True) -> Figure:
+def step_curves(
+    curves: pd.DataFrame,
+    study: Study,
+    *,
+    at_risk: pd.DataFrame | None = None,
+    ylabel: str,
+    xmax_days: float | None = None,
+    ylim: tuple[float, float] | None = None,
+    title: str | None = None,
+    percent: bool = True,
+) -> Figure:
     """Step curves with 95% bands per group, and a numbers-at-risk table under the axes.
 
     ``curves`` is a tidy frame with ``group, time, estimate, conf_low, conf_high`` (time in days),
@@ -82,8 +91,9 @@ def step_curves(curves: pd.DataFrame, study: Study, *, at_risk: pd.DataFrame | N
     groups = order_arms(curves["group"].astype(str).unique(), study.arm_labels)
     colours = group_colours(groups, study)
     fig = plt.figure(figsize=(7.5, 5.2 if at_risk is not None else 4.5))
-    grid = fig.add_gridspec(2, 1, height_ratios=(4, 0.25 + 0.22 * len(groups)) if at_risk is not None else (1, 0.0001),
-                            hspace=0.35)
+    grid = fig.add_gridspec(
+        2, 1, height_ratios=(4, 0.25 + 0.22 * len(groups)) if at_risk is not None else (1, 0.0001), hspace=0.35
+    )
     ax = fig.add_subplot(grid[0])
     for g in groups:
         c = curves[curves["group"].astype(str) == g].sort_values("time")
@@ -113,8 +123,15 @@ def step_curves(curves: pd.DataFrame, study: Study, *, at_risk: pd.DataFrame | N
             sub = at_risk[at_risk["group"].astype(str) == g]
             for _, r in sub.iterrows():
                 if r["time"] / per_unit <= xmax + 1e-9:
-                    tab.text(r["time"] / per_unit, y, f"{int(r['n_risk'])}", ha="center", va="center",
-                             fontsize=9, color=colours[g])
+                    tab.text(
+                        r["time"] / per_unit,
+                        y,
+                        f"{int(r['n_risk'])}",
+                        ha="center",
+                        va="center",
+                        fontsize=9,
+                        color=colours[g],
+                    )
         tab.set_yticks(range(len(groups)))
         tab.set_yticklabels(list(reversed(groups)), fontsize=9)
         tab.tick_params(axis="both", length=0, labelbottom=False)
@@ -127,12 +144,18 @@ def step_curves(curves: pd.DataFrame, study: Study, *, at_risk: pd.DataFrame | N
 
 def favours_labels(study: Study, comparator: str) -> tuple[str, str]:
     """``("Favours <comparator>", "Favours <reference>")`` from the arms' short labels."""
-    return (f"Favours {in_prose(study.arm(comparator).short_label)}",
-            f"Favours {in_prose(study.reference_arm.short_label)}")
+    return (
+        f"Favours {in_prose(study.arm(comparator).short_label)}",
+        f"Favours {in_prose(study.reference_arm.short_label)}",
+    )
 
 
-def forest_plot(panels: Mapping[str, pd.DataFrame], *, estimate_label: str = "Hazard ratio (95% CI)",
-                favours: Mapping[str, tuple[str, str]]) -> Figure:
+def forest_plot(
+    panels: Mapping[str, pd.DataFrame],
+    *,
+    estimate_label: str = "Hazard ratio (95% CI)",
+    favours: Mapping[str, tuple[str, str]],
+) -> Figure:
     """Forest plot of subgroup effects on a log scale, one panel per comparison side by side.
 
     ``panels`` maps a comparison's title (shown above its panel when there is more than one) to
@@ -145,8 +168,9 @@ def forest_plot(panels: Mapping[str, pd.DataFrame], *, estimate_label: str = "Ha
     first = panels[titles[0]]
     n = len(first)
     k = len(titles)
-    fig, axes = plt.subplots(1, k, figsize=(7.5 + 4.2 * (k - 1), 0.32 * n + 1.4 + (0.3 if k > 1 else 0)),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1, k, figsize=(7.5 + 4.2 * (k - 1), 0.32 * n + 1.4 + (0.3 if k > 1 else 0)), squeeze=False, sharey=True
+    )
     y = np.arange(n)[::-1]
     finite = pd.concat([p[np.isfinite(p["estimate"].astype(float))] for p in panels.values()])
     lo = float(np.nanmin(finite["conf_low"])) if len(finite) else 0.1
@@ -157,8 +181,16 @@ def forest_plot(panels: Mapping[str, pd.DataFrame], *, estimate_label: str = "Ha
         for yi, (_, r) in zip(y, effects.iterrows()):
             header = bool(r.get("is_header", False))
             if col == 0:
-                ax.text(-0.02, yi, str(r["label"]), transform=ax.get_yaxis_transform(), ha="right", va="center",
-                        fontsize=9, fontweight="bold" if header else "normal")
+                ax.text(
+                    -0.02,
+                    yi,
+                    str(r["label"]),
+                    transform=ax.get_yaxis_transform(),
+                    ha="right",
+                    va="center",
+                    fontsize=9,
+                    fontweight="bold" if header else "normal",
+                )
             if header:
                 continue
             if not np.isfinite(float(r["estimate"])):
@@ -181,8 +213,16 @@ def forest_plot(panels: Mapping[str, pd.DataFrame], *, estimate_label: str = "Ha
             ax.set_title(title, fontsize=10)
         left, right = favours[title]
         for x, text, ha in ((0.0, f"\u2190 {left}", "left"), (1.0, f"{right} \u2192", "right")):
-            ax.annotate(text, xy=(x, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
-                        ha=ha, va="top", fontsize=8)
+            ax.annotate(
+                text,
+                xy=(x, 0),
+                xycoords="axes fraction",
+                xytext=(0, -36),
+                textcoords="offset points",
+                ha=ha,
+                va="top",
+                fontsize=8,
+            )
     return fig
 
 
@@ -193,14 +233,35 @@ def forest_rows(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
     for subgroup, d in effects.groupby("subgroup", sort=False):
         if len(d) == 1 and str(d["level"].iloc[0]) == str(subgroup):
             r = d.iloc[0]
-            rows.append({"label": str(subgroup), "estimate": r["estimate"], "conf_low": r["conf_low"],
-                         "conf_high": r["conf_high"], "is_header": False})
+            rows.append(
+                {
+                    "label": str(subgroup),
+                    "estimate": r["estimate"],
+                    "conf_low": r["conf_low"],
+                    "conf_high": r["conf_high"],
+                    "is_header": False,
+                }
+            )
             continue
-        rows.append({"label": study.subgroup_label(str(subgroup)), "estimate": np.nan, "conf_low": np.nan,
-                     "conf_high": np.nan, "is_header": True})
+        rows.append(
+            {
+                "label": study.subgroup_label(str(subgroup)),
+                "estimate": np.nan,
+                "conf_low": np.nan,
+                "conf_high": np.nan,
+                "is_header": True,
+            }
+        )
         for r in d.itertuples():
-            rows.append({"label": f"    {r.level or 'all values missing'}", "estimate": r.estimate, "conf_low": r.conf_low,
-                         "conf_high": r.conf_high, "is_header": False})
+            rows.append(
+                {
+                    "label": f"    {r.level or 'all values missing'}",
+                    "estimate": r.estimate,
+                    "conf_low": r.conf_low,
+                    "conf_high": r.conf_high,
+                    "is_header": False,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -244,8 +305,9 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
     top_x = 30 if k == 2 else 50 - 100 / (2 * k)
     if flow.get("screening_delivered", True):
         assessed = put(top_x, 97, f"Assessed for eligibility (n={flow['assessed']})")
-        excluded = put(top_x + 22, 85, f"Excluded (n={flow['excluded']}){_reasons(flow['excluded_reasons'])}",
-                       ha="left")
+        excluded = put(
+            top_x + 22, 85, f"Excluded (n={flow['excluded']}){_reasons(flow['excluded_reasons'])}", ha="left"
+        )
     else:
         assessed = put(top_x, 97, "Assessed for eligibility: not delivered (no screening log)")
         excluded = put(top_x + 22, 85, "Excluded: not delivered", ha="left")
@@ -255,23 +317,40 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
     columns = []
     for i, (label, c) in enumerate(arms.items()):
         x = 100 * (i + 0.5) / k
-        received = ("" if c.get("received") is None else
-                    f"\n   Received allocated strategy (n={c['received']})"
-                    f"\n   Did not receive it (n={c['allocated'] - c['received']})")
+        received = (
+            ""
+            if c.get("received") is None
+            else f"\n   Received allocated strategy (n={c['received']})"
+            f"\n   Did not receive it (n={c['allocated'] - c['received']})"
+        )
         if c["treated"]:
             stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}"
         else:
             stopped = f"No {drug} given"
-        columns.append([
-            put(x, 60, f"Allocated to {in_prose(label)} (n={c['allocated']}){received}"),
-            put(x, 38, f"{stopped}\nDied (n={c['died']})\n"
-                       f"Left the study alive (n={c['left_study']}){_reasons(c['left_study_reasons'])}"),
-            put(x, 9, f"{analysed} (n={c['analysed']})\n"
-                      f"   Not in the analysis population (n={c['not_analysed']})"),
-        ])
+        columns.append(
+            [
+                put(x, 60, f"Allocated to {in_prose(label)} (n={c['allocated']}){received}"),
+                put(
+                    x,
+                    38,
+                    f"{stopped}\nDied (n={c['died']})\n"
+                    f"Left the study alive (n={c['left_study']}){_reasons(c['left_study_reasons'])}",
+                ),
+                put(x, 9, f"{analysed} (n={c['analysed']})\n   Not in the analysis population (n={c['not_analysed']})"),
+            ]
+        )
     for y, label in ((85, "Enrolment"), (66.5, "Allocation"), (48.5, "Follow-up"), (20, "Analysis")):
-        ax.text(-6, y, label, ha="center", va="center", fontsize=9, fontweight="bold", rotation=90,
-                bbox={"boxstyle": "round,pad=0.3", "fc": "#dde8f3", "ec": "none"})
+        ax.text(
+            -6,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            rotation=90,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "#dde8f3", "ec": "none"},
+        )
 
     # connect the boxes at their drawn edges (data coordinates of each box's outline)
     fig.canvas.draw()
@@ -282,8 +361,12 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
         return x0, x1, y0, y1
 
     def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "-|>", "color": "0.3", "lw": 1,
-                                                                 "shrinkA": 0, "shrinkB": 0})
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={"arrowstyle": "-|>", "color": "0.3", "lw": 1, "shrinkA": 0, "shrinkB": 0},
+        )
 
     _, _, a_bottom, _ = edges(assessed)
     _, _, _, r_top = edges(randomised)
@@ -319,10 +402,23 @@ def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
     for k, arm in enumerate(arms):
         d = terms[terms["group"] == arm]
         offset = 0.15 * (k - (len(arms) - 1) / 2)
-        ax.scatter(d["percent_any"] * 100, [y[t] + offset for t in d["term"]], color=colours[arm], marker="o",
-                   s=28, label=f"{arm}, any grade")
-        ax.scatter(d["percent_grade3plus"] * 100, [y[t] + offset for t in d["term"]], color=colours[arm],
-                   marker="s", s=22, facecolors="none", label=f"{arm}, grade \u22653")
+        ax.scatter(
+            d["percent_any"] * 100,
+            [y[t] + offset for t in d["term"]],
+            color=colours[arm],
+            marker="o",
+            s=28,
+            label=f"{arm}, any grade",
+        )
+        ax.scatter(
+            d["percent_grade3plus"] * 100,
+            [y[t] + offset for t in d["term"]],
+            color=colours[arm],
+            marker="s",
+            s=22,
+            facecolors="none",
+            label=f"{arm}, grade \u22653",
+        )
     ax.set_yticks(list(y.values()))
     ax.set_yticklabels(list(y.keys()), fontsize=9)
     ax.set_xlabel("Patients (%)")

@@ -17,8 +17,17 @@ from helpers.present.results import RunResults
 from helpers.present.tables import fmt_num, fmt_p, fmt_pct, fmt_pct_ci, fmt_ratio_ci
 from helpers.study import Study, in_prose
 
-__all__ = ["cohort_text", "data_review_text", "heading_text", "join_words", "methods_text", "relapse_text",
-           "safety_text", "secondary_text", "subgroup_text"]
+__all__ = [
+    "cohort_text",
+    "data_review_text",
+    "heading_text",
+    "join_words",
+    "methods_text",
+    "relapse_text",
+    "safety_text",
+    "secondary_text",
+    "subgroup_text",
+]
 
 
 def _one(rows: list[dict[str, Any]], what: str, **match: Any) -> dict[str, Any]:
@@ -64,18 +73,26 @@ def cohort_text(r: RunResults, study: Study) -> str:
     arms = flow["arms"]
     allocation = join_words([f"{arms[a.label]['allocated']} to {in_prose(a.label)}" for a in study.arms])
     if flow.get("screening_delivered", True):
-        text = (f"Of {flow['assessed']} patients assessed for eligibility, {flow['excluded']} were excluded and "
-                f"{flow['randomised']} were randomised: {allocation} (@fig-consort).")
+        text = (
+            f"Of {flow['assessed']} patients assessed for eligibility, {flow['excluded']} were excluded and "
+            f"{flow['randomised']} were randomised: {allocation} (@fig-consort)."
+        )
     else:
-        text = (f"{_plural(flow['randomised'], 'patient')} were randomised: {allocation} (@fig-consort). "
-                "The screening log was not delivered, so the numbers assessed and excluded are not known.")
+        text = (
+            f"{_plural(flow['randomised'], 'patient')} were randomised: {allocation} (@fig-consort). "
+            "The screening log was not delivered, so the numbers assessed and excluded are not known."
+        )
     outside = sum(int(a.get("not_analysed") or 0) for a in arms.values())
     if outside and flow.get("population"):
-        text += (f" {_plural(outside, 'randomised patient')} {'is' if outside == 1 else 'are'} not in the "
-                 f"{flow['population']} population and {'is' if outside == 1 else 'are'} not analysed.")
+        text += (
+            f" {_plural(outside, 'randomised patient')} {'is' if outside == 1 else 'are'} not in the "
+            f"{flow['population']} population and {'is' if outside == 1 else 'are'} not analysed."
+        )
     unit = study.time.unit
-    return (f"{text} Baseline characteristics by arm are in @tbl-baseline. Median follow-up (reverse "
-            f"Kaplan-Meier) was {fmt_num(study.time.to_units(fu['median']), 1)} {unit}.")
+    return (
+        f"{text} Baseline characteristics by arm are in @tbl-baseline. Median follow-up (reverse "
+        f"Kaplan-Meier) was {fmt_num(study.time.to_units(fu['median']), 1)} {unit}."
+    )
 
 
 def relapse_text(r: RunResults, study: Study) -> str:
@@ -99,19 +116,27 @@ def relapse_text(r: RunResults, study: Study) -> str:
     else:
         gray = _one(effects, "analysis", key="gray", comparator_arm=study.comparator_arms[0].label)
         test = f"Gray's test p = {fmt_p(gray['p_value'])}"
-    text = (f"At {at_label} the cumulative incidence of {event} was {by_arm} (@fig-cif-relapse, "
-            f"@tbl-cif-landmarks; {test}).")
+    text = (
+        f"At {at_label} the cumulative incidence of {event} was {by_arm} (@fig-cif-relapse, "
+        f"@tbl-cif-landmarks; {test})."
+    )
     for comp in study.comparator_arms:
-        fg, cs = (_one(effects, "analysis", key=k, comparator_arm=comp.label)
-                  for k in ("fine_gray", "cause_specific_cox"))
-        text += (f" The subdistribution hazard ratio of {event} with {in_prose(comp.label)} vs "
-                 f"{in_prose(ref.label)} was {_hr(fg)} (Fine-Gray, p = {fmt_p(fg['p_value'])}) and the "
-                 f"cause-specific hazard ratio {_hr(cs)} (@tbl-relapse-effects).")
-        adjusted = [x for x in effects if x.get("key") == "fine_gray_adjusted" and x.get("comparator_arm") == comp.label]
+        fg, cs = (
+            _one(effects, "analysis", key=k, comparator_arm=comp.label) for k in ("fine_gray", "cause_specific_cox")
+        )
+        text += (
+            f" The subdistribution hazard ratio of {event} with {in_prose(comp.label)} vs "
+            f"{in_prose(ref.label)} was {_hr(fg)} (Fine-Gray, p = {fmt_p(fg['p_value'])}) and the "
+            f"cause-specific hazard ratio {_hr(cs)} (@tbl-relapse-effects)."
+        )
+        adjusted = [
+            x for x in effects if x.get("key") == "fine_gray_adjusted" and x.get("comparator_arm") == comp.label
+        ]
         if adjusted:
             text += _adjusted_text(adjusted[0], study.comparison_label(comp) if len(study.comparator_arms) > 1 else "")
-    others = join_words([f"{fmt_pct(cif_at(3 - cause, a.label)['estimate'])} with {in_prose(a.label)}"
-                         for a in study.arms])
+    others = join_words(
+        [f"{fmt_pct(cif_at(3 - cause, a.label)['estimate'])} with {in_prose(a.label)}" for a in study.arms]
+    )
     return text + f" {competing}, the competing event, was {others} at {at_label} (@fig-cif-nrm)."
 
 
@@ -119,8 +144,11 @@ def _adjusted_text(row: dict[str, Any], comparison: str) -> str:
     """What the adjusted model could not do: covariates left out (with the reasons), patients
     dropped for a missing covariate, or no estimate at all."""
     model = "The model adjusted for the randomisation strata" + (f" ({comparison})" if comparison else "")
-    reasons = [n.removeprefix("not estimable: ") for n in str(row.get("note") or "").split("; ")
-               if n.startswith("not estimable: ")]
+    reasons = [
+        n.removeprefix("not estimable: ")
+        for n in str(row.get("note") or "").split("; ")
+        if n.startswith("not estimable: ")
+    ]
     left_out = [c for c in str(row.get("left_out") or "").split(", ") if c]
     text = ""
     if row.get("estimate") is None and reasons:
@@ -139,8 +167,10 @@ def secondary_text(r: RunResults, study: Study) -> str:
     rows = r.value("02_relapse", "secondary")
     at_label = study.time.landmark_label(study.time.main_landmark)
     comparisons = join_words([in_prose(a.label) for a in study.comparator_arms])
-    text = (f"@tbl-secondary gives the secondary endpoints at {at_label} by arm, with the hazard ratio of "
-            f"{comparisons} vs {in_prose(study.reference_arm.label)}.")
+    text = (
+        f"@tbl-secondary gives the secondary endpoints at {at_label} by arm, with the hazard ratio of "
+        f"{comparisons} vs {in_prose(study.reference_arm.label)}."
+    )
     missing = list(dict.fromkeys(x["endpoint"] for x in rows if x.get("status") == "not delivered"))
     if missing:
         text += f" {join_words(missing)} {'was' if len(missing) == 1 else 'were'} not delivered in this data set."
@@ -164,20 +194,25 @@ def safety_text(r: RunResults, study: Study) -> str:
             return fmt_pct(row["percent"])
 
         arms = study.arms
-        by_arm = join_words([f"{pct(a.label)}{' of patients' if i == 0 else ''} with {in_prose(a.label)}"
-                             for i, a in enumerate(arms)])
+        by_arm = join_words(
+            [f"{pct(a.label)}{' of patients' if i == 0 else ''} with {in_prose(a.label)}" for i, a in enumerate(arms)]
+        )
         common = study.safety.common_ae_percent if study.safety is not None else 0.0
-        parts.append(f"Treatment-emergent adverse events of grade 3 or higher occurred in {by_arm} "
-                     f"(@tbl-teae-overview). @tbl-teae-terms and @fig-teae-terms list the events reported in "
-                     f"at least {common:g}% of patients in {'either' if len(arms) == 2 else 'any'} arm")
+        parts.append(
+            f"Treatment-emergent adverse events of grade 3 or higher occurred in {by_arm} "
+            f"(@tbl-teae-overview). @tbl-teae-terms and @fig-teae-terms list the events reported in "
+            f"at least {common:g}% of patients in {'either' if len(arms) == 2 else 'any'} arm"
+        )
         special = study.safety.special_interest if study.safety is not None else None
         if special is not None:
             parts[-1] += f", and @tbl-teae-grades the worst CTCAE grade of the {in_prose(special.label)}."
         else:
             parts[-1] += "; the study defines no adverse events of special interest (@tbl-teae-grades)."
     else:
-        parts.append("Adverse-event data (ADAE) were not delivered, so no adverse events are tabulated: "
-                     "@tbl-teae-overview, @tbl-teae-terms, @fig-teae-terms and @tbl-teae-grades say so.")
+        parts.append(
+            "Adverse-event data (ADAE) were not delivered, so no adverse events are tabulated: "
+            "@tbl-teae-overview, @tbl-teae-terms, @fig-teae-terms and @tbl-teae-grades say so."
+        )
     if delivered.get("adex"):
         exposure = r.value("03_safety", "exposure")
         treated = [x for x in exposure if x["n_treated"]]
@@ -185,18 +220,27 @@ def safety_text(r: RunResults, study: Study) -> str:
             parts.append(f"No patient of the safety population received {drug} (@tbl-exposure).")
         elif len(exposure) == 1:
             x = exposure[0]
-            parts.append(f"Among {x['n_treated']} patients treated with {drug}, "
-                         f"{fmt_pct(x['proportion_interrupted'])} had at least one interruption and "
-                         f"{fmt_pct(x['proportion_reduced'])} at least one dose reduction (@tbl-exposure).")
+            parts.append(
+                f"Among {x['n_treated']} patients treated with {drug}, "
+                f"{fmt_pct(x['proportion_interrupted'])} had at least one interruption and "
+                f"{fmt_pct(x['proportion_reduced'])} at least one dose reduction (@tbl-exposure)."
+            )
         else:
-            inter = join_words([f"{fmt_pct(x['proportion_interrupted'])} with {in_prose(x['group'])} "
-                                f"(of {x['n_treated']})" for x in treated])
+            inter = join_words(
+                [
+                    f"{fmt_pct(x['proportion_interrupted'])} with {in_prose(x['group'])} (of {x['n_treated']})"
+                    for x in treated
+                ]
+            )
             red = join_words([f"{fmt_pct(x['proportion_reduced'])} with {in_prose(x['group'])}" for x in treated])
-            parts.append(f"Among the patients treated with {drug}, {inter} had at least one interruption, and "
-                         f"{red} at least one dose reduction (@tbl-exposure).")
+            parts.append(
+                f"Among the patients treated with {drug}, {inter} had at least one interruption, and "
+                f"{red} at least one dose reduction (@tbl-exposure)."
+            )
     else:
-        parts.append(f"Exposure data (ADEX) were not delivered, so exposure to {drug} is not summarised "
-                     "(@tbl-exposure).")
+        parts.append(
+            f"Exposure data (ADEX) were not delivered, so exposure to {drug} is not summarised (@tbl-exposure)."
+        )
     return " ".join(parts)
 
 
@@ -209,21 +253,33 @@ def subgroup_text(r: RunResults, study: Study) -> str:
         whose = f"The effect of {study.study.drug} on {event}"
     else:
         whose = f"The effect on {event} of each arm against {in_prose(ref.label)}"
-    text = (f"{whose} was estimated within each level of {len(subgroups)} prespecified baseline factors "
-            f"(@fig-forest-relapse, @tbl-subgroups).")
+    text = (
+        f"{whose} was estimated within each level of {len(subgroups)} prespecified baseline factors "
+        f"(@fig-forest-relapse, @tbl-subgroups)."
+    )
     smallest = []
     for comp in study.comparator_arms:
-        tested = {x["subgroup"]: x["p_interaction"] for x in rows
-                  if x.get("comparator_arm", comp.label) == comp.label and x.get("p_interaction") is not None}
+        tested = {
+            x["subgroup"]: x["p_interaction"]
+            for x in rows
+            if x.get("comparator_arm", comp.label) == comp.label and x.get("p_interaction") is not None
+        }
         if tested:
             name, p = min(tested.items(), key=lambda kv: kv[1])
             where = f"{in_prose(study.subgroup_label(name))}"
-            smallest.append(f"{fmt_p(p)} ({where}{', ' + study.comparison_label(comp) if len(study.comparator_arms) > 1 else ''})")
+            smallest.append(
+                f"{fmt_p(p)} ({where}{', ' + study.comparison_label(comp) if len(study.comparator_arms) > 1 else ''})"
+            )
     if smallest:
-        text += (f" The smallest treatment-by-subgroup interaction p-value was {join_words(smallest)}, before any "
-                 f"correction for multiplicity; subgroup findings are exploratory.")
-    untested = [in_prose(study.subgroup_label(s)) for s in subgroups
-                if all(x.get("p_interaction") is None for x in rows if x["subgroup"] == s)]
+        text += (
+            f" The smallest treatment-by-subgroup interaction p-value was {join_words(smallest)}, before any "
+            f"correction for multiplicity; subgroup findings are exploratory."
+        )
+    untested = [
+        in_prose(study.subgroup_label(s))
+        for s in subgroups
+        if all(x.get("p_interaction") is None for x in rows if x["subgroup"] == s)
+    ]
     if untested:
         text += f" No interaction test was possible for {join_words(untested)} (see the table's notes)."
     return text
@@ -236,9 +292,11 @@ def data_review_text(r: RunResults) -> str:
         return "No findings: every check of the data review passed (@tbl-data-review)."
     tables = sorted({str(f.get("table") or f.get("file")) for f in findings})
     n_rows = sum(int(f.get("n_rows") or 0) for f in findings)
-    return (f"The data review listed {_plural(len(findings), 'finding')} ({_plural(n_rows, 'row')} in "
-            f"{join_words(tables)}; @tbl-data-review). Findings are reported, not corrected, and none stopped "
-            "the analysis: the results below use the data as delivered.")
+    return (
+        f"The data review listed {_plural(len(findings), 'finding')} ({_plural(n_rows, 'row')} in "
+        f"{join_words(tables)}; @tbl-data-review). Findings are reported, not corrected, and none stopped "
+        "the analysis: the results below use the data as delivered."
+    )
 
 
 def methods_text(study: Study) -> str:
@@ -248,25 +306,35 @@ def methods_text(study: Study) -> str:
     survival_eps = [study.endpoint(c).label for c in study.secondary if study.endpoint(c).kind == "survival"]
     competing_eps = [study.endpoint(c).label for c in study.secondary if study.endpoint(c).kind == "competing"]
     ref = study.reference_arm
-    text = (f"{primary.label} is analysed as a competing-risks endpoint with {in_prose(primary.causes[3 - cause])} "
-            "as the competing event, as EBMT and CIBMTR statistical guidance recommends: the cumulative incidence "
-            "function is the Aalen-Johansen estimator with the variance of R's `cmprsk::cuminc` and log(-log) "
-            "pointwise confidence intervals; arms are compared with Gray's test and the Fine-Gray subdistribution "
-            "hazard model with robust standard errors (as `cmprsk::crr`), beside the cause-specific Cox model.")
+    text = (
+        f"{primary.label} is analysed as a competing-risks endpoint with {in_prose(primary.causes[3 - cause])} "
+        "as the competing event, as EBMT and CIBMTR statistical guidance recommends: the cumulative incidence "
+        "function is the Aalen-Johansen estimator with the variance of R's `cmprsk::cuminc` and log(-log) "
+        "pointwise confidence intervals; arms are compared with Gray's test and the Fine-Gray subdistribution "
+        "hazard model with robust standard errors (as `cmprsk::crr`), beside the cause-specific Cox model."
+    )
     if study.strata:
-        text += (f" The adjusted Fine-Gray model includes the randomisation strata ({join_words(list(study.strata))}) "
-                 "as covariates; a stratum with a single level or no value is left out, patients with a missing "
-                 "stratum are left out of that model, and the table says so.")
+        text += (
+            f" The adjusted Fine-Gray model includes the randomisation strata ({join_words(list(study.strata))}) "
+            "as covariates; a stratum with a single level or no value is left out, patients with a missing "
+            "stratum are left out of that model, and the table says so."
+        )
     if survival_eps:
-        text += (f" {_sentence_list(survival_eps)} use Kaplan-Meier estimates with Greenwood variance and log-log "
-                 "intervals, the log-rank test and Cox models with Efron ties (as R's `survival`).")
+        text += (
+            f" {_sentence_list(survival_eps)} use Kaplan-Meier estimates with Greenwood variance and log-log "
+            "intervals, the log-rank test and Cox models with Efron ties (as R's `survival`)."
+        )
     if competing_eps:
         text += f" {_sentence_list(competing_eps)} are analysed as competing-risks endpoints in the same way."
     if len(study.comparator_arms) > 1:
-        text += (f" Each arm is compared with the reference arm, {in_prose(ref.label)}, on the patients of the two "
-                 f"arms; the {len(study.arms)}-sample test over all arms is given first.")
-    text += (" Missing baseline values are shown as Missing in the tables; models and subgroup estimates leave "
-             "those patients out and say how many. Follow-up is summarised by the reverse Kaplan-Meier method. "
-             "Adverse events are treatment-emergent events by MedDRA term and worst CTCAE grade in the safety "
-             "population. Every estimator is checked in the test suite against reference values computed with R.")
+        text += (
+            f" Each arm is compared with the reference arm, {in_prose(ref.label)}, on the patients of the two "
+            f"arms; the {len(study.arms)}-sample test over all arms is given first."
+        )
+    text += (
+        " Missing baseline values are shown as Missing in the tables; models and subgroup estimates leave "
+        "those patients out and say how many. Follow-up is summarised by the reverse Kaplan-Meier method. "
+        "Adverse events are treatment-emergent events by MedDRA term and worst CTCAE grade in the safety "
+        "population. Every estimator is checked in the test suite against reference values computed with R."
+    )
     return text

@@ -29,8 +29,10 @@ class RunResults:
     def results(self, notebook: str) -> dict[str, Any]:
         path = self.out_dir / notebook / config.RESULTS_FILE
         if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist: run notebook {notebook!r} first "
-                                    "(make report runs every notebook before the report)")
+            raise FileNotFoundError(
+                f"{path} does not exist: run notebook {notebook!r} first "
+                "(make report runs every notebook before the report)"
+            )
         return json.loads(path.read_text(encoding="utf-8"))
 
     def value(self, notebook: str, key: str) -> Any:
@@ -47,8 +49,9 @@ class RunResults:
         if entry is None:
             raise KeyError(f"{notebook} wrote no table {output_id!r}")
         name = entry.get("display_file") if display else entry["file"]
-        return pd.read_csv(self.out_dir / notebook / (name or entry["file"]), keep_default_na=False,
-                           dtype=str if display else None)
+        return pd.read_csv(
+            self.out_dir / notebook / (name or entry["file"]), keep_default_na=False, dtype=str if display else None
+        )
 
     def table(self, notebook: str, output_id: str, **html_options: Any) -> DisplayTable:
         return DisplayTable(self.table_data(notebook, output_id), output_id, **html_options)

@@ -84,8 +84,14 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html_table(df: pd.DataFrame, output_id: str, *, groupname_col: str | None = None,
-               spanners: dict[str, Sequence[str]] | None = None, source_note: str | None = None) -> str:
+def html_table(
+    df: pd.DataFrame,
+    output_id: str,
+    *,
+    groupname_col: str | None = None,
+    spanners: dict[str, Sequence[str]] | None = None,
+    source_note: str | None = None,
+) -> str:
     """great_tables HTML with a fixed table id, so the same frame gives the same bytes."""
     import great_tables as gt
 
@@ -154,9 +160,13 @@ def table_baseline(tidy: pd.DataFrame) -> pd.DataFrame:
     for _, v in tidy.groupby("variable", sort=False):
         label = v["label"].iloc[0]
         if (v["level"] == "").all():
-            cells = {headers[str(r.group)]: (f"{fmt_num(r.median, 0)} ({fmt_num(r.q1, 0)}-{fmt_num(r.q3, 0)}) "
-                                             f"[{fmt_num(r.minimum, 0)}-{fmt_num(r.maximum, 0)}]")
-                     for r in v.itertuples()}
+            cells = {
+                headers[str(r.group)]: (
+                    f"{fmt_num(r.median, 0)} ({fmt_num(r.q1, 0)}-{fmt_num(r.q3, 0)}) "
+                    f"[{fmt_num(r.minimum, 0)}-{fmt_num(r.maximum, 0)}]"
+                )
+                for r in v.itertuples()
+            }
             rows.append({"Characteristic": f"{label}, median (IQR) [range]", **cells})
             continue
         rows.append({"Characteristic": f"{label}, n (%)", **{h: "" for h in headers.values()}})
@@ -194,14 +204,17 @@ def table_relapse_effects(effects: pd.DataFrame) -> pd.DataFrame:
     """Test and model rows of :func:`helpers.analysis.endpoints.relapse_effects` as strings: the
     comparison, the analysis, the (s)HR with its interval, the p-value, and the notes (patients
     dropped, covariates left out) when there are any."""
-    out = pd.DataFrame({
-        "Comparison": effects["comparison"],
-        "Analysis": effects["analysis"],
-        "Effect (95% CI)": [fmt_ratio_ci(e, lo, hi) if k not in ("gray", "gray_all_arms") else ""
-                            for k, e, lo, hi in zip(effects["key"], effects["estimate"], effects["conf_low"],
-                                                    effects["conf_high"])],
-        "P-value": [fmt_p(p) for p in effects["p_value"]],
-    })
+    out = pd.DataFrame(
+        {
+            "Comparison": effects["comparison"],
+            "Analysis": effects["analysis"],
+            "Effect (95% CI)": [
+                fmt_ratio_ci(e, lo, hi) if k not in ("gray", "gray_all_arms") else ""
+                for k, e, lo, hi in zip(effects["key"], effects["estimate"], effects["conf_low"], effects["conf_high"])
+            ],
+            "P-value": [fmt_p(p) for p in effects["p_value"]],
+        }
+    )
     notes = [_note(n) for n in effects["note"]]
     if any(notes):
         out["Note"] = notes
@@ -230,7 +243,8 @@ def table_secondary(summary: pd.DataFrame, study: Study) -> pd.DataFrame:
         for arm, comparison in zip(study.comparator_arms, comparisons):
             r = by_group.get(arm.label)
             row[f"{comparison}: HR or sHR (95% CI)"] = (
-                NOT_DELIVERED if r is None else fmt_ratio_ci(r.effect, r.effect_low, r.effect_high))
+                NOT_DELIVERED if r is None else fmt_ratio_ci(r.effect, r.effect_low, r.effect_high)
+            )
             row[f"{comparison}: P-value"] = NOT_DELIVERED if r is None else fmt_p(r.p_value)
         row["Note"] = _note(first["note"])
         rows.append(row)
@@ -267,8 +281,9 @@ def table_subgroups(effects: pd.DataFrame, study: Study, *, effect_label: str = 
         for c in map(str, comparators):
             r = keyed.get((c, subgroup, level))
             name = study.comparison_label(c)
-            row[f"{effect_label} (95% CI), {name}"] = "" if r is None else fmt_ratio_ci(r.estimate, r.conf_low,
-                                                                                         r.conf_high)
+            row[f"{effect_label} (95% CI), {name}"] = (
+                "" if r is None else fmt_ratio_ci(r.estimate, r.conf_low, r.conf_high)
+            )
             p_col = f"P-interaction, {name}" if several else "P-interaction"
             row[p_col] = fmt_p(r.p_interaction) if r is not None and first_line and pd.notna(r.p_interaction) else ""
             said = []
@@ -288,8 +303,12 @@ def table_teae_overview(overview: pd.DataFrame) -> pd.DataFrame:
     an arm without the study drug reads "not applicable"."""
     headers = _group_header(overview)
     applicable = overview["applicable"] if "applicable" in overview else pd.Series(True, index=overview.index)
-    wide = overview.assign(cell=[fmt_n_pct(int(n), int(d)) if ok else NOT_APPLICABLE
-                                 for n, d, ok in zip(overview["n_patients"], overview["denominator"], applicable)])
+    wide = overview.assign(
+        cell=[
+            fmt_n_pct(int(n), int(d)) if ok else NOT_APPLICABLE
+            for n, d, ok in zip(overview["n_patients"], overview["denominator"], applicable)
+        ]
+    )
     out = wide.pivot(index="category", columns="group", values="cell")
     out = out.loc[list(dict.fromkeys(overview["category"])), list(headers)].rename(columns=headers)
     return out.reset_index().rename(columns={"category": "Patients with"}).rename_axis(columns=None)
@@ -332,17 +351,25 @@ def table_exposure(by_arm: pd.DataFrame, study: Study) -> pd.DataFrame:
     unit = study.safety.dose_unit if study.safety is not None else "mg/day"
 
     def med(o: Any, name: str) -> str:
-        return (f"{fmt_num(o[f'median_{name}'], 0)} "
-                f"({fmt_num(o[f'q1_{name}'], 0)}-{fmt_num(o[f'q3_{name}'], 0)})")
+        return f"{fmt_num(o[f'median_{name}'], 0)} ({fmt_num(o[f'q1_{name}'], 0)}-{fmt_num(o[f'q3_{name}'], 0)})"
 
-    labels = ["Treated patients, n", "Duration of treatment, days, median (IQR)",
-              f"Mean daily dose, {unit}, median (IQR)", "Patients with at least one interruption, n (%)",
-              "Patients with at least one dose reduction, n (%)"]
+    labels = [
+        "Treated patients, n",
+        "Duration of treatment, days, median (IQR)",
+        f"Mean daily dose, {unit}, median (IQR)",
+        "Patients with at least one interruption, n (%)",
+        "Patients with at least one dose reduction, n (%)",
+    ]
     out = {"Exposure": labels}
     for _, o in by_arm.iterrows():
         n = int(o["n_treated"])
-        out[str(o["group"])] = [f"{n}", med(o, "duration_days"), med(o, "mean_daily_dose_mg"),
-                                fmt_n_pct(int(o["n_interrupted"]), n), fmt_n_pct(int(o["n_reduced"]), n)]
+        out[str(o["group"])] = [
+            f"{n}",
+            med(o, "duration_days"),
+            med(o, "mean_daily_dose_mg"),
+            fmt_n_pct(int(o["n_interrupted"]), n),
+            fmt_n_pct(int(o["n_reduced"]), n),
+        ]
     return pd.DataFrame(out)
 
 
@@ -358,13 +385,15 @@ def table_findings(findings: pd.DataFrame) -> pd.DataFrame:
     cols = ["Rule", "Table", "Column", "Rows", "First patients"]
     if findings.empty:
         return pd.DataFrame([["No findings.", "", "", "", ""]], columns=cols)
-    out = pd.DataFrame({
-        "Rule": findings["rule"].astype(str),
-        "Table": [str(t or f or "") for t, f in zip(findings["table"], findings["file"])],
-        "Column": [c if isinstance(c, str) else "-" for c in findings["column"]],
-        "Rows": [fmt_num(n, 0) if not _missing(n) else "" for n in findings["n_rows"]],
-        "First patients": findings["first_ids"].astype(str),
-    })
+    out = pd.DataFrame(
+        {
+            "Rule": findings["rule"].astype(str),
+            "Table": [str(t or f or "") for t, f in zip(findings["table"], findings["file"])],
+            "Column": [c if isinstance(c, str) else "-" for c in findings["column"]],
+            "Rows": [fmt_num(n, 0) if not _missing(n) else "" for n in findings["n_rows"]],
+            "First patients": findings["first_ids"].astype(str),
+        }
+    )
     if findings["severity"].nunique() > 1:
         out.insert(0, "Severity", findings["severity"].astype(str))
     return out

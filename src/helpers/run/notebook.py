@@ -34,8 +34,13 @@ class NotebookRun:
     @property
     def parameters(self) -> dict[str, Any]:
         """The values this run used, as recorded in ``results.json`` (paths relative to the project)."""
-        return {"study": _shown(self.study_path), "data_dir": _shown(self.data_dir), "cutoff": self.cutoff or None,
-                "population": self.population, "seed": self.seed}
+        return {
+            "study": _shown(self.study_path),
+            "data_dir": _shown(self.data_dir),
+            "cutoff": self.cutoff or None,
+            "population": self.population,
+            "seed": self.seed,
+        }
 
     @cached_property
     def study(self) -> Study:
@@ -71,8 +76,9 @@ def _shown(path: str) -> str:
     return p.relative_to(config.PROJECT_ROOT).as_posix() if p.is_relative_to(config.PROJECT_ROOT) else p.name
 
 
-def setup(name: str, *, study: str, data_dir: str, cutoff: str, population: str, out_dir: str,
-          seed: int) -> NotebookRun:
+def setup(
+    name: str, *, study: str, data_dir: str, cutoff: str, population: str, out_dir: str, seed: int
+) -> NotebookRun:
     """Load the study definition, validate and load the data, seed the random generators, set
     the plotting style, and open ``out_dir/<name>/`` for outputs.
 

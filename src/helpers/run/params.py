@@ -64,8 +64,9 @@ class ParameterError(ValueError):
 def _text(name: str, value: str) -> str:
     if _CONTROL.search(value):
         bad = _CONTROL.search(value).group()
-        raise ParameterError(f"{name} contains the control character {bad!r} (a newline or tab?); "
-                             "values are single-line text")
+        raise ParameterError(
+            f"{name} contains the control character {bad!r} (a newline or tab?); values are single-line text"
+        )
     return value
 
 
@@ -73,8 +74,10 @@ def path(name: str, value: str) -> str:
     value = _text(name, value)
     bad = sorted(set(value) & _PATH_REFUSED)
     if bad:
-        raise ParameterError(f"{name}={value!r} contains {' '.join(bad)}; paths may contain letters, "
-                             "digits, spaces, quotes and - _ . / + @ ( ) but not $ ` ; \" \\ | & < > * ?")
+        raise ParameterError(
+            f"{name}={value!r} contains {' '.join(bad)}; paths may contain letters, "
+            'digits, spaces, quotes and - _ . / + @ ( ) but not $ ` ; " \\ | & < > * ?'
+        )
     return value
 
 
@@ -95,8 +98,9 @@ def date_or_empty(name: str, value: str) -> str:
             raise ValueError
         dt.date.fromisoformat(value)
     except ValueError:
-        raise ParameterError(f"{name}={value!r} is not a date; expected YYYY-MM-DD "
-                             f"(e.g. {name}=2025-06-30) or nothing") from None
+        raise ParameterError(
+            f"{name}={value!r} is not a date; expected YYYY-MM-DD (e.g. {name}=2025-06-30) or nothing"
+        ) from None
     return value
 
 
@@ -105,6 +109,7 @@ def one_of(*choices: str) -> Callable[[str, str], str]:
         if _text(name, value) not in choices:
             raise ParameterError(f"{name}={value!r} is not allowed; expected one of {', '.join(choices)}")
         return value
+
     return check
 
 
@@ -113,22 +118,23 @@ def integer(minimum: int = 0) -> Callable[[str, str], str]:
         if not re.fullmatch(r"\d+", _text(name, value)) or int(value) < minimum:
             raise ParameterError(f"{name}={value!r} is not a whole number >= {minimum}")
         return value
+
     return check
 
 
 def name(name: str, value: str) -> str:
     """A name such as a population (the study definition lists the valid ones; the contract checks)."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", _text(name, value)):
-        raise ParameterError(f"{name}={value!r} is not a name (a letter, then letters, digits or _), "
-                             f"e.g. {name}=ITT")
+        raise ParameterError(f"{name}={value!r} is not a name (a letter, then letters, digits or _), e.g. {name}=ITT")
     return value
 
 
 def study_file(name: str, value: str) -> str:
     value = path(name, value) or str(config.DEFAULT_STUDY)
     if not value.endswith((".yaml", ".yml")):
-        raise ParameterError(f"{name}={value!r} is not a study definition; expected a .yaml file "
-                             "such as studies/nct04674345.yaml")
+        raise ParameterError(
+            f"{name}={value!r} is not a study definition; expected a .yaml file such as studies/nct04674345.yaml"
+        )
     if not os.path.isfile(os.path.join(config.PROJECT_ROOT, value)):
         raise ParameterError(f"{name}={value!r}: no such file (a path relative to the project, or absolute)")
     return value
@@ -136,8 +142,9 @@ def study_file(name: str, value: str) -> str:
 
 def command(name: str, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._/+-]+", _text(name, value)):
-        raise ParameterError(f"{name}={value!r} is not a program name or path (letters, digits, "
-                             "- _ . / + only), e.g. PYTHON=python3.11")
+        raise ParameterError(
+            f"{name}={value!r} is not a program name or path (letters, digits, - _ . / + only), e.g. PYTHON=python3.11"
+        )
     return value
 
 
@@ -163,11 +170,21 @@ class Var:
 VARIABLES: tuple[Var, ...] = (
     Var("DATA_DIR", input_dir, notebook="data_dir"),
     Var("CUTOFF", date_or_empty, notebook="cutoff", validator="--cutoff"),
-    Var("STUDY", study_file, notebook="study", validator="--study",
-        convert=lambda v: os.path.join(config.PROJECT_ROOT, v), tracked=True),
+    Var(
+        "STUDY",
+        study_file,
+        notebook="study",
+        validator="--study",
+        convert=lambda v: os.path.join(config.PROJECT_ROOT, v),
+        tracked=True,
+    ),
     Var("POPULATION", name, notebook="population", validator="--population", convert=str.upper),
-    Var("STRICT", lambda name, value: one_of("0", "1")(name, value or "0"), validator="--strict",
-        convert=lambda v: v == "1"),
+    Var(
+        "STRICT",
+        lambda name, value: one_of("0", "1")(name, value or "0"),
+        validator="--strict",
+        convert=lambda v: v == "1",
+    ),
     Var("SEED", integer(), notebook="seed", convert=int),
     Var("RENDERER", one_of(*RENDERERS)),
     Var("OUT_DIR", out_dir),
@@ -279,8 +296,13 @@ def run_parameters(values: Mapping[str, str], root: Path) -> dict[str, Any]:
             tracked.append(os.path.abspath(root / value))
     if "data_dir" in notebook:
         notebook["data_dir"] = os.path.abspath(root / notebook["data_dir"])
-    return {"notebook": notebook, "validator": validator, "tracked_files": tracked,
-            "data_dir": notebook.get("data_dir", ""), "out_dir": values.get("OUT_DIR", "")}
+    return {
+        "notebook": notebook,
+        "validator": validator,
+        "tracked_files": tracked,
+        "data_dir": notebook.get("data_dir", ""),
+        "out_dir": values.get("OUT_DIR", ""),
+    }
 
 
 def read_run_parameters(run: str | Path) -> dict[str, Any]:

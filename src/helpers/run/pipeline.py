@@ -80,8 +80,10 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
         if not sep or not key:
             raise ValueError(f"parameter {pair!r} is not of the form key=value")
         if key not in PARAMETERS or key == "out_dir":
-            raise ValueError(f"parameter {key!r} is unknown; expected {', '.join(p for p in PARAMETERS if p != 'out_dir')}"
-                             " (out_dir comes from --out-dir)")
+            raise ValueError(
+                f"parameter {key!r} is unknown; expected {', '.join(p for p in PARAMETERS if p != 'out_dir')}"
+                " (out_dir comes from --out-dir)"
+            )
         params[key] = int(value) if key == "seed" else value
     return params
 
@@ -259,8 +261,16 @@ def validate(run: str | Path) -> int:
     stamp.unlink(missing_ok=True)
     data_dir = given["data_dir"]
     findings = state / FINDINGS_FILE
-    cmd = [sys.executable, "-m", "helpers.data.contract", "validate", data_dir, *given["validator"],
-           "--findings", str(findings)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "helpers.data.contract",
+        "validate",
+        data_dir,
+        *given["validator"],
+        "--findings",
+        str(findings),
+    ]
     print("validating", _shown(data_dir), *given["validator"], flush=True)
     done = subprocess.run(cmd)
     if done.returncode != 0:
@@ -363,9 +373,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE")
     run.add_argument("--source", type=Path, help=argparse.SUPPRESS)  # another notebook file (tests)
     run.add_argument("--no-progress", action="store_true")
-    for step, text in (("validate", "validate the run's data; retire outputs that no longer match"),
-                       ("render", "render the report (HTML and PDF)"),
-                       ("summary", "print the one-screen summary of a run folder")):
+    for step, text in (
+        ("validate", "validate the run's data; retire outputs that no longer match"),
+        ("render", "render the report (HTML and PDF)"),
+        ("summary", "print the one-screen summary of a run folder"),
+    ):
         sub.add_parser(step, help=text).add_argument("--run", required=True)
     sub.add_parser("data", help="write the synthetic trial to data/synthetic")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ import platform
 import subprocess
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,23 @@ import pandas as pd
 from helpers import config
 
 #: Packages whose versions the report lists (the ones that compute or render results).
-REPORTED_PACKAGES = ("numpy", "scipy", "pandas", "lifelines", "matplotlib", "seaborn", "pandera",
-                     "pyarrow", "pyreadstat", "great-tables", "papermill", "nbconvert", "pypandoc-binary",
-                     "typst", "jupyterlab")
+REPORTED_PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "lifelines",
+    "matplotlib",
+    "seaborn",
+    "pandera",
+    "pyarrow",
+    "pyreadstat",
+    "great-tables",
+    "papermill",
+    "nbconvert",
+    "pypandoc-binary",
+    "typst",
+    "jupyterlab",
+)
 
 
 #: Tracked files that can change a result: everything but documentation, tests, benchmarks and CI.
@@ -34,8 +48,9 @@ def git_state(root: Path = config.PROJECT_ROOT) -> dict[str, Any]:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index: only read
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True,
-                              env=env).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True, env=env
+        ).stdout.strip()
 
     try:
         commit = git("log", "-1", "--format=%H", "--", *CODE_PATHSPEC) or git("rev-parse", "HEAD")
@@ -88,7 +103,7 @@ def run_date() -> str:
     """Now, in UTC; or the time in ``SOURCE_DATE_EPOCH`` when it is set, as reproducible builds do,
     so that a reviewer's rebuild of the report is byte-identical to the published one."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -97,15 +112,18 @@ def provenance_tables(prov: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     git = prov["git"]
     commit = git["commit"] + (" (with uncommitted changes)" if git.get("dirty") else "")
     run = pd.DataFrame(
-        [("Study", prov["study"]), ("Code commit (last change to analysis code)", commit), ("Run date", prov["run_date"]),
-         ("Python", f"{prov['python']} ({prov['platform']})")]
+        [
+            ("Study", prov["study"]),
+            ("Code commit (last change to analysis code)", commit),
+            ("Run date", prov["run_date"]),
+            ("Python", f"{prov['python']} ({prov['platform']})"),
+        ]
         + [(f"Parameter {k}", str(v) if v not in ("", None) else "(none)") for k, v in prov["parameters"].items()],
         columns=["Item", "Value"],
     )
     data = pd.DataFrame(prov["data_files"])
     # the full checksum, in groups of 16 hex digits so that it wraps in narrow columns
-    data["sha256"] = [" ".join(h[i:i + 16] for i in range(0, len(h), 16)) for h in data["sha256"]]
-    data = data.rename(
-        columns={"table": "Table", "file": "File", "sha256": "SHA-256", "rows": "Rows"})
+    data["sha256"] = [" ".join(h[i : i + 16] for i in range(0, len(h), 16)) for h in data["sha256"]]
+    data = data.rename(columns={"table": "Table", "file": "File", "sha256": "SHA-256", "rows": "Rows"})
     software = pd.DataFrame(sorted(prov["packages"].items()), columns=["Package", "Version"])
     return {"run": run, "data": data, "software": software}

@@ -167,12 +167,28 @@ def _output_blocks(cell: nbformat.NotebookNode, options: dict[str, Any], refs: C
         data = out.get("data", {})
         if label.startswith("fig-") and "image/png" in data:
             cap = refs.resolve(str(options.get("fig-cap", "")))
-            blocks.append(Block("figure", label=label, number=number, caption=cap,
-                                alt=str(options.get("fig-alt", cap)), png=base64.b64decode(data["image/png"])))
+            blocks.append(
+                Block(
+                    "figure",
+                    label=label,
+                    number=number,
+                    caption=cap,
+                    alt=str(options.get("fig-alt", cap)),
+                    png=base64.b64decode(data["image/png"]),
+                )
+            )
         elif label.startswith("tbl-") and ("text/html" in data or "text/markdown" in data):
             cap = refs.resolve(str(options.get("tbl-cap", "")))
-            blocks.append(Block("table", label=label, number=number, caption=cap,
-                                html=data.get("text/html", ""), markdown=data.get("text/markdown", "")))
+            blocks.append(
+                Block(
+                    "table",
+                    label=label,
+                    number=number,
+                    caption=cap,
+                    html=data.get("text/html", ""),
+                    markdown=data.get("text/markdown", ""),
+                )
+            )
         elif "text/markdown" in data:
             blocks.append(Block("markdown", markdown=refs.resolve(data["text/markdown"])))
         elif "image/png" in data:
@@ -228,13 +244,17 @@ def _html_notebook(meta: dict[str, Any], blocks: list[Block]) -> nbformat.Notebo
             cap = ""
             if b.label:
                 cap = f"<figcaption>Figure {b.number}: {_md_inline(b.caption)}</figcaption>"
-            body = (f'<figure id="{b.label}"><img src="data:image/png;base64,{img}" '
-                    f'alt="{html.escape(b.alt, quote=True)}"/>{cap}</figure>')
+            body = (
+                f'<figure id="{b.label}"><img src="data:image/png;base64,{img}" '
+                f'alt="{html.escape(b.alt, quote=True)}"/>{cap}</figure>'
+            )
             cells.append(_html_cell(body))
         elif b.kind == "table":
             cap = f"Table {b.number}: {_md_inline(b.caption)}"
             table = b.html or _markdown_table_to_html(b.markdown)
-            cells.append(_html_cell(f'<div class="report-table" id="{b.label}"><p class="table-caption">{cap}</p>{table}</div>'))
+            cells.append(
+                _html_cell(f'<div class="report-table" id="{b.label}"><p class="table-caption">{cap}</p>{table}</div>')
+            )
         elif b.html:
             cells.append(_html_cell(b.html))
         else:
@@ -304,8 +324,10 @@ def report_markdown(nb: nbformat.NotebookNode, media_dir: Path) -> str:
             parts.append(f"![{b.caption}]({path.name}){ident}")
         elif b.kind == "table":
             if not b.markdown:
-                raise RenderError(f"table {b.label} has no text/markdown output for the PDF; "
-                                  "display tables with helpers.present.tables.show_table")
+                raise RenderError(
+                    f"table {b.label} has no text/markdown output for the PDF; "
+                    "display tables with helpers.present.tables.show_table"
+                )
             parts.append(f"{b.markdown.strip()}\n\n: {b.caption} {{#{b.label}}}")
         elif b.markdown:
             parts.append(re.sub(r'\s*<a id="(sec-[^"]+)"></a>', r" {#\1}", b.markdown))
@@ -323,9 +345,13 @@ def render_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
         typ = tmpdir / "report.typ"
         preamble = tmpdir / "preamble.typ"
         preamble.write_text(TYPST_PREAMBLE)
-        pypandoc.convert_text(md, "typst", format="markdown", outputfile=str(typ),
-                              extra_args=["--standalone", f"--resource-path={tmpdir}",
-                                          f"--include-in-header={preamble}"])
+        pypandoc.convert_text(
+            md,
+            "typst",
+            format="markdown",
+            outputfile=str(typ),
+            extra_args=["--standalone", f"--resource-path={tmpdir}", f"--include-in-header={preamble}"],
+        )
         out = tmpdir / "report.pdf"
         # the PDF's CreationDate, ModDate, XMP dates and document id follow the timestamp
         typst.compile(str(typ), output=str(out), root=str(tmpdir), timestamp=source_date_epoch())

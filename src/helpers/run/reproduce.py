@@ -51,8 +51,11 @@ def _tracked_files(root: Path) -> list[str]:
         names = [n for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
     except (OSError, subprocess.CalledProcessError):  # not a git checkout: everything but outputs
         skip = {".git", ".venv", "reports", "build"}
-        names = [p.relative_to(root).as_posix() for p in root.rglob("*")
-                 if p.is_file() and p.relative_to(root).parts[0] not in skip and "__pycache__" not in p.parts]
+        names = [
+            p.relative_to(root).as_posix()
+            for p in root.rglob("*")
+            if p.is_file() and p.relative_to(root).parts[0] not in skip and "__pycache__" not in p.parts
+        ]
         names.append("reports/README.md")
     return [n for n in names if (root / n).exists() and not n.startswith(f"{params.SYNTHETIC_DIR}/")]
 
@@ -72,8 +75,9 @@ def _build_env(root: Path, copy: Path, epoch: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(SOURCE_DATE_EPOCH=str(epoch), PYTHONPATH=str(copy / "src"), GIT_OPTIONAL_LOCKS="0")
     try:  # the copy reports the project's commit (provenance) through the project's repository
-        git_dir = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root, capture_output=True,
-                                 text=True, check=True).stdout.strip()
+        git_dir = subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
         env.update(GIT_DIR=git_dir, GIT_WORK_TREE=str(copy))
     except (OSError, subprocess.CalledProcessError):
         pass
@@ -191,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Comparing {len(actual)} rebuilt files with {args.manifest} (SOURCE_DATE_EPOCH={epoch}):")
         print("\n".join(lines))
         if bad:
-            print(f"\n{bad} of {len(lines)} files differ from the manifest (rebuilt run kept in {copy}).\n"
-                  "If the change in outputs is intended, commit the code and run `make freeze`.")
+            print(
+                f"\n{bad} of {len(lines)} files differ from the manifest (rebuilt run kept in {copy}).\n"
+                "If the change in outputs is intended, commit the code and run `make freeze`."
+            )
             keep = True
         else:
             print(f"\nall {len(lines)} files are byte-identical to the manifest.")

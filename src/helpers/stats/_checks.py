@@ -53,6 +53,8 @@ class ConvergenceWarning(UserWarning):
     Raised (as a warning) by :func:`helpers.stats.competing_risks.fine_gray`; filter or catch it by
     class (``warnings.simplefilter("error", ConvergenceWarning)``), never by its text.
     """
+
+
 _MAX_SHOWN = 5
 
 
@@ -73,9 +75,13 @@ def show(values: Sequence[Any] | np.ndarray) -> str:
 
 def as_array(values: Any) -> np.ndarray:
     """A numpy view of the input; pandas nullable numbers become float with NaN for NA."""
-    if isinstance(values, (pd.Series, pd.Index)) and pd.api.types.is_extension_array_dtype(values.dtype):
-        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if (
+        isinstance(values, (pd.Series, pd.Index))
+        and pd.api.types.is_extension_array_dtype(values.dtype)
+        and pd.api.types.is_numeric_dtype(values.dtype)
+        and not pd.api.types.is_bool_dtype(values.dtype)
+    ):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
     return np.asarray(values)
 
 
@@ -116,9 +122,7 @@ def check_columns(data: pd.DataFrame, **columns: str | None) -> pd.DataFrame:
         if column is None:
             continue
         if column not in data.columns:
-            raise ValueError(
-                f"{argument}={column!r} is not a column of data; expected one of {show(data.columns)}"
-            )
+            raise ValueError(f"{argument}={column!r} is not a column of data; expected one of {show(data.columns)}")
     return data
 
 
@@ -142,8 +146,7 @@ def check_durations(values: Any, name: str = "durations") -> np.ndarray:
         raise ValueError(f"{name} holds infinite values; expected finite follow-up times")
     if (t < 0).any():
         raise ValueError(
-            f"{name} holds {int((t < 0).sum())} negative time(s) {show(np.unique(t[t < 0]))}; "
-            "expected times >= 0"
+            f"{name} holds {int((t < 0).sum())} negative time(s) {show(np.unique(t[t < 0]))}; expected times >= 0"
         )
     return t
 
@@ -188,17 +191,13 @@ def check_event_codes(
         raise ValueError(f"{name} holds non-numeric codes; expected {expected}") from None
     if np.isnan(ef).any():
         where = np.flatnonzero(np.isnan(ef))
-        raise ValueError(
-            f"{name} holds {len(where)} missing value(s) at positions {show(where)}; "
-            f"expected {expected}"
-        )
+        raise ValueError(f"{name} holds {len(where)} missing value(s) at positions {show(where)}; expected {expected}")
     bad = (ef != np.round(ef)) | (ef < 0) | np.isinf(ef)
     if allowed_codes is not None:
         bad |= ~np.isin(ef, np.asarray([0, *allowed_codes], dtype=np.float64))
     if bad.any():
         raise ValueError(
-            f"{name} holds codes {show(np.unique(ef[bad]))}; expected {expected}"
-            + (f". {hint}" if hint else "")
+            f"{name} holds codes {show(np.unique(ef[bad]))}; expected {expected}" + (f". {hint}" if hint else "")
         )
     return ef.astype(np.int64)
 
@@ -233,8 +232,7 @@ def encode_groups(values: Any, name: str = "group_col") -> tuple[np.ndarray, lis
     if s.isna().any():
         where = np.flatnonzero(s.isna().to_numpy())
         raise ValueError(
-            f"{name} holds {len(where)} missing label(s) at positions {show(where)}; "
-            "expected a group for every patient"
+            f"{name} holds {len(where)} missing label(s) at positions {show(where)}; expected a group for every patient"
         )
     if isinstance(s.dtype, pd.CategoricalDtype):
         labels = list(s.cat.categories)
@@ -337,9 +335,7 @@ def treatment_design(
         elif col.dtype == bool or pd.api.types.is_numeric_dtype(col):
             blocks[cov] = [(cov, col.to_numpy(dtype=np.float64))]
         else:
-            raise ValueError(
-                f"covariate {cov!r} has dtype {col.dtype}; expected numeric, bool, string or categorical"
-            )
+            raise ValueError(f"covariate {cov!r} has dtype {col.dtype}; expected numeric, bool, string or categorical")
     names: list[str] = []
 
     def add(name: str, x: np.ndarray, source: str) -> None:

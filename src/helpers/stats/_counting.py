@@ -66,9 +66,7 @@ def check_conf_type(conf_type: str) -> str:
     return canonical
 
 
-def pointwise_limits(
-    p: np.ndarray, se_log: np.ndarray, z: float, conf_type: str
-) -> tuple[np.ndarray, np.ndarray]:
+def pointwise_limits(p: np.ndarray, se_log: np.ndarray, z: float, conf_type: str) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits of a probability ``p``, as R's ``survival:::survfit_confint``.
 
     ``se_log`` is the standard error on the log scale (``se(p) / p``; for Kaplan-Meier, the

@@ -126,9 +126,11 @@ class WaldTests:
             terms = [terms]
         index: list[int] = []
         for name in terms:
-            hits = [self.terms.index(name)] if name in self.terms else [
-                i for i, t in enumerate(self.terms) if self.term_sources[t] == name
-            ]
+            hits = (
+                [self.terms.index(name)]
+                if name in self.terms
+                else [i for i, t in enumerate(self.terms) if self.term_sources[t] == name]
+            )
             if not hits:
                 raise ValueError(
                     f"terms holds {name!r}, which is neither a term nor a covariate of the model; "
@@ -170,9 +172,7 @@ def parse_formula(formula: str) -> tuple[list[str], list[tuple[str, str]], set[s
             sep = "*" if "*" in part else ":"
             pieces = part.split(sep)
             if len(pieces) != 2:
-                raise ValueError(
-                    f"covariates={formula!r} holds {part.strip()!r}; expected two-way interactions only"
-                )
+                raise ValueError(f"covariates={formula!r} holds {part.strip()!r}; expected two-way interactions only")
             a, b = name(pieces[0]), name(pieces[1])
             if sep == "*":
                 covariates += [c for c in (a, b) if c not in covariates]

@@ -61,15 +61,25 @@ def _effect(
     nan = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
     if model == "cox":
         fit = fit_cox(
-            data, duration_col, _EVENT, covariates, interactions=interactions,
+            data,
+            duration_col,
+            _EVENT,
+            covariates,
+            interactions=interactions,
             conf_level=conf_level,
         )
         row = fit.summary.set_index("term").loc[term]
         note = row["note"]
-        effect = nan if note.startswith("not estimable") else {
-            "estimate": row["hr"], "conf_low": row["conf_low"], "conf_high": row["conf_high"],
-            "p_value": row["p_value"],
-        }
+        effect = (
+            nan
+            if note.startswith("not estimable")
+            else {
+                "estimate": row["hr"],
+                "conf_low": row["conf_low"],
+                "conf_high": row["conf_high"],
+                "p_value": row["p_value"],
+            }
+        )
         inter = None
         if subgroup is not None:
             inter = fit.wald_test(fit.columns_of(f"{arm_col}:{subgroup}"))
@@ -82,16 +92,25 @@ def _effect(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = fine_gray(
-            data, duration_col, event_col, covariates, cause=cause,
-            interactions=interactions, conf_level=conf_level,
+            data,
+            duration_col,
+            event_col,
+            covariates,
+            cause=cause,
+            interactions=interactions,
+            conf_level=conf_level,
         )
     if not res.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        return nan, "not estimable: Fine-Gray fit did not converge (monotone likelihood)", (
-            None if subgroup is None else {"statistic": np.nan, "df": np.nan, "p_value": np.nan}
+        return (
+            nan,
+            "not estimable: Fine-Gray fit did not converge (monotone likelihood)",
+            (None if subgroup is None else {"statistic": np.nan, "df": np.nan, "p_value": np.nan}),
         )
     row = res.summary.set_index("term").loc[term]
     effect = {
-        "estimate": row["hr"], "conf_low": row["conf_low"], "conf_high": row["conf_high"],
+        "estimate": row["hr"],
+        "conf_low": row["conf_low"],
+        "conf_high": row["conf_high"],
         "p_value": row["p_value"],
     }
     inter = res.wald_test(f"{arm_col}:{subgroup}") if subgroup is not None else None
@@ -210,8 +229,20 @@ def subgroup_effects(
     frames = []
     for comparator in comparator_arms:
         pair = data[data[arm_col].isin([reference_arm, comparator])]
-        frames.append(_one_comparison(pair, duration_col, event_col, arm_col, subgroups, model=model, cause=cause,
-                                      reference_arm=reference_arm, comparator=comparator, conf_level=conf_level))
+        frames.append(
+            _one_comparison(
+                pair,
+                duration_col,
+                event_col,
+                arm_col,
+                subgroups,
+                model=model,
+                cause=cause,
+                reference_arm=reference_arm,
+                comparator=comparator,
+                conf_level=conf_level,
+            )
+        )
     return pd.concat(frames, ignore_index=True)[SUBGROUP_COLUMNS]
 
 
@@ -253,15 +284,30 @@ def _one_comparison(
         if c["events_reference"] == 0 or c["events_comparator"] == 0:
             return nan, "not estimable: no events in one arm"
         effect, note, _ = _effect(
-            d, duration_col, event_col, arm_col, comparator, model=model, cause=cause,
+            d,
+            duration_col,
+            event_col,
+            arm_col,
+            comparator,
+            model=model,
+            cause=cause,
             conf_level=conf_level,
         )
         return effect, note
 
     rows = []
     effect, note = one(work)
-    rows.append({"subgroup": OVERALL, "level": OVERALL, **counts(work), "n_missing": 0,
-                 **effect, "p_interaction": np.nan, "note": note})
+    rows.append(
+        {
+            "subgroup": OVERALL,
+            "level": OVERALL,
+            **counts(work),
+            "n_missing": 0,
+            **effect,
+            "p_interaction": np.nan,
+            "note": note,
+        }
+    )
     for sg in subgroups:
         missing = work[sg].isna()
         known = work.loc[~missing].copy()
@@ -270,9 +316,17 @@ def _one_comparison(
             # one level is the whole (known) population again; none is nobody: not a subgroup
             reason = f"{sg} is missing for every patient" if not levels else f"{sg} has a single level"
             d = known if levels else known.iloc[:0]
-            rows.append({"subgroup": sg, "level": levels[0] if levels else "", **counts(d),
-                         "n_missing": int(missing.sum()), **nan, "p_interaction": np.nan,
-                         "note": f"not estimable: {reason}"})
+            rows.append(
+                {
+                    "subgroup": sg,
+                    "level": levels[0] if levels else "",
+                    **counts(d),
+                    "n_missing": int(missing.sum()),
+                    **nan,
+                    "p_interaction": np.nan,
+                    "note": f"not estimable: {reason}",
+                }
+            )
             continue
         known[sg] = pd.Categorical(known[sg], categories=levels)
         sg_rows = []
@@ -282,16 +336,24 @@ def _one_comparison(
             effect, note = one(d)
             if not note.startswith("not estimable"):
                 estimable.append(lv)
-            sg_rows.append({"subgroup": sg, "level": lv, **counts(d), "n_missing": int(missing.sum()),
-                            **effect, "note": note})
+            sg_rows.append(
+                {"subgroup": sg, "level": lv, **counts(d), "n_missing": int(missing.sum()), **effect, "note": note}
+            )
         p_inter = np.nan
         inter_note = ""
         if len(estimable) >= 2:
             d = known[known[sg].isin(estimable)].copy()
             d[sg] = pd.Categorical(d[sg], categories=estimable)
             _, _, inter = _effect(
-                d, duration_col, event_col, arm_col, comparator, model=model, cause=cause,
-                conf_level=conf_level, subgroup=sg,
+                d,
+                duration_col,
+                event_col,
+                arm_col,
+                comparator,
+                model=model,
+                cause=cause,
+                conf_level=conf_level,
+                subgroup=sg,
             )
             p_inter = inter["p_value"] if inter is not None else np.nan
             dropped = [lv for lv in levels if lv not in estimable]

@@ -37,14 +37,22 @@ def reference_multipliers() -> tuple[np.ndarray, np.ndarray]:
     age, _, diag, disstat, cyto, mrd, donor, ric = baseline(rng, _REFERENCE_N)
     site_rel = rng.normal(0, a["site_sd_rel"], _REFERENCE_N)
     site_nrm = rng.normal(0, a["site_sd_nrm"], _REFERENCE_N)
-    lp_rel, lp_nrm = linear_predictors(age, diag, disstat, cyto, mrd, donor, ric,
-                                       site_rel, site_nrm)
+    lp_rel, lp_nrm = linear_predictors(age, diag, disstat, cyto, mrd, donor, ric, site_rel, site_nrm)
     return np.exp(lp_rel), np.exp(lp_nrm)
 
 
-def marginal_cifs(t: np.ndarray, lam1: float, k1: float, lam2: float, k2: float,
-                  m1: np.ndarray, m2: np.ndarray, rate_d: float = 0.0, hr1: float = 1.0,
-                  n_grid: int = 201) -> tuple[np.ndarray, np.ndarray]:
+def marginal_cifs(
+    t: np.ndarray,
+    lam1: float,
+    k1: float,
+    lam2: float,
+    k2: float,
+    m1: np.ndarray,
+    m2: np.ndarray,
+    rate_d: float = 0.0,
+    hr1: float = 1.0,
+    n_grid: int = 201,
+) -> tuple[np.ndarray, np.ndarray]:
     """Population-averaged cumulative incidences of causes 1 and 2 at times ``t``.
 
     CIF_j(t) = mean_i int_0^t m_ji S_i(u) dH_j(u), S_i = exp(-hr1 m_1i H_1 - m_2i H_2 -
@@ -64,13 +72,15 @@ def marginal_cifs(t: np.ndarray, lam1: float, k1: float, lam2: float, k2: float,
     return out[0], out[1]
 
 
-def _cif(t_max: float, lam1: float, k1: float, lam2: float, k2: float, rate_d: float = 0.0,
-         hr1: float = 1.0) -> tuple[float, float]:
+def _cif(
+    t_max: float, lam1: float, k1: float, lam2: float, k2: float, rate_d: float = 0.0, hr1: float = 1.0
+) -> tuple[float, float]:
     """Cumulative incidences at ``t_max`` of causes 1 and 2 with Weibull cause-specific hazards.
 
     CIF_j(t) = int_0^t h_j(u) S(u) du with S = exp(-H_1 - H_2 - rate_d u) (Kalbfleisch and
     Prentice, 2nd ed., section 8.2); H_j(u) = (u / lam_j)^k_j, cause 1 multiplied by ``hr1``.
     """
+
     def surv(u):
         return np.exp(-hr1 * (u / lam1) ** k1 - (u / lam2) ** k2 - rate_d * u)
 

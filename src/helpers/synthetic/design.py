@@ -42,6 +42,7 @@ def _p_below(c1: float, c2: float, rho: float, drift1: float = 0.0, drift2: floa
 
     def f(z):  # scalar special functions: stats.norm is ~50x slower per call
         return math.exp(-0.5 * z * z) / _SQRT_2PI * special.ndtr((c2 - drift2 - rho * z) / sd)
+
     return integrate.quad(f, -np.inf, c1 - drift1, limit=200)[0]
 
 
@@ -65,11 +66,14 @@ def planned_design(study: Study) -> dict:
     """
     d = study.design
     if d is None:
-        raise ValueError(f"study {study.study.id} has no design section; the synthetic trial's "
-                         "planned design needs one")
+        raise ValueError(
+            f"study {study.study.id} has no design section; the synthetic trial's planned design needs one"
+        )
     if len(d.information_fractions) > 2:
-        raise ValueError(f"information_fractions={list(d.information_fractions)}: the synthetic "
-                         "trial's design handles one interim analysis at most (two looks)")
+        raise ValueError(
+            f"information_fractions={list(d.information_fractions)}: the synthetic "
+            "trial's design handles one interim analysis at most (two looks)"
+        )
     ref, comp = study.reference_arm, study.comparator_arms[0]
     total = sum(a.allocation for a in study.arms)
     p = comp.allocation / (comp.allocation + ref.allocation)
@@ -93,15 +97,12 @@ def planned_design(study: Study) -> dict:
     d_gs = math.ceil(d_fixed * inflation)
     d_interim = math.ceil(t1 * d_gs) if interim else None
     cal, a = CALIBRATION, ASSUMPTIONS
-    fu = np.linspace(d.follow_up_months, d.accrual_months + d.follow_up_months,
-                     101) * DAYS_PER_MONTH
-    args = (cal["lambda_rel_days"], a["rel_shape"], cal["lambda_nrm_days"], a["nrm_shape"],
-            *reference_multipliers())
+    fu = np.linspace(d.follow_up_months, d.accrual_months + d.follow_up_months, 101) * DAYS_PER_MONTH
+    args = (cal["lambda_rel_days"], a["rel_shape"], cal["lambda_nrm_days"], a["nrm_shape"], *reference_multipliers())
     rate_d = cal["dropout_rate_per_day"]
     cif_ref = float(np.mean(marginal_cifs(fu, *args, rate_d=rate_d)[0]))
     cif_comp = float(np.mean(marginal_cifs(fu, *args, rate_d=rate_d, hr1=d.hazard_ratio)[0]))
-    expected = d.n_patients * (ref.allocation / total * cif_ref
-                               + comp.allocation / total * cif_comp)
+    expected = d.n_patients * (ref.allocation / total * cif_ref + comp.allocation / total * cif_comp)
     sd_log_hr = 1 / math.sqrt(p * (1 - p))  # times 1 / sqrt(events)
     return {
         "comparison": f"{comp.code} vs {ref.code}",
@@ -121,10 +122,8 @@ def planned_design(study: Study) -> dict:
         "z_boundary_final": float(z2),
         "p_nominal_interim": float(2 * (1 - stats.norm.cdf(z1))) if interim else None,
         "p_nominal_final": float(2 * (1 - stats.norm.cdf(z2))),
-        "hr_boundary_interim": (float(math.exp(-sd_log_hr * z1 / math.sqrt(d_interim)))
-                                if interim else None),
+        "hr_boundary_interim": (float(math.exp(-sd_log_hr * z1 / math.sqrt(d_interim))) if interim else None),
         "hr_boundary_final": float(math.exp(-sd_log_hr * z2 / math.sqrt(d_gs))),
         "expected_relapses_at_final_cutoff": expected,
-        "power_at_expected_relapses": float(stats.norm.cdf(
-            math.sqrt(expected) * theta / sd_log_hr - za)),
+        "power_at_expected_relapses": float(stats.norm.cdf(math.sqrt(expected) * theta / sd_log_hr - za)),
     }

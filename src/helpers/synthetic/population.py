@@ -30,22 +30,23 @@ def baseline(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return age, sex, diag, disstat, cyto, mrd, donor, ric
 
 
-def linear_predictors(age, diag, disstat, cyto, mrd, donor, ric, site_rel, site_nrm
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def linear_predictors(age, diag, disstat, cyto, mrd, donor, ric, site_rel, site_nrm) -> tuple[np.ndarray, np.ndarray]:
     """Log hazard multipliers of relapse and NRM (no arm effect), each centred so that the
     mean multiplier exp(lp) over the patients given is 1."""
     a = ASSUMPTIONS
     b = a["beta_rel"]
-    lp_rel = (np.select([disstat == "CR2+", disstat == "Not in CR"],
-                        [b["CR2+"], b["Not in CR"]], 0.0)
-              + np.select([cyto == "Adverse", cyto == "Favourable"],
-                          [b["Adverse"], b["Favourable"]], 0.0)
-              + np.where(mrd == "Positive", b["MRD Positive"], 0.0)
-              + np.select([diag == "ALL", diag == "MPAL"], [b["ALL"], b["MPAL"]], 0.0)
-              + np.where(ric, b["RIC"], 0.0) + site_rel)
+    lp_rel = (
+        np.select([disstat == "CR2+", disstat == "Not in CR"], [b["CR2+"], b["Not in CR"]], 0.0)
+        + np.select([cyto == "Adverse", cyto == "Favourable"], [b["Adverse"], b["Favourable"]], 0.0)
+        + np.where(mrd == "Positive", b["MRD Positive"], 0.0)
+        + np.select([diag == "ALL", diag == "MPAL"], [b["ALL"], b["MPAL"]], 0.0)
+        + np.where(ric, b["RIC"], 0.0)
+        + site_rel
+    )
     bn = a["beta_nrm"]
-    lp_nrm = (bn["age_per_10y"] * (age - 40) / 10
-              + np.select([donor == "MUD", donor == "HAPLO"], [bn["MUD"], bn["HAPLO"]], 0.0)
-              + site_nrm)
-    return (lp_rel - np.log(np.mean(np.exp(lp_rel))),
-            lp_nrm - np.log(np.mean(np.exp(lp_nrm))))
+    lp_nrm = (
+        bn["age_per_10y"] * (age - 40) / 10
+        + np.select([donor == "MUD", donor == "HAPLO"], [bn["MUD"], bn["HAPLO"]], 0.0)
+        + site_nrm
+    )
+    return (lp_rel - np.log(np.mean(np.exp(lp_rel))), lp_nrm - np.log(np.mean(np.exp(lp_nrm))))

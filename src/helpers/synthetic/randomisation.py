@@ -15,19 +15,18 @@ from .assumptions import ASSUMPTIONS, DISSTATS, DONORS
 class Enrolment:
     """Sites and patients in randomisation order (days from the first randomisation)."""
 
-    site_w: np.ndarray     # share of patients per site
-    site_act: np.ndarray   # activation day per site, on the patients' day scale
-    site_rel: np.ndarray   # log-hazard site effect, relapse
-    site_nrm: np.ndarray   # log-hazard site effect, non-relapse mortality
-    site: np.ndarray       # site index per patient
-    rday: np.ndarray       # randomisation day per patient (the first is day 0)
+    site_w: np.ndarray  # share of patients per site
+    site_act: np.ndarray  # activation day per site, on the patients' day scale
+    site_rel: np.ndarray  # log-hazard site effect, relapse
+    site_nrm: np.ndarray  # log-hazard site effect, non-relapse mortality
+    site: np.ndarray  # site index per patient
+    rday: np.ndarray  # randomisation day per patient (the first is day 0)
     siteid: np.ndarray
     subjid: np.ndarray
     usubjid: np.ndarray
 
 
-def enrol(rng: np.random.Generator, n: int, n_sites: int, accrual_days: int,
-          studyid: str) -> Enrolment:
+def enrol(rng: np.random.Generator, n: int, n_sites: int, accrual_days: int, studyid: str) -> Enrolment:
     """Sites of unequal size (Dirichlet(4)) activated over the first quarter of accrual; patients
     accrue uniformly from their site's activation; ``USUBJID = STUDYID-SITEID-SUBJID``."""
     a = ASSUMPTIONS
@@ -50,13 +49,22 @@ def enrol(rng: np.random.Generator, n: int, n_sites: int, accrual_days: int,
     seq[by_site] = run + 1
     subjid = zpad(seq, max(4, len(str(n))))
     usubjid = (studyid + "-" + siteid + "-" + subjid).astype(object)
-    return Enrolment(site_w=site_w, site_act=site_act - shift, site_rel=site_rel,
-                     site_nrm=site_nrm, site=site, rday=rday, siteid=siteid, subjid=subjid,
-                     usubjid=usubjid)
+    return Enrolment(
+        site_w=site_w,
+        site_act=site_act - shift,
+        site_rel=site_rel,
+        site_nrm=site_nrm,
+        site=site,
+        rday=rday,
+        siteid=siteid,
+        subjid=subjid,
+        usubjid=usubjid,
+    )
 
 
-def stratify(rng: np.random.Generator, disstat: np.ndarray, donor: np.ndarray
-             ) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+def stratify(
+    rng: np.random.Generator, disstat: np.ndarray, donor: np.ndarray
+) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
     """The IRT's stratification values (``STRATDS``, ``STRATDT``) with their codes: the CRF's
     disease status and donor type, 1% of each mis-stratified (another code drawn at random)."""
     a = ASSUMPTIONS
@@ -69,9 +77,12 @@ def stratify(rng: np.random.Generator, disstat: np.ndarray, donor: np.ndarray
     return out
 
 
-def allocate(rng: np.random.Generator, site: np.ndarray,
-             strata: list[tuple[np.ndarray, tuple[str, ...]]],
-             allocation: tuple[int, ...]) -> np.ndarray:
+def allocate(
+    rng: np.random.Generator,
+    site: np.ndarray,
+    strata: list[tuple[np.ndarray, tuple[str, ...]]],
+    allocation: tuple[int, ...],
+) -> np.ndarray:
     """Arm index (into ``allocation``) per patient: permuted blocks within site x strata.
 
     Blocks hold ``2 x sum(allocation)`` patients in randomisation order within each stratum,
@@ -92,6 +103,5 @@ def allocate(rng: np.random.Generator, site: np.ndarray,
     block = np.cumsum(new_block) - 1
     perm = np.argsort(np.argsort(rng.random((block[-1] + 1, size)), axis=1), axis=1)
     arm = np.empty(n, dtype=np.int64)
-    arm[o] = np.searchsorted(np.cumsum(2 * np.asarray(allocation)), perm[block, rank % size],
-                             side="right")
+    arm[o] = np.searchsorted(np.cumsum(2 * np.asarray(allocation)), perm[block, rank % size], side="right")
     return arm

@@ -10,8 +10,15 @@ from .assumptions import ASSUMPTIONS, SCREEN_REASONS
 from .randomisation import Enrolment
 
 
-def screening(rng: np.random.Generator, e: Enrolment, *, accrual_days: int, studyid: str,
-              origin: pd.Timestamp, reasons: list[tuple[str, str, float]] | None = None) -> pd.DataFrame:
+def screening(
+    rng: np.random.Generator,
+    e: Enrolment,
+    *,
+    accrual_days: int,
+    studyid: str,
+    origin: pd.Timestamp,
+    reasons: list[tuple[str, str, float]] | None = None,
+) -> pd.DataFrame:
     """Screen failures at the sites' shares over accrual (after each site's activation) with
     CONSORT reasons (``(EXCLCAT, EXCLREAS, weight)``; default :data:`SCREEN_REASONS`);
     randomised patients are screened 0-14 days before randomisation."""
@@ -26,18 +33,18 @@ def screening(rng: np.random.Generator, e: Enrolment, *, accrual_days: int, stud
     r = np.array([x[2] for x in reasons])
     k = rng.choice(len(reasons), size=n_fail, p=r / r.sum())
     sday = rday - rng.integers(0, 15, n)
-    scr = pd.DataFrame({
-        "STUDYID": studyid,
-        "SITEID": np.r_[np.asarray(e.siteid, dtype=object), zpad(fsite + 1, 2)],
-        "SCRNDT": dates(np.r_[sday, fday], origin),
-        "USUBJID": np.r_[np.asarray(e.usubjid, dtype=object), np.full(n_fail, np.nan, object)],
-        "RANDFL": np.r_[np.full(n, "Y", object), np.full(n_fail, "N", object)],
-        "EXCLCAT": np.r_[np.full(n, np.nan, object),
-                         np.array([reasons[i][0] for i in k], dtype=object)],
-        "EXCLREAS": np.r_[np.full(n, np.nan, object),
-                          np.array([reasons[i][1] for i in k], dtype=object)],
-        "_r": rng.random(n + n_fail),
-    })
+    scr = pd.DataFrame(
+        {
+            "STUDYID": studyid,
+            "SITEID": np.r_[np.asarray(e.siteid, dtype=object), zpad(fsite + 1, 2)],
+            "SCRNDT": dates(np.r_[sday, fday], origin),
+            "USUBJID": np.r_[np.asarray(e.usubjid, dtype=object), np.full(n_fail, np.nan, object)],
+            "RANDFL": np.r_[np.full(n, "Y", object), np.full(n_fail, "N", object)],
+            "EXCLCAT": np.r_[np.full(n, np.nan, object), np.array([reasons[i][0] for i in k], dtype=object)],
+            "EXCLREAS": np.r_[np.full(n, np.nan, object), np.array([reasons[i][1] for i in k], dtype=object)],
+            "_r": rng.random(n + n_fail),
+        }
+    )
     scr = scr.sort_values(["SCRNDT", "SITEID", "_r"], kind="stable").reset_index(drop=True)
     width = max(5, len(str(len(scr))))
     scr["SCRNID"] = ("SCR" + zpad(np.arange(1, len(scr) + 1), width)).astype(object)

@@ -17,8 +17,9 @@ FORMATS = ("csv", "parquet", "xpt")
 _XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
 
 
-def write_trial(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv",
-                study: Study | None = None) -> dict[str, Path]:
+def write_trial(
+    tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv", study: Study | None = None
+) -> dict[str, Path]:
     """Write the tables as ``<name>.<fmt>`` in ``out_dir``; byte-identical for equal input.
 
     CSV: UTF-8, ``\\n`` line ends, ISO dates, empty = missing.  Parquet: pyarrow, no index.
@@ -42,8 +43,7 @@ def write_trial(tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str =
             if other != fmt and (out_dir / f"{name}.{other}").exists():
                 (out_dir / f"{name}.{other}").unlink()
         if fmt == "csv":
-            df.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n",
-                      encoding="utf-8")
+            df.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n", encoding="utf-8")
         elif fmt == "parquet":
             df.to_parquet(path, index=False, engine="pyarrow")
         else:
@@ -68,8 +68,9 @@ def _write_xpt(df: pd.DataFrame, name: str, path: Path, study: Study | None) -> 
         else:
             out[col] = s.astype(object).where(s.notna(), "")
     labels = [kinds[c].label if c in kinds else c for c in df.columns]
-    pyreadstat.write_xport(out, str(path), file_format_version=5, table_name=name.upper(),
-                           column_labels=labels, variable_format=formats)
+    pyreadstat.write_xport(
+        out, str(path), file_format_version=5, table_name=name.upper(), column_labels=labels, variable_format=formats
+    )
     raw = path.read_bytes()
     head_end = raw.find(b"HEADER RECORD*******OBS")
     head_end = len(raw) if head_end < 0 else head_end

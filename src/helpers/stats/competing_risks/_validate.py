@@ -64,14 +64,10 @@ def check_competing_risks_input(
     e = as_array(events)
     if t.ndim != 1 or e.ndim != 1:
         raise ValueError(
-            f"{duration_name} has shape {t.shape} and {event_name} has shape {e.shape}; "
-            "expected one-dimensional arrays"
+            f"{duration_name} has shape {t.shape} and {event_name} has shape {e.shape}; expected one-dimensional arrays"
         )
     if len(t) != len(e):
-        raise ValueError(
-            f"{duration_name} has {len(t)} values and {event_name} has {len(e)}; "
-            "expected the same length"
-        )
+        raise ValueError(f"{duration_name} has {len(t)} values and {event_name} has {len(e)}; expected the same length")
     if len(t) == 0:
         raise ValueError(f"{duration_name} is empty; expected at least one observation")
 

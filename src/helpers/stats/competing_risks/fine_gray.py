@@ -165,8 +165,7 @@ def _design(
     for cov, lv_cols in design.factor_columns.items():
         if not lv_cols:
             raise ValueError(
-                f"covariate {cov!r} has the single level {[design.reference[cov]]!r}; "
-                "expected at least two levels"
+                f"covariate {cov!r} has the single level {[design.reference[cov]]!r}; expected at least two levels"
             )
     return design.X.to_numpy(dtype=np.float64), design.terms, dict(design.term_of)
 
@@ -184,9 +183,7 @@ def _check_design(x: np.ndarray, terms: list[str]) -> None:
     eigval, eigvec = np.linalg.eigh(z.T @ z / len(z))
     if eigval[0] < 1e-10 * max(eigval[-1], 1.0):
         involved = [t for t, w in zip(terms, eigvec[:, 0], strict=True) if abs(w) > 1e-6]
-        raise ValueError(
-            f"terms {involved} are linearly dependent (aliased); expected a design of full column rank"
-        )
+        raise ValueError(f"terms {involved} are linearly dependent (aliased); expected a design of full column rank")
 
 
 # --------------------------------------------------------------------------------------------
@@ -575,13 +572,9 @@ def fine_gray(
 
     infinite_terms: tuple[str, ...] = ()
     if not converged:
-        notes = [
-            note or f"not estimable: Newton-Raphson did not converge in {n_iter} steps"
-            for note in notes
-        ]
+        notes = [note or f"not estimable: Newton-Raphson did not converge in {n_iter} steps" for note in notes]
         warnings.warn(
-            f"fine_gray did not converge in {n_iter} Newton-Raphson steps ({tol=}); "
-            "estimates are the last iterate",
+            f"fine_gray did not converge in {n_iter} Newton-Raphson steps ({tol=}); estimates are the last iterate",
             FineGrayConvergenceWarning,
             stacklevel=2,
         )
@@ -592,8 +585,7 @@ def fine_gray(
         drifting = diverging(var_naive @ neg_score, b, np.sqrt(tol))
         infinite_terms = tuple(t for t, f in zip(terms, drifting, strict=True) if f)
         notes = [
-            note or ("not estimable: coefficient drifts to +/- infinity (monotone "
-                     "pseudo-likelihood)" if f else "")
+            note or ("not estimable: coefficient drifts to +/- infinity (monotone pseudo-likelihood)" if f else "")
             for note, f in zip(notes, drifting, strict=True)
         ]
         if drifting.any():
@@ -636,4 +628,3 @@ def fine_gray(
         term_sources=sources,
         infinite_terms=infinite_terms,
     )
-

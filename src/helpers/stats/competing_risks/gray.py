@@ -86,9 +86,7 @@ def _stratum_scores(
         scores[ci] = s[: n_g - 1]
 
         with np.errstate(divide="ignore", invalid="ignore"):  # only used where nd1 > 1, rs > 0
-            t5_own = np.where(
-                nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0), 1.0
-            )
+            t5_own = np.where(nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0), 1.0)
         t4_own = np.where(skm > 0, 1.0 - (1.0 - f[:, None]) / np.where(skm > 0, skm, 1.0), 1.0)
         t3_own = t5_own * skmm * nd1[:, None] / (tr[:, None] * safe_rs)
         use_own = has1[:, None] & live
@@ -193,7 +191,9 @@ def gray_test(
     g, labels = encode_groups(data[group_col], name=f"group_col={group_col!r}")
     n_groups = len(labels)
     if n_groups < 2:
-        raise ValueError(f"group_col={group_col!r} holds {n_groups} group {labels}; expected at least 2 groups to compare")
+        raise ValueError(
+            f"group_col={group_col!r} holds {n_groups} group {labels}; expected at least 2 groups to compare"
+        )
     if strata is None:
         st = np.zeros(len(t), dtype=np.int64)
         n_strata = 1

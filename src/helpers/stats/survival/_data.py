@@ -22,7 +22,9 @@ def durations(data: pd.DataFrame, duration_col: str) -> np.ndarray:
 def events01(data: pd.DataFrame, event_col: str) -> np.ndarray:
     """0/1 event indicator as float; any other code (a competing event 2) is refused."""
     return check_event_codes(
-        data[event_col], f"{event_col=}", allowed_codes=[1],
+        data[event_col],
+        f"{event_col=}",
+        allowed_codes=[1],
         hint="A code 2 (competing event) needs helpers.stats.competing_risks, or recode it "
         "explicitly for a cause-specific analysis",
     ).astype(float)

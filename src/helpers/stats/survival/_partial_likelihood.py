@@ -25,9 +25,7 @@ TIES = ("efron", "breslow")
 class PartialLikelihood:
     """Sorted data and everything about them that does not depend on the coefficients."""
 
-    def __init__(
-        self, time: np.ndarray, event: np.ndarray, x: np.ndarray, strata: np.ndarray, ties: str
-    ) -> None:
+    def __init__(self, time: np.ndarray, event: np.ndarray, x: np.ndarray, strata: np.ndarray, ties: str) -> None:
         order = np.lexsort((time, strata))
         self.order = order
         self.t = t = time[order]

@@ -111,9 +111,7 @@ def _model_terms(
         raise ValueError("covariates=[]; expected at least one covariate")
     for pair in pairs:
         if len(pair) != 2 or any(p not in covs for p in pair):
-            raise ValueError(
-                f"interactions holds {pair!r}; expected pairs of names listed in covariates"
-            )
+            raise ValueError(f"interactions holds {pair!r}; expected pairs of names listed in covariates")
     return covs, pairs, forced  # type: ignore[return-value]
 
 
@@ -161,7 +159,7 @@ def _nonestimable(
             ref_rows &= X[col].to_numpy() == 0
         if e[ref_rows].sum() == 0:
             keep &= ~ref_rows
-            for lv, col in lv_cols.items():
+            for col in lv_cols.values():
                 notes[col] = f"not estimable: no events in reference level {ref!r} of {cov}"
                 drop_cols.append(col)
             continue
@@ -263,8 +261,7 @@ def fit_cox(
             # covariate) or a singular information matrix: nothing to report
             for col in fitted:
                 notes[col] = (
-                    "not estimable: Cox partial likelihood has no finite maximum "
-                    "(Newton-Raphson did not converge)"
+                    "not estimable: Cox partial likelihood has no finite maximum (Newton-Raphson did not converge)"
                 )
         else:
             flagged = diverging(vcov @ score, b, _TOLER_INF)
@@ -366,6 +363,12 @@ def cox(
         note``; ``note`` is empty when the term is estimable.
     """
     return fit_cox(
-        data, duration_col, event_col, covariates, strata=strata,
-        interactions=interactions, ties=ties, conf_level=conf_level,
+        data,
+        duration_col,
+        event_col,
+        covariates,
+        strata=strata,
+        interactions=interactions,
+        ties=ties,
+        conf_level=conf_level,
     ).summary

@@ -261,9 +261,7 @@ def median_survival(
     parts = split(data, duration_col, event_col, group_col)
     for label, t, e in parts:
         c = _km_curve(t, e, z, conf_type)
-        rows.append(
-            (label, _minmin(c.surv, c.time), _minmin(c.lower, c.time), _minmin(c.upper, c.time))
-        )
+        rows.append((label, _minmin(c.surv, c.time), _minmin(c.lower, c.time), _minmin(c.upper, c.time)))
     out = pd.DataFrame(rows, columns=["group", "median", "conf_low", "conf_high"])
     out["group"] = as_group_column(out["group"].tolist(), [label for label, _, _ in parts])
     return out
@@ -298,8 +296,4 @@ def median_follow_up(
     check_columns(data, event_col=event_col)
     reversed_col = "__censored__"
     flipped = data.assign(**{reversed_col: 1.0 - events01(data, event_col)})
-    return median_survival(
-        flipped, duration_col, reversed_col, group_col, conf_level=conf_level, conf_type=conf_type
-    )
-
-
+    return median_survival(flipped, duration_col, reversed_col, group_col, conf_level=conf_level, conf_type=conf_type)

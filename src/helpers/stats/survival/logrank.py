@@ -79,8 +79,14 @@ def logrank_test(
     use = np.flatnonzero(exp_ > 0)
     df = len(use) - 1
     if df < 1:
-        return pd.DataFrame({"statistic": [0.0], "df": [max(df, 0)], "p_value": [np.nan],
-                             "note": ["not testable: fewer than two groups with expected events > 0"]})
+        return pd.DataFrame(
+            {
+                "statistic": [0.0],
+                "df": [max(df, 0)],
+                "p_value": [np.nan],
+                "note": ["not testable: fewer than two groups with expected events > 0"],
+            }
+        )
     diff = (obs - exp_)[use][1:]
     vv = var[np.ix_(use, use)][1:, 1:]
     try:
@@ -90,8 +96,12 @@ def logrank_test(
     if not np.isfinite(chi):
         # no information (e.g. every patient with an event at one shared time);
         # R's survdiff stops with "system is exactly singular"
-        return pd.DataFrame({"statistic": [np.nan], "df": [df], "p_value": [np.nan],
-                             "note": ["not testable: variance matrix is singular (no information)"]})
-    return pd.DataFrame(
-        {"statistic": [chi], "df": [df], "p_value": [float(stats.chi2.sf(chi, df))], "note": [""]}
-    )
+        return pd.DataFrame(
+            {
+                "statistic": [np.nan],
+                "df": [df],
+                "p_value": [np.nan],
+                "note": ["not testable: variance matrix is singular (no information)"],
+            }
+        )
+    return pd.DataFrame({"statistic": [chi], "df": [df], "p_value": [float(stats.chi2.sf(chi, df))], "note": [""]})

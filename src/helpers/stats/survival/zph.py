@@ -64,17 +64,14 @@ def cox_ph_test(
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"{transform=}; expected one of {TRANSFORMS}")
-    fit = fit_cox(
-        data, duration_col, event_col, covariates, strata=strata, interactions=interactions, ties=ties
-    )
+    fit = fit_cox(data, duration_col, event_col, covariates, strata=strata, interactions=interactions, ties=ties)
     fitted = list(fit.X.columns)
     good = [c for c in fitted if not fit.summary.set_index("term").loc[c, "note"].startswith("not estimable")]
     if not good:
         raise ValueError("no estimable coefficient: the proportional-hazards test is undefined")
     if len(good) < len(fitted):
         raise ValueError(
-            f"terms {sorted(set(fitted) - set(good))} diverge; "
-            "expected a model whose coefficients are all estimable"
+            f"terms {sorted(set(fitted) - set(good))} diverge; expected a model whose coefficients are all estimable"
         )
     t, e = fit.time, fit.event
     if transform == "km":
