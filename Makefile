@@ -64,7 +64,7 @@ INPUTS    := $(STATE)/inputs.sha256 $(STATE)/params.json
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: help report test lab data lock clean distclean freeze verify
+.PHONY: help report test test-fast lint lab data lock clean distclean freeze verify
 
 help: ## list targets and the variables you can set
 	@echo "NCT04674345 analysis. Two commands on a fresh clone: 'make report', then 'make test'."
@@ -82,6 +82,14 @@ test: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## set up and run t
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 	@echo "Notebooks top to bottom with their default parameters, as in JupyterLab (nbval):"
 	$(PY) -m pytest -p no:xdist --nbval-lax notebooks
+
+test-fast: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## the edit-test loop: every test but the end-to-end make runs
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e" tests
+
+lint: $(INSTALLED) ## ruff (lint and format check) and mypy, as CI runs them
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
+	$(VENV)/bin/mypy
 
 lab: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## open JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

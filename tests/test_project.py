@@ -117,8 +117,9 @@ def test_readme_gives_the_two_commands_on_its_first_screen():
     assert "make report" in head and "make test" in head
 
 
-def test_ci_runs_the_readme_test_command():
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+def test_ci_runs_lint_then_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make lint" in ci and "make test" in ci and ci.index("make lint") < ci.index("make test")
 
 
 def test_make_help_is_the_default_goal_and_lists_every_target():
@@ -127,7 +128,7 @@ def test_make_help_is_the_default_goal_and_lists_every_target():
     out = subprocess.run(
         ["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
     ).stdout
-    for target in ("report", "test", "lab", "data", "lock", "clean"):
+    for target in ("report", "test", "test-fast", "lint", "lab", "data", "lock", "clean", "freeze", "verify"):
         assert re.search(rf"^  {target}\s+\S", out, re.M), target
     for variable in ("DATA_DIR", "CUTOFF", "POPULATION", "OUT_DIR", "SEED"):
         assert re.search(rf"^  {variable}\s+\S", out, re.M), variable

@@ -526,7 +526,7 @@ def load_study(path: str | Path | None = None) -> Study:
     StudyError
         The file is missing, is not YAML, or breaks the schema (one line per problem).
     """
-    p = Path(DEFAULT_STUDY if path in (None, "") else path)  # type: ignore[arg-type]
+    p = Path(DEFAULT_STUDY if path is None or path == "" else path)
     if not p.is_file():
         raise StudyError(
             f"study={str(p)!r}: no such file; expected a study definition YAML "

@@ -226,7 +226,16 @@ def relapse_effects(
         }
         rows.append(
             _gray_row(
-                d, "gray", "Gray's test", common["comparison"], comp.label, ref, cause, duration_col, event_col, arm_col
+                d,
+                "gray",
+                "Gray's test",
+                str(common["comparison"]),
+                comp.label,
+                ref,
+                cause,
+                duration_col,
+                event_col,
+                arm_col,
             )
         )
         fg = cr.fine_gray(d, duration_col, event_col, [arm_col], cause=cause)

@@ -404,7 +404,7 @@ def _failures(
             key = (str(row.failure_case), "column present", ERROR)
         elif row.schema_context == "DataFrameSchema" and check in meta:
             severity, column, rule = meta[check]
-            key = (column, rule, severity)
+            key = (str(column), rule, severity)
         elif check.startswith("dtype(") and _no_index(row.index):
             # the whole column has the wrong type: say which type was found
             found = frame[row.column].dtype if row.column in frame.columns else row.failure_case
@@ -509,7 +509,7 @@ def cross_frames(tables: Mapping[str, pd.DataFrame | None], study: Study | str |
     tables = _delivered(tables)
     adsl = tables["adsl"]
     cols = schemas.adsl_lookup_columns(study)
-    out = {t: _with_adsl(tables[t], adsl, cols) for t in ("adtte", "adae") if t in tables}
+    out: dict[str, pd.DataFrame] = {t: _with_adsl(tables[t], adsl, cols) for t in ("adtte", "adae") if t in tables}
     if "screen" in tables:
         out["screen"] = _with_adsl(tables["screen"], adsl, ["RANDDT"])
     if "adex" in tables:
@@ -622,7 +622,7 @@ def validate(
             found += _run(xs[key], frame, str(source.get(t, t)), "USUBJID", t)
     errors = [f for f in found if f.severity == ERROR]
     findings = tuple(f for f in found if f.severity == FINDING)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if skipped:
         notes = ("cross-table rules skipped (ADSL merge impossible): " + "; ".join(skipped),)
     fatal = errors + (list(findings) if strict else [])
@@ -756,7 +756,7 @@ class Trial:
             )
         pop, _ = _population(population, self.study)
         tables = select_population({t: getattr(self, t) for t in schemas.TABLE_NAMES}, pop, self.study)
-        return dataclasses.replace(self, **tables, population=pop)
+        return dataclasses.replace(self, **tables, population=pop)  # type: ignore[arg-type]
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -839,6 +839,7 @@ def select_population(
     study = _as_study(study)
     pop, flag = _population(population, study)
     adsl = tables["adsl"]
+    assert adsl is not None, "ADSL is a required table"
     keep = adsl[adsl[flag] == "Y"]
     if keep.empty:
         raise ContractError(

@@ -91,7 +91,8 @@ def apply_cutoff(tables: T, cutoff, *, study: Study | None = None) -> T:
 
 
 def _cut(tables: Mapping[str, pd.DataFrame | None], cut: pd.Timestamp, study: Study) -> dict[str, pd.DataFrame | None]:
-    adsl = tables["adsl"]
+    adsl, adtte = tables["adsl"], tables["adtte"]
+    assert adsl is not None and adtte is not None, "ADSL and ADTTE are required tables"
     first = adsl["RANDDT"].min()
     if len(adsl) and cut < first:
         raise ValueError(
@@ -101,7 +102,7 @@ def _cut(tables: Mapping[str, pd.DataFrame | None], cut: pd.Timestamp, study: St
     kept = adsl["RANDDT"] <= cut
     gone = set(adsl.loc[~kept, "USUBJID"])
     out["adsl"] = _cut_adsl(adsl[kept].copy(), cut, study)
-    out["adtte"] = _cut_adtte(_keep(tables["adtte"], gone), cut)
+    out["adtte"] = _cut_adtte(_keep(adtte, gone), cut)
     if tables.get("adae") is not None:
         out["adae"] = _cut_adae(
             _keep(tables["adae"], gone),

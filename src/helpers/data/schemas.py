@@ -33,7 +33,7 @@ import bisect
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -499,7 +499,7 @@ def _row_check(
     rule: str,
     column: str,
     needs: Sequence[str],
-    fn: Callable[[pd.DataFrame], pd.Series],
+    fn: Callable[..., Any],
     required: Sequence[str] = (),
     severity: str = ERROR,
 ) -> pa.Check:
@@ -533,7 +533,7 @@ def _row_check(
 
 
 def _finding(
-    rule: str, column: str, needs: Sequence[str], fn: Callable[[pd.DataFrame], pd.Series], required: Sequence[str] = ()
+    rule: str, column: str, needs: Sequence[str], fn: Callable[..., Any], required: Sequence[str] = ()
 ) -> pa.Check:
     return _row_check(rule, column, needs, fn, required, severity=FINDING)
 
@@ -602,6 +602,7 @@ def _variable_findings(study: Study) -> list[pa.Check]:
             )
     for e in study.eligibility:
         col = e.variable
+        ok: Callable[..., Any]
         if e.allowed is not None:
             ok = lambda d, c=col, a=list(e.allowed): d[c].isna() | d[c].isin(a)
         else:
@@ -1169,8 +1170,10 @@ def rules(study: Study | None = None) -> list[tuple[str, str, str, str]]:
 
 
 def _meta(check: pa.Check) -> tuple[str, str, str]:
-    severity, column, rule = rule_severity(str(check.error or check.name))  # type: ignore[misc]
-    return column, rule, severity
+    meta = rule_severity(str(check.error or check.name))
+    assert meta is not None, check.name  # every check of ours is named by _key()
+    severity, column, rule = meta
+    return str(column), rule, severity
 
 
 def rule_table(study: Study | None = None) -> str:

@@ -37,7 +37,7 @@ def fmt_num(x: float | None, digits: int = 1) -> str:
 
 def fmt_pct(x: float | None, digits: int = 1) -> str:
     """A proportion in [0, 1] as a percentage: ``0.1234 -> "12.3%"``."""
-    if _missing(x):
+    if x is None or _missing(x):
         return "NE"
     return f"{100 * x:.{digits}f}%"
 
@@ -57,7 +57,7 @@ def fmt_ratio_ci(est: float, low: float, high: float, digits: int = 2) -> str:
 
 def fmt_p(p: float | None) -> str:
     """P-values as journals print them: 3 decimals, ``"<0.001"`` below, ``"NE"`` when missing."""
-    if _missing(p):
+    if p is None or _missing(p):
         return "NE"
     if p < 0.001:
         return "<0.001"

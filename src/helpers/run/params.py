@@ -46,7 +46,7 @@ LINKS_DIR = "reports/.links"
 DATA_EXTENSIONS = (".csv", ".parquet", ".xpt")
 RENDERERS = ("auto", "quarto", "nbconvert")
 #: Goals that need no run folder (their recipes use no user value).
-NO_RUN_GOALS = {"help", "clean", "distclean", "lock", "test", "lab", "data"}
+NO_RUN_GOALS = {"help", "clean", "distclean", "lock", "test", "test-fast", "lint", "lab", "data"}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Characters refused in paths: make expands ``$``; the others are never needed in a folder name
@@ -62,8 +62,9 @@ class ParameterError(ValueError):
 
 # -- checks: each takes the raw text and returns the value to use, or raises ParameterError ------------
 def _text(name: str, value: str) -> str:
-    if _CONTROL.search(value):
-        bad = _CONTROL.search(value).group()
+    control = _CONTROL.search(value)
+    if control:
+        bad = control.group()
         raise ParameterError(
             f"{name} contains the control character {bad!r} (a newline or tab?); values are single-line text"
         )

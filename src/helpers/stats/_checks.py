@@ -299,7 +299,7 @@ def is_categorical(column: pd.Series) -> bool:
 def treatment_design(
     data: pd.DataFrame,
     covariates: Sequence[str],
-    interactions: Sequence[tuple[str, str]] = (),
+    interactions: Sequence[tuple[str, ...]] = (),
     forced: Collection[str] = (),
 ) -> Design:
     """R's ``model.matrix(~ covariates + a:b)`` without the intercept (treatment contrasts).

@@ -110,7 +110,7 @@ def _calibrate() -> dict:
 
     def eqs(log_lams):
         lam1, lam2 = np.exp(log_lams)
-        c1, c2 = marginal_cifs(730.0, lam1, a["rel_shape"], lam2, a["nrm_shape"], m1, m2)
+        c1, c2 = marginal_cifs(np.array([730.0]), lam1, a["rel_shape"], lam2, a["nrm_shape"], m1, m2)
         return [c1[0] - a["rel_ctrl_2y"], c2[0] - a["nrm_2y"]]
 
     start = optimize.fsolve(eqs_homogeneous, x0=[np.log(2500.0), np.log(8000.0)], xtol=1e-10)

@@ -122,7 +122,11 @@ def planned_design(study: Study) -> dict:
         "z_boundary_final": float(z2),
         "p_nominal_interim": float(2 * (1 - stats.norm.cdf(z1))) if interim else None,
         "p_nominal_final": float(2 * (1 - stats.norm.cdf(z2))),
-        "hr_boundary_interim": (float(math.exp(-sd_log_hr * z1 / math.sqrt(d_interim))) if interim else None),
+        "hr_boundary_interim": (
+            float(math.exp(-sd_log_hr * z1 / math.sqrt(d_interim)))
+            if z1 is not None and d_interim is not None
+            else None
+        ),
         "hr_boundary_final": float(math.exp(-sd_log_hr * z2 / math.sqrt(d_gs))),
         "expected_relapses_at_final_cutoff": expected,
         "power_at_expected_relapses": float(stats.norm.cdf(math.sqrt(expected) * theta / sd_log_hr - za)),

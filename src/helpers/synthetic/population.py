@@ -17,7 +17,8 @@ def baseline(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     """Baseline covariates that enter the hazards: age, sex, diagnosis, disease status,
     cytogenetic risk, pre-HSCT MRD, donor type, RIC (in this order of draws)."""
     a = ASSUMPTIONS
-    age = (18 + np.floor(47.999 * rng.beta(*a["age_beta"], size=n))).astype(np.int64)
+    shape_a, shape_b = a["age_beta"]
+    age = (18 + np.floor(47.999 * rng.beta(shape_a, shape_b, size=n))).astype(np.int64)
     sex = np.where(rng.random(n) < a["p_sex_m"], "M", "F").astype(object)
     diag = _choice(rng, a["p_diag"], n)
     disstat = _choice(rng, a["p_disstat"], n)

@@ -68,7 +68,7 @@ def stratify(
     """The IRT's stratification values (``STRATDS``, ``STRATDT``) with their codes: the CRF's
     disease status and donor type, 1% of each mis-stratified (another code drawn at random)."""
     a = ASSUMPTIONS
-    out = {}
+    out: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
     for name, values, codes in (("STRATDS", disstat, DISSTATS), ("STRATDT", donor, DONORS)):
         values = values.copy()
         mis = rng.random(len(values)) < a["p_misstratified"]

@@ -174,6 +174,8 @@ def _plan(study: Study, n_patients, n_sites, accrual_months, followup_months, ha
     sid = study.study.id
     origin = _origin(study)
     syn = study.synthetic
+    if syn is None:
+        raise ValueError(f"study {sid} has no synthetic section: the generator needs its settings")
     if n_patients is None:
         if study.design is None:
             raise ValueError(f"study {sid} has no design section: give n_patients")
@@ -421,7 +423,7 @@ def _derived(study: Study, values: dict[str, np.ndarray]) -> dict[str, np.ndarra
         if v.derived_from is not None and v.name not in _PRODUCED:
             x = values[v.derived_from.variable]
             level = np.searchsorted(np.asarray(v.derived_from.breaks), x, side="right")
-            out[v.name] = np.array(list(v.levels), dtype=object)[level]
+            out[v.name] = np.asarray(list(v.levels or {}), dtype=object)[level]
     return out
 
 

@@ -157,7 +157,7 @@ class FineGrayResult(WaldTests):
 def _design(
     data: pd.DataFrame,
     covariates: Sequence[str],
-    interactions: Sequence[tuple[str, str]],
+    interactions: Sequence[tuple[str, ...]],
     forced: set[str],
 ) -> tuple[np.ndarray, list[str], dict[str, str]]:
     """Treatment contrasts as :func:`helpers.stats.survival.cox` builds them (:mod:`helpers.stats._checks`)."""
