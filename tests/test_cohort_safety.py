@@ -158,7 +158,7 @@ def test_baseline_shows_every_arm_of_the_study_even_without_patients():
         ADSL3[ADSL3["ARM"] != "Observation"].assign(SEX="F"), THREE, variables=["SEX"]
     )
     obs = empty[(empty["group"] == "Observation") & (empty["level"] == "Women")].iloc[0]
-    assert (obs["n"], obs["denominator"]) == (0, 0) and np.isnan(obs["percent"])
+    assert (obs["n"], obs["denominator"]) == (0, 0) and np.isnan(obs["proportion"])
     assert list(empty.loc[empty["group"] == "Total", "level"]) == ["Women", "Men"]
 
 
@@ -216,7 +216,7 @@ def test_teae_overview_counts_patients_once_in_the_safety_population():
     assert got.loc[("Any TEAE", "Sorafenib maintenance"), "n_events"] == 4
     assert got.loc[("Any TEAE", "No maintenance"), "n_patients"] == 1  # P5's event is not treatment-emergent
     assert got.loc[("Fatal TEAE (grade 5)", "Total"), "n_patients"] == 1
-    assert got.loc[("TEAE leading to dose reduction", "Sorafenib maintenance"), "percent"] == 0.5
+    assert got.loc[("TEAE leading to dose reduction", "Sorafenib maintenance"), "proportion"] == 0.5
 
 
 def test_dose_actions_of_an_untreated_arm_read_not_applicable_never_zero():

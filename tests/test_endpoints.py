@@ -62,7 +62,7 @@ def test_relapse_effects_report_each_comparator_against_the_reference_in_any_inp
     ]
     assert set(a["comparator_arm"]) == {SORA} and set(a["reference_arm"]) == {CTRL}
     assert set(a["comparison"]) == {"Sorafenib vs No maintenance"}
-    assert (a["estimate"].iloc[1:] < 1).all()  # simulated with a lower relapse hazard on the comparator
+    assert (a["hr"].iloc[1:] < 1).all()  # simulated with a lower relapse hazard on the comparator
 
 
 def test_relapse_effects_adjust_for_the_study_strata_by_default(rel):
@@ -79,7 +79,7 @@ def test_relapse_effects_equal_the_underlying_functions(rel):
     gray = cr.gray_test(data, "AVAL", "EVNTCD", "ARM")
     assert got.loc["Gray's test", "p_value"] == gray.loc[gray["cause"] == 1, "p_value"].iloc[0]
     fg = cr.fine_gray(data, "AVAL", "EVNTCD", ["ARM"]).summary.set_index("term").loc[f"ARM[{SORA}]"]
-    assert got.loc["Fine-Gray subdistribution HR", "estimate"] == fg["hr"]
+    assert got.loc["Fine-Gray subdistribution HR", "hr"] == fg["hr"]
     cs = survival.cox(data.assign(e=(data["EVNTCD"] == 1).astype(int)), "AVAL", "e", ["ARM"]).iloc[0]
     assert got.loc["Cause-specific Cox HR", "conf_high"] == cs["conf_high"]
 
@@ -97,7 +97,7 @@ def test_three_arms_give_a_k_sample_gray_test_then_each_pairwise_comparison(rel3
     two = rel3[rel3["ARM"].isin(["Examplinib 150 mg", "Observation"])]
     fg = cr.fine_gray(endpoints.with_reference_arm(two, THREE), "AVAL", "EVNTCD", ["ARM"]).summary
     row = pairs[(pairs["key"] == "fine_gray") & (pairs["comparator_arm"] == "Examplinib 150 mg")].iloc[0]
-    assert row["estimate"] == pytest.approx(fg.set_index("term").loc["ARM[Examplinib 150 mg]", "hr"], rel=1e-12)
+    assert row["hr"] == pytest.approx(fg.set_index("term").loc["ARM[Examplinib 150 mg]", "hr"], rel=1e-12)
     assert row["n_patients"] == len(two)
 
 
@@ -109,17 +109,17 @@ def test_single_level_stratum_is_left_out_of_the_adjusted_model_with_a_note(rel)
     assert adj["note"] == "not estimable: STRATDT has a single level"
     assert adj["left_out"] == "STRATDT"
     want = endpoints.relapse_effects(rel, STUDY, adjust_for=["STRATDS"]).set_index("key").loc["fine_gray_adjusted"]
-    assert adj["estimate"] == pytest.approx(want["estimate"], rel=1e-12)
+    assert adj["hr"] == pytest.approx(want["hr"], rel=1e-12)
 
 
 def test_adjusted_model_without_any_estimable_stratum_is_not_estimable_and_the_run_goes_on(rel):
     got = endpoints.relapse_effects(rel.assign(STRATDT="MSD", STRATDS=np.nan), STUDY).set_index("key")
     adj = got.loc["fine_gray_adjusted"]
-    assert np.isnan(adj["estimate"]) and np.isnan(adj["p_value"])
+    assert np.isnan(adj["hr"]) and np.isnan(adj["p_value"])
     assert adj["note"] == (
         "not estimable: STRATDS is missing for every patient; not estimable: STRATDT has a single level"
     )
-    assert np.isfinite(got.loc["fine_gray", "estimate"])  # the other analyses are unaffected
+    assert np.isfinite(got.loc["fine_gray", "hr"])  # the other analyses are unaffected
 
 
 def test_patients_missing_a_stratum_are_dropped_from_the_adjusted_model_and_counted(rel):
@@ -166,12 +166,12 @@ def test_secondary_endpoint_not_delivered_is_one_row_saying_so_never_zero(rel):
     got = endpoints.secondary_summary(trial, STUDY, paramcds=["OS", "GRFS", "NRM"])
     grfs = got[got["paramcd"] == "GRFS"]
     assert len(grfs) == 1 and grfs["status"].item() == "not delivered"
-    assert grfs[["estimate", "effect", "p_value"]].isna().all(axis=None)
+    assert grfs[["estimate", "hr", "p_value"]].isna().all(axis=None)
     nrm = got[got["paramcd"] == "NRM"]
     assert set(nrm["note"]) == {f"delivered for 300 of {len(rel)} patients"}
     os_rows = got[got["paramcd"] == "OS"].set_index("group")
     assert list(os_rows.index) == [SORA, CTRL]  # display order
-    assert np.isnan(os_rows.loc[CTRL, "effect"]) and np.isfinite(os_rows.loc[SORA, "effect"])
+    assert np.isnan(os_rows.loc[CTRL, "hr"]) and np.isfinite(os_rows.loc[SORA, "hr"])
     assert os_rows.loc[SORA, "time_label"] == "2 years"
 
 

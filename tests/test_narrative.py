@@ -27,7 +27,7 @@ def _effects(comparators, ref, k):
             {
                 "key": "gray_all_arms",
                 "comparator_arm": None,
-                "estimate": None,
+                "hr": None,
                 "conf_low": None,
                 "conf_high": None,
                 "p_value": 0.0077,
@@ -39,7 +39,7 @@ def _effects(comparators, ref, k):
             {
                 "key": "gray",
                 "comparator_arm": c,
-                "estimate": None,
+                "hr": None,
                 "conf_low": None,
                 "conf_high": None,
                 "p_value": 0.0123,
@@ -48,7 +48,7 @@ def _effects(comparators, ref, k):
             {
                 "key": "fine_gray",
                 "comparator_arm": c,
-                "estimate": 0.5 + i / 10,
+                "hr": 0.5 + i / 10,
                 "conf_low": 0.3,
                 "conf_high": 0.8,
                 "p_value": 0.004,
@@ -57,7 +57,7 @@ def _effects(comparators, ref, k):
             {
                 "key": "fine_gray_adjusted",
                 "comparator_arm": c,
-                "estimate": 0.52,
+                "hr": 0.52,
                 "conf_low": 0.3,
                 "conf_high": 0.8,
                 "p_value": 0.01,
@@ -68,7 +68,7 @@ def _effects(comparators, ref, k):
             {
                 "key": "cause_specific_cox",
                 "comparator_arm": c,
-                "estimate": 0.55,
+                "hr": 0.55,
                 "conf_low": 0.33,
                 "conf_high": 0.9,
                 "p_value": 0.02,
@@ -130,7 +130,10 @@ def results(tmp_path):
     safety.value("delivered", {"adae": True, "adex": True})
     safety.value(
         "teae_overview",
-        [{"category": "TEAE grade 3 or higher", "group": g, "percent": p} for g, p in ((SORA, 0.709), (CTRL, 0.469))],
+        [
+            {"category": "TEAE grade 3 or higher", "group": g, "proportion": p}
+            for g, p in ((SORA, 0.709), (CTRL, 0.469))
+        ],
     )
     safety.value(
         "exposure", [{"group": SORA, "n_treated": 165, "proportion_interrupted": 0.448, "proportion_reduced": 0.424}]
@@ -204,7 +207,7 @@ def test_relapse_prose_says_when_the_adjusted_model_is_not_estimable(results, tm
     effects[2] = {
         "key": "fine_gray_adjusted",
         "comparator_arm": SORA,
-        "estimate": None,
+        "hr": None,
         "n_dropped": 0,
         "left_out": "STRATDS, STRATDT",
         "note": "not estimable: STRATDS is missing for every patient; not estimable: STRATDT has a single level",

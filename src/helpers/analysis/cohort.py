@@ -174,7 +174,7 @@ def baseline_characteristics(
                         "group": g,
                         "n": int(len(known)),
                         "denominator": int(len(d)),
-                        "percent": nan,
+                        "proportion": nan,
                         **stats,
                         "n_missing": int(v.isna().sum()),
                     }
@@ -196,7 +196,7 @@ def baseline_characteristics(
                         "group": g,
                         "n": n,
                         "denominator": int(len(d)),
-                        "percent": n / len(d) if len(d) else nan,
+                        "proportion": n / len(d) if len(d) else nan,
                         "median": nan,
                         "q1": nan,
                         "q3": nan,

@@ -106,7 +106,7 @@ EFFECT_COLUMNS = [
     "comparison",
     "comparator_arm",
     "reference_arm",
-    "estimate",
+    "hr",
     "conf_low",
     "conf_high",
     "statistic",
@@ -139,7 +139,7 @@ def _gray_row(
         "comparison": comparison,
         "comparator_arm": comparator,
         "reference_arm": reference,
-        "estimate": np.nan,
+        "hr": np.nan,
         "conf_low": np.nan,
         "conf_high": np.nan,
         "statistic": float(g["statistic"]),
@@ -156,7 +156,7 @@ def _model_row(summary: pd.DataFrame, term: str, **fields: Any) -> dict[str, Any
     row = summary.set_index("term").loc[term]
     return {
         **fields,
-        "estimate": float(row["hr"]),
+        "hr": float(row["hr"]),
         "conf_low": float(row["conf_low"]),
         "conf_high": float(row["conf_high"]),
         "statistic": float(row["statistic"]),
@@ -190,7 +190,7 @@ def relapse_effects(
     (``n_dropped``, and a note); with no covariate left the row is "not estimable" with the reason.
     ``left_out`` names the covariates left out (comma-separated, "" when none).
 
-    Columns: :data:`EFFECT_COLUMNS` (``estimate`` is the (s)HR of the comparator vs the reference).
+    Columns: :data:`EFFECT_COLUMNS` (``hr`` is the (s)HR of the comparator vs the reference).
     """
     cause = study.primary.cause if cause is None else cause
     adjust_for = list(study.strata if adjust_for is None else adjust_for)
@@ -271,7 +271,7 @@ def relapse_effects(
                     {
                         **fields,
                         "analysis": f"Fine-Gray subdistribution HR, adjusted for {', '.join(adjust_for)}",
-                        "estimate": np.nan,
+                        "hr": np.nan,
                         "conf_low": np.nan,
                         "conf_high": np.nan,
                         "statistic": np.nan,
@@ -301,9 +301,9 @@ SECONDARY_COLUMNS = [
     "p_value",
     "p_value_all_arms",
     "comparison",
-    "effect",
-    "effect_low",
-    "effect_high",
+    "hr",
+    "hr_conf_low",
+    "hr_conf_high",
     "n_patients",
     "note",
 ]
@@ -370,9 +370,9 @@ def secondary_summary(
             effects[comp.label] = {
                 "p_value": p,
                 "comparison": study.comparison_label(comp),
-                "effect": float(eff["hr"]),
-                "effect_low": float(eff["conf_low"]),
-                "effect_high": float(eff["conf_high"]),
+                "hr": float(eff["hr"]),
+                "hr_conf_low": float(eff["conf_low"]),
+                "hr_conf_high": float(eff["conf_high"]),
             }
         by_group = {str(r.group): r for r in est.itertuples()}
         for arm in study.arms:
@@ -392,7 +392,7 @@ def secondary_summary(
                     "note": note,
                     **effects.get(
                         arm.label,
-                        {"p_value": nan, "comparison": None, "effect": nan, "effect_low": nan, "effect_high": nan},
+                        {"p_value": nan, "comparison": None, "hr": nan, "hr_conf_low": nan, "hr_conf_high": nan},
                     ),
                 }
             )

@@ -68,7 +68,7 @@ def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_c
                     "applicable": applicable,
                     "n_patients": n if applicable else np.nan,
                     "denominator": len(ids),
-                    "percent": n / len(ids) if len(ids) and applicable else np.nan,
+                    "proportion": n / len(ids) if len(ids) and applicable else np.nan,
                     "n_events": int(len(h)) if applicable else np.nan,
                 }
             )
@@ -80,7 +80,7 @@ def teae_by_term(
 ) -> pd.DataFrame:
     """Patients with each preferred term, any grade and grade >= 3, by arm.
 
-    Columns: ``soc, term, group, n_any, percent_any, n_grade3plus, percent_grade3plus,
+    Columns: ``soc, term, group, n_any, proportion_any, n_grade3plus, proportion_grade3plus,
     denominator``. A (SOC, term) pair is kept when any arm reaches ``min_percent`` (0-100) at any
     grade; pairs are sorted by descending total frequency, then SOC and term (as pharmaverse's
     ``sort_at_path``).
@@ -99,20 +99,29 @@ def teae_by_term(
                     "term": term,
                     "group": group,
                     "n_any": n_any,
-                    "percent_any": n_any / denom if denom else np.nan,
+                    "proportion_any": n_any / denom if denom else np.nan,
                     "n_grade3plus": n_g3,
-                    "percent_grade3plus": n_g3 / denom if denom else np.nan,
+                    "proportion_grade3plus": n_g3 / denom if denom else np.nan,
                     "denominator": denom,
                 }
             )
     out = pd.DataFrame(
         rows,
-        columns=["soc", "term", "group", "n_any", "percent_any", "n_grade3plus", "percent_grade3plus", "denominator"],
+        columns=[
+            "soc",
+            "term",
+            "group",
+            "n_any",
+            "proportion_any",
+            "n_grade3plus",
+            "proportion_grade3plus",
+            "denominator",
+        ],
     )
     if out.empty:
         return out
     key = ["soc", "term"]
-    best_arm = out[out["group"] != TOTAL].groupby(key)["percent_any"].max() * 100
+    best_arm = out[out["group"] != TOTAL].groupby(key)["proportion_any"].max() * 100
     keep = best_arm[best_arm >= min_percent].index
     total = out[out["group"] == TOTAL].set_index(key)["n_any"].loc[keep].rename("total").reset_index()
     order = total.sort_values(["total", "soc", "term"], ascending=[False, True, True])
@@ -156,7 +165,7 @@ def worst_grade_by_term(
                         "grade": grade,
                         "n_patients": n,
                         "denominator": len(ids),
-                        "percent": n / len(ids) if len(ids) else np.nan,
+                        "proportion": n / len(ids) if len(ids) else np.nan,
                     }
                 )
     return pd.DataFrame(rows)

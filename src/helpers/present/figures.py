@@ -236,7 +236,7 @@ def forest_rows(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
             rows.append(
                 {
                     "label": str(subgroup),
-                    "estimate": r["estimate"],
+                    "estimate": r["hr"],
                     "conf_low": r["conf_low"],
                     "conf_high": r["conf_high"],
                     "is_header": False,
@@ -256,7 +256,7 @@ def forest_rows(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
             rows.append(
                 {
                     "label": f"    {r.level or 'all values missing'}",
-                    "estimate": r.estimate,
+                    "estimate": r.hr,
                     "conf_low": r.conf_low,
                     "conf_high": r.conf_high,
                     "is_header": False,
@@ -403,7 +403,7 @@ def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
         d = terms[terms["group"] == arm]
         offset = 0.15 * (k - (len(arms) - 1) / 2)
         ax.scatter(
-            d["percent_any"] * 100,
+            d["proportion_any"] * 100,
             [y[t] + offset for t in d["term"]],
             color=colours[arm],
             marker="o",
@@ -411,7 +411,7 @@ def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
             label=f"{arm}, any grade",
         )
         ax.scatter(
-            d["percent_grade3plus"] * 100,
+            d["proportion_grade3plus"] * 100,
             [y[t] + offset for t in d["term"]],
             color=colours[arm],
             marker="s",

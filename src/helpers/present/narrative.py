@@ -42,7 +42,7 @@ def _ci(x: dict[str, Any]) -> str:
 
 
 def _hr(x: dict[str, Any]) -> str:
-    return fmt_ratio_ci(x["estimate"], x["conf_low"], x["conf_high"])
+    return fmt_ratio_ci(x["hr"], x["conf_low"], x["conf_high"])
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -151,7 +151,7 @@ def _adjusted_text(row: dict[str, Any], comparison: str) -> str:
     ]
     left_out = [c for c in str(row.get("left_out") or "").split(", ") if c]
     text = ""
-    if row.get("estimate") is None and reasons:
+    if row.get("hr") is None and reasons:
         text += f" {model} was not estimable: {join_words(reasons)}."
     elif left_out:
         text += f" {model} left out {join_words(left_out)}: {join_words(reasons)}."
@@ -191,7 +191,7 @@ def safety_text(r: RunResults, study: Study) -> str:
 
         def pct(group: str) -> str:
             row = _one(overview, "TEAE overview row", category="TEAE grade 3 or higher", group=group)
-            return fmt_pct(row["percent"])
+            return fmt_pct(row["proportion"])
 
         arms = study.arms
         by_arm = join_words(

@@ -210,7 +210,7 @@ def table_relapse_effects(effects: pd.DataFrame) -> pd.DataFrame:
             "Analysis": effects["analysis"],
             "Effect (95% CI)": [
                 fmt_ratio_ci(e, lo, hi) if k not in ("gray", "gray_all_arms") else ""
-                for k, e, lo, hi in zip(effects["key"], effects["estimate"], effects["conf_low"], effects["conf_high"])
+                for k, e, lo, hi in zip(effects["key"], effects["hr"], effects["conf_low"], effects["conf_high"])
             ],
             "P-value": [fmt_p(p) for p in effects["p_value"]],
         }
@@ -243,7 +243,7 @@ def table_secondary(summary: pd.DataFrame, study: Study) -> pd.DataFrame:
         for arm, comparison in zip(study.comparator_arms, comparisons):
             r = by_group.get(arm.label)
             row[f"{comparison}: HR or sHR (95% CI)"] = (
-                NOT_DELIVERED if r is None else fmt_ratio_ci(r.effect, r.effect_low, r.effect_high)
+                NOT_DELIVERED if r is None else fmt_ratio_ci(r.hr, r.hr_conf_low, r.hr_conf_high)
             )
             row[f"{comparison}: P-value"] = NOT_DELIVERED if r is None else fmt_p(r.p_value)
         row["Note"] = _note(first["note"])
@@ -281,9 +281,7 @@ def table_subgroups(effects: pd.DataFrame, study: Study, *, effect_label: str = 
         for c in map(str, comparators):
             r = keyed.get((c, subgroup, level))
             name = study.comparison_label(c)
-            row[f"{effect_label} (95% CI), {name}"] = (
-                "" if r is None else fmt_ratio_ci(r.estimate, r.conf_low, r.conf_high)
-            )
+            row[f"{effect_label} (95% CI), {name}"] = "" if r is None else fmt_ratio_ci(r.hr, r.conf_low, r.conf_high)
             p_col = f"P-interaction, {name}" if several else "P-interaction"
             row[p_col] = fmt_p(r.p_interaction) if r is not None and first_line and pd.notna(r.p_interaction) else ""
             said = []

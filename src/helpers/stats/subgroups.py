@@ -32,7 +32,7 @@ SUBGROUP_COLUMNS = [
     "events_reference",
     "events_comparator",
     "n_missing",
-    "estimate",
+    "hr",
     "conf_low",
     "conf_high",
     "p_value",
@@ -58,7 +58,7 @@ def _effect(
     term = f"{arm_col}[{comparator}]"
     covariates = [arm_col] if subgroup is None else [arm_col, subgroup]
     interactions = [] if subgroup is None else [(arm_col, subgroup)]
-    nan = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
+    nan = {"hr": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
     if model == "cox":
         fit = fit_cox(
             data,
@@ -74,7 +74,7 @@ def _effect(
             nan
             if note.startswith("not estimable")
             else {
-                "estimate": row["hr"],
+                "hr": row["hr"],
                 "conf_low": row["conf_low"],
                 "conf_high": row["conf_high"],
                 "p_value": row["p_value"],
@@ -108,7 +108,7 @@ def _effect(
         )
     row = res.summary.set_index("term").loc[term]
     effect = {
-        "estimate": row["hr"],
+        "hr": row["hr"],
         "conf_low": row["conf_low"],
         "conf_high": row["conf_high"],
         "p_value": row["p_value"],
@@ -178,11 +178,11 @@ def subgroup_effects(
         For each comparator (in ``comparator_arms`` order): one row for
         ``subgroup == "Overall"`` and one per subgroup level, columns
         ``subgroup, level, reference_arm, comparator_arm, n_total, n_reference,
-        n_comparator, events_reference, events_comparator, n_missing, estimate,
+        n_comparator, events_reference, events_comparator, n_missing, hr,
         conf_low, conf_high, p_value, p_interaction, note`` (``SUBGROUP_COLUMNS``).
         The per-arm counts are wide (one column per arm role) so that a forest
         plot row is one frame row; ``reference_arm``/``comparator_arm`` name the
-        arms.  ``estimate`` is the HR (or sHR) of the comparator versus the
+        arms.  ``hr`` is the HR (or sHR) of the comparator versus the
         reference.  Patients with a missing value of a subgroup variable are left
         out of that variable's rows and of its interaction test; their number is
         ``n_missing`` on each of its rows (0 on the Overall row).
@@ -263,7 +263,7 @@ def _one_comparison(
     work = data.copy()
     work[arm_col] = pd.Categorical(work[arm_col], categories=[reference_arm, comparator])
     work[_EVENT] = (work[event_col] == cause).astype(float)
-    nan = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
+    nan = {"hr": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan}
 
     def counts(d: pd.DataFrame) -> dict[str, object]:
         is_ref = d[arm_col] == reference_arm
