@@ -240,3 +240,39 @@ def test_changed_parameter_reruns_every_notebook(run):
     assert ran(dry) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
     dry = remake(run, "-n", "report", "CUTOFF=2023-06-30", "RENDERER=nbconvert")
     assert "helpers.run.pipeline render" in dry.stdout
+
+
+def _prose(out: Path) -> list[str]:
+    """The report's computed prose: every Markdown output of the report notebook."""
+    nb = json.loads((out / "90_report.ipynb").read_text())
+    return [
+        "".join(o["data"]["text/markdown"])
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {}) and "text/html" not in o["data"]
+    ]
+
+
+def test_every_number_the_prose_quotes_is_a_cell_of_a_table_of_the_run(run):
+    out, _, _ = run
+    cells = "\n".join(p.read_text() for p in out.glob("*/tbl-*.display.csv"))
+    quoted = {
+        m.group(0)
+        for text in _prose(out)
+        # decimals and percentages; a follow-up time in months is a value of 01_cohort, not a table cell
+        for m in re.finditer(r"(?<![\w.])\d+\.\d+%?(?! months)", text)
+    }
+    assert len(quoted) >= 15  # estimates, intervals, hazard ratios, p-values, proportions
+    assert sorted(q for q in quoted if q not in cells) == []
+
+
+def test_the_prose_quotes_the_primary_estimates_with_their_intervals_as_the_tables_show_them(run):
+    out, _, _ = run
+    landmarks = pd.read_csv(out / "02_relapse" / "tbl-cif-landmarks.display.csv", dtype=str)
+    effects = pd.read_csv(out / "02_relapse" / "tbl-relapse-effects.display.csv", dtype=str)
+    prose = "\n".join(_prose(out))
+    two_years = landmarks[(landmarks["Time"] == "2 years") & (landmarks["Event"] == "Relapse")].iloc[0]
+    for arm in ("Sorafenib maintenance", "No maintenance"):
+        assert two_years[arm] in prose, arm
+    fine_gray = effects[effects["Analysis"] == "Fine-Gray subdistribution HR"].iloc[0]
+    assert fine_gray["Effect (95% CI)"] in prose
