@@ -10,7 +10,8 @@ import pytest
 
 from helpers.analysis import cohort, safety
 from helpers.present import tables
-from helpers.present.figures import figure_consort, numbers_at_risk
+from helpers.present.figures import figure_consort
+from helpers.stats.survival import numbers_at_risk
 from helpers.study import load_study
 
 STUDY = load_study()

@@ -37,6 +37,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers.data import schemas
+from helpers.data.cutoff import apply_cutoff, as_cutoff
 from helpers.files import sha256_file
 from helpers.study import Study, load_study
 
@@ -671,8 +672,6 @@ def cutoff_findings(
 ) -> tuple[Failure, ...]:
     """Findings about a data cutoff: after the last date in the data (nothing is cut), or in
     the future.  ``today`` defaults to the local date."""
-    from helpers.data.cutoff import as_cutoff
-
     cut = as_cutoff(cutoff)
     dates = [
         df[c].max()
@@ -895,8 +894,6 @@ def load_trial(
     ValueError
         Unknown population or a cutoff before the first randomisation.
     """
-    from helpers.data.cutoff import apply_cutoff, as_cutoff
-
     study = _as_study(study)
     # before reading: a typo should not cost a validation
     pop = None if population is None else _population(population, study)[0]

@@ -39,31 +39,6 @@ def group_colours(groups: Sequence[str], study: Study | None = None) -> dict[str
     return out
 
 
-def numbers_at_risk(
-    data: pd.DataFrame, duration_col: str, group_col: str | None, times: Sequence[float]
-) -> pd.DataFrame:
-    """Patients still at risk (``duration >= t``) at each time, per group: ``group, time, n_risk``."""
-    groups = _groups(data, group_col)
-    rows = []
-    for g in groups:
-        d = data[duration_col] if group_col is None else data.loc[data[group_col] == g, duration_col]
-        values = np.sort(d.to_numpy(dtype=float))
-        for t in times:
-            rows.append(
-                {"group": g, "time": float(t), "n_risk": int(len(values) - np.searchsorted(values, t, side="left"))}
-            )
-    return pd.DataFrame(rows)
-
-
-def _groups(data: pd.DataFrame, group_col: str | None) -> list[str]:
-    if group_col is None:
-        return ["Overall"]
-    col = data[group_col]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return [str(c) for c in col.cat.categories if (col == c).any()]
-    return sorted(col.dropna().astype(str).unique())
-
-
 def step_curves(
     curves: pd.DataFrame,
     study: Study,
@@ -79,7 +54,7 @@ def step_curves(
 
     ``curves`` is a tidy frame with ``group, time, estimate, conf_low, conf_high`` (time in days),
     as returned by ``cumulative_incidence`` (one cause) or ``kaplan_meier``. ``at_risk`` is the
-    output of :func:`numbers_at_risk` at the tick times. The time axis is in ``study.time``'s
+    output of :func:`helpers.stats.survival.numbers_at_risk` at the tick times. The time axis is in ``study.time``'s
     unit with a tick every ``tick_every`` units; arms are in display order in their colours.
     ``ylim`` defaults to 0 up to the next tenth above the highest confidence limit, so nothing
     is clipped.

@@ -27,7 +27,7 @@ from helpers.stats._counting import CONF_TYPES
 
 from ._partial_likelihood import TIES
 from .coxph import CoxFit, cox, fit_cox
-from .km import KM_COLUMNS, kaplan_meier, median_follow_up, median_survival
+from .km import KM_COLUMNS, kaplan_meier, median_follow_up, median_survival, numbers_at_risk
 from .logrank import logrank_test
 from .zph import cox_ph_test
 
@@ -45,4 +45,5 @@ __all__ = [
     "logrank_test",
     "median_follow_up",
     "median_survival",
+    "numbers_at_risk",
 ]

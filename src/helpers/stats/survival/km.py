@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.stats._checks import check_columns, require_frame
+from helpers.stats._checks import OVERALL, check_columns, factor_levels, require_frame
 from helpers.stats._counting import check_conf_type, pointwise_limits, risk_table, z_quantile
 
 from ._data import as_group_column, events01, split
 
-__all__ = ["KM_COLUMNS", "kaplan_meier", "median_follow_up", "median_survival"]
+__all__ = ["KM_COLUMNS", "kaplan_meier", "median_follow_up", "median_survival", "numbers_at_risk"]
 
 #: Columns of :func:`kaplan_meier`, in order.
 KM_COLUMNS = [
@@ -297,3 +297,21 @@ def median_follow_up(
     reversed_col = "__censored__"
     flipped = data.assign(**{reversed_col: 1.0 - events01(data, event_col)})
     return median_survival(flipped, duration_col, reversed_col, group_col, conf_level=conf_level, conf_type=conf_type)
+
+
+def numbers_at_risk(
+    data: pd.DataFrame, duration_col: str, group_col: str | None, times: Sequence[float]
+) -> pd.DataFrame:
+    """Patients still at risk (``duration >= t``, as R's ``summary(survfit)`` and SAS count them)
+    at each of ``times`` (e.g. a figure's ticks), per group: ``group, time, n_risk``; groups in
+    level order (categorical order, else sorted), one group ``"Overall"`` without ``group_col``."""
+    groups = [OVERALL] if group_col is None else [str(g) for g in factor_levels(data[group_col], f"{group_col=}")]
+    rows = []
+    for g in groups:
+        d = data[duration_col] if group_col is None else data.loc[data[group_col] == g, duration_col]
+        values = np.sort(d.to_numpy(dtype=float))
+        for t in times:
+            rows.append(
+                {"group": g, "time": float(t), "n_risk": int(len(values) - np.searchsorted(values, t, side="left"))}
+            )
+    return pd.DataFrame(rows)
