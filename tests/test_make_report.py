@@ -19,6 +19,7 @@ import pytest
 from makeutil import make
 
 from helpers import config
+from helpers.run import report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
 ROOT = config.PROJECT_ROOT
@@ -106,6 +107,33 @@ def test_html_report_is_self_contained_and_has_every_section(run):
         assert f'id="{label}"' in html, label
     assert not re.search(r'<script[^>]+src=|(src|href)=["\']https?://|@import', html)
     assert "@fig-" not in html and "@tbl-" not in html  # every cross-reference resolved
+
+
+def test_report_notebook_emits_nothing_that_makes_quarto_load_scripts(run):
+    """Quarto's Jupyter engine (quarto-cli 1.7, src/core/jupyter/widgets.ts) puts require.js and
+    jquery from a CDN into the HTML of a notebook when any display_data or execute_result output
+    carries text/html, application/javascript or a widget view. The report notebook emits none:
+    tables are Markdown (raw HTML block for HTML, pipe table otherwise), figures PNG images."""
+    import nbformat
+
+    out, _, _ = run
+    nb = nbformat.read(out / "90_report.ipynb", as_version=4)
+    shown: dict[str, set[str]] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type in ("display_data", "execute_result"):
+                mimes = set(output.data)
+                assert not mimes & {"text/html", "application/javascript"}, cell.source
+                assert not any(m.startswith("application/vnd.jupyter.widget") for m in mimes), cell.source
+                label = report.cell_options(cell.source)[0].get("label") or ""
+                shown.setdefault(label, set()).update(mimes)
+    assert report.quarto_cdn_outputs(nb) == []
+    tables = [label for label in shown if label.startswith("tbl-")]
+    assert set(LABELS) <= set(shown) and len(tables) >= 12
+    for label in tables:
+        assert shown[label] == {"text/markdown", "text/plain"}, label
+    for label in (k for k in shown if k.startswith("fig-")):
+        assert shown[label] == {"image/png", "text/plain"}, label
 
 
 def test_pdf_report_is_a_pdf(run):
