@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import matplotlib
@@ -133,6 +134,72 @@ def test_pdf_renders_through_pandoc_and_typst(tmp_path):
     pdf = report.render_pdf(executed_notebook(), tmp_path / "report.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     assert list(tmp_path.iterdir()) == [pdf]
+
+
+def _font_unicode(pdf: bytes) -> dict[str, set[str]]:
+    """Each embedded font's name (subset prefix removed) and the characters its ToUnicode map
+    gives, read from the PDF's bytes: ``{"NotoSansCJKtc-Regular": {"中", ...}}``."""
+
+    def obj(n: bytes) -> bytes:
+        return re.search(rb"(?<!\d)" + n + rb" 0 obj\s*(.*?)endobj", pdf, re.S).group(1)
+
+    found = {}
+    for name, ref in re.findall(
+        rb"/Subtype/Type0/BaseFont/[A-Z]{6}\+([^/\s]+?)-Identity-H.*?/ToUnicode (\d+) 0 R", pdf
+    ):
+        body = obj(ref)
+        data = body[body.index(b"stream") + 6 :].lstrip(b"\r\n")
+        cmap = zlib.decompress(data[: data.rindex(b"endstream")].rstrip()) if b"/FlateDecode" in body else data
+        chars = {chr(int(h, 16)) for h in re.findall(rb"<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]{4})>", cmap)}
+        found[name.decode()] = chars
+    return found
+
+
+def test_chinese_text_renders_in_the_pdf_with_the_pinned_cjk_font(tmp_path, monkeypatch):
+    """Site names and a Chinese centre's data: the glyphs come from Noto Sans CJK (the pinned
+    wheel), never from a font of the machine; Latin text stays in Libertinus Serif."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    text = "北京协和医院 中心 03"
+    nb = executed_notebook(f"\n\nSite: {text}.")
+    nb.cells[4].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data=report_table(pd.DataFrame({"Site": ["上海瑞金医院"], "n": ["3"]}), "tbl-demo")._repr_mimebundle_(),
+        )
+    ]
+    pdf = report.render_pdf(nb, tmp_path / "report.pdf").read_bytes()
+    fonts = _font_unicode(pdf)
+    cjk = fonts.get("NotoSansCJKtc-Regular", set())
+    assert set("北京协和医院中心上海瑞金") <= cjk, fonts.keys()
+    assert "S" in fonts["LibertinusSerif-Regular"] and "S" not in cjk
+    assert len(pdf) < 200_000  # the CJK font is embedded as a subset of the glyphs used
+    again = report.render_pdf(nb, tmp_path / "again.pdf").read_bytes()
+    assert again == pdf  # byte-reproducible with the CJK font too
+
+
+def test_pdf_uses_no_font_of_the_machine(tmp_path, monkeypatch):
+    import typst
+
+    calls = []
+    original = typst.compile
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(typst, "compile", spy)
+    report.render_pdf(executed_notebook(), tmp_path / "report.pdf")
+    assert calls[0]["ignore_system_fonts"] is True
+    assert any(Path(p, "NotoSansCJKtc-Regular.otf").is_file() for p in calls[0]["font_paths"])
+    assert report.TYPST_FONTS in report.TYPST_PREAMBLE
+
+
+def test_quarto_typst_gets_the_same_fonts():
+    nb = executed_notebook()
+    typst = report.front_matter(report.with_quarto_typst_fonts(nb))["format"]["typst"]
+    assert typst["font-paths"] == report.pdf_font_paths()
+    assert typst["include-before-body"] == [{"text": report.TYPST_FONTS}]
+    assert report.front_matter(nb)["format"]["html"]["embed-resources"] is True  # the rest kept
 
 
 def test_markdown_for_the_pdf_carries_labels_and_captions(tmp_path):

@@ -46,10 +46,17 @@ _OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
 _XREF = re.compile(r"(?<![\w@/])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9_])")
 _HEADING_ID = re.compile(r"^(#{1,6}\s+.*?)\s*\{#(sec-[A-Za-z0-9_-]+)\}\s*$", re.MULTILINE)
 _KIND_NAME = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
-#: Typst set-up for the PDF: long tables break across pages, in a smaller font.
-TYPST_PREAMBLE = """#show figure.where(kind: table): set block(breakable: true)
+#: The PDF's fonts, in order: Typst's own Libertinus Serif, then for every character it lacks
+#: (Chinese, Japanese, Korean) Noto Sans CJK from the pinned wheel ``cvttf-NotoSansCJK-Regular``
+#: (:func:`pdf_font_paths`). Fonts installed on the machine are never used: the same PDF everywhere.
+TYPST_FONTS = '#set text(font: ("Libertinus Serif", "Noto Sans CJK TC"))\n'
+#: Typst set-up for the PDF: the fonts, long tables break across pages, in a smaller font.
+TYPST_PREAMBLE = (
+    TYPST_FONTS
+    + """#show figure.where(kind: table): set block(breakable: true)
 #show table: set text(size: 8pt)
 """
+)
 
 
 class RenderError(RuntimeError):
@@ -352,9 +359,23 @@ def render_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
         )
         out = tmpdir / "report.pdf"
         # the PDF's CreationDate, ModDate, XMP dates and document id follow the timestamp
-        typst.compile(str(typ), output=str(out), root=str(tmpdir), timestamp=source_date_epoch())
+        typst.compile(
+            str(typ),
+            output=str(out),
+            root=str(tmpdir),
+            timestamp=source_date_epoch(),
+            font_paths=pdf_font_paths(),
+            ignore_system_fonts=True,
+        )
         atomic_write_bytes(pdf_path, out.read_bytes())
     return pdf_path
+
+
+def pdf_font_paths() -> list[str]:
+    """Folders of the fonts :data:`TYPST_FONTS` names beyond Typst's own: the CJK font's."""
+    import cvttf_NotoSansCJK_Regular as cjk
+
+    return [str(Path(cjk.__file__).parent)]
 
 
 def source_date_epoch() -> int | None:
@@ -405,6 +426,22 @@ def external_resources(page: str) -> list[str]:
     return sorted({next(g for g in m.groups() if g) for m in _EXTERNAL.finditer(page)})
 
 
+def with_quarto_typst_fonts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose Typst format uses the PDF's fonts (:data:`TYPST_FONTS`): their
+    folders as ``font-paths``, the font list set at the start of the body (after Quarto's
+    template has set its own font)."""
+    meta = front_matter(nb)
+    formats = dict(meta.get("format") or {})
+    typst = formats.get("typst")
+    typst = dict(typst) if isinstance(typst, dict) else {}
+    paths = typst.get("font-paths") or []
+    typst["font-paths"] = [*([paths] if isinstance(paths, str) else paths), *pdf_font_paths()]
+    before = typst.get("include-before-body") or []
+    typst["include-before-body"] = [{"text": TYPST_FONTS}, *([before] if isinstance(before, str | dict) else before)]
+    formats["typst"] = typst
+    return with_front_matter(nb, {"format": formats})
+
+
 def render_with_quarto(nb: nbformat.NotebookNode, dest: Path, quarto: str = "quarto") -> None:
     """``quarto render`` the executed notebook (no re-execution) to ``dest/report.html`` and
     ``dest/report.pdf`` (Typst). A notebook with outputs that make Quarto's HTML load scripts
@@ -418,7 +455,7 @@ def render_with_quarto(nb: nbformat.NotebookNode, dest: Path, quarto: str = "qua
         )
     with tempfile.TemporaryDirectory(prefix="report-quarto-") as tmp:
         src = Path(tmp) / "report.ipynb"
-        nbformat.write(nb, src)
+        nbformat.write(with_quarto_typst_fonts(nb), src)
         for fmt, ext in (("html", "html"), ("typst", "pdf")):
             cmd = [quarto, "render", str(src), "--to", fmt, "--no-execute"]
             done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
