@@ -136,6 +136,57 @@ def test_report_notebook_emits_nothing_that_makes_quarto_load_scripts(run):
         assert shown[label] == {"image/png", "text/plain"}, label
 
 
+def test_default_run_holds_no_patient_level_file_and_no_patient_id(run):
+    """Without PATIENT_LISTINGS=1 the deliverable folder holds aggregates only: no CSV or JSON
+    with a USUBJID or SUBJID column, and no patient id anywhere in the tables, results,
+    executed notebooks or report."""
+    out, _, data = run
+    adsl = pd.read_csv(data / "adsl.csv", dtype=str)
+    ids = set(adsl["USUBJID"])
+    files = [p for p in out.rglob("*") if p.is_file() and ".make" not in p.parts and ".stale" not in p.parts]
+    assert not [p for p in files if p.name.startswith("lst-")]
+    checked = 0
+    for path in files:
+        if path.suffix == ".csv":
+            columns = set(pd.read_csv(path, nrows=0).columns)
+            assert not columns & {"USUBJID", "SUBJID"}, path
+        if path.suffix in (".csv", ".json", ".ipynb", ".html"):
+            text = path.read_text(encoding="utf-8")
+            assert "USUBJID" not in text or path.suffix in (".ipynb", ".html"), path
+            found = {i for i in ids if i in text}
+            assert not found, (path, sorted(found)[:3])
+            checked += 1
+    assert checked > 30
+    assert not (out / "03_safety" / "lst-exposure.csv").exists()
+    exposure = pd.read_csv(out / "03_safety" / "tbl-exposure.csv")
+    assert list(exposure["group"]) == ["Sorafenib maintenance"] and "n_treated" in exposure
+
+
+def test_patient_listings_1_adds_the_per_patient_exposure_listing(tmp_path):
+    """PATIENT_LISTINGS=1 reaches the notebooks (make writes it into .make/params.json) and
+    03_safety then writes lst-exposure.csv, one row per treated patient with USUBJID, beside
+    the by-arm table."""
+    out = tmp_path / "listings"
+    result = make("-n", "report", f"OUT_DIR={out}", "PATIENT_LISTINGS=1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((out / ".make" / "params.json").read_text())["notebook"]["patient_listings"] is True
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "helpers.run.pipeline", "run", "03_safety", "--run", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    listing = pd.read_csv(out / "03_safety" / "lst-exposure.csv")
+    adsl = pd.read_csv(ROOT / "data" / "synthetic" / "adsl.csv", dtype=str)
+    assert listing["USUBJID"].is_unique and set(listing["USUBJID"]) <= set(adsl["USUBJID"])
+    by_arm = pd.read_csv(out / "03_safety" / "tbl-exposure.csv")
+    assert "USUBJID" not in by_arm and int(by_arm["n_treated"].sum()) == len(listing)
+    results = json.loads((out / "03_safety" / "results.json").read_text())
+    assert results["listings"] == {"lst-exposure": {"file": "lst-exposure.csv", "n_rows": len(listing)}}
+    assert results["parameters"]["patient_listings"] is True
+
+
 def test_pdf_report_is_a_pdf(run):
     out, _, _ = run
     assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
@@ -151,6 +202,7 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
             "cutoff": None,
             "population": "ITT",
             "seed": 20201215,
+            "patient_listings": False,
         }
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()

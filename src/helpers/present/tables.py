@@ -449,19 +449,22 @@ def table_not_delivered(table: str, what: str) -> pd.DataFrame:
 
 def table_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """The data review (:func:`helpers.analysis.cohort.findings_frame`): one row per finding with its rule,
-    table, column, number of rows and first patients; one line "No findings." when there are none."""
-    cols = ["Rule", "Table", "Column", "Rows", "First patients"]
+    table, column, number of rows and first patients (when ``findings`` has ``first_ids``: patient
+    ids, only with PATIENT_LISTINGS=1); one line "No findings." when there are none."""
+    with_ids = "first_ids" in findings
+    cols = ["Rule", "Table", "Column", "Rows", *(["First patients"] if with_ids else [])]
     if findings.empty:
-        return pd.DataFrame([["No findings.", "", "", "", ""]], columns=cols)
+        return pd.DataFrame([["No findings.", *[""] * (len(cols) - 1)]], columns=cols)
     out = pd.DataFrame(
         {
             "Rule": findings["rule"].astype(str),
             "Table": [str(t or f or "") for t, f in zip(findings["table"], findings["file"])],
             "Column": [c if isinstance(c, str) else "-" for c in findings["column"]],
             "Rows": [fmt_num(n, 0) if not _missing(n) else "" for n in findings["n_rows"]],
-            "First patients": findings["first_ids"].astype(str),
         }
     )
+    if with_ids:
+        out["First patients"] = findings["first_ids"].astype(str).to_numpy()
     if findings["severity"].nunique() > 1:
         out.insert(0, "Severity", findings["severity"].astype(str))
     return out
