@@ -54,7 +54,7 @@ LABELS = [
 
 
 def ran(result: subprocess.CompletedProcess) -> list[str]:
-    return re.findall(r"helpers\.pipeline run (\w+)", result.stdout)
+    return re.findall(r"helpers\.run\.pipeline run (\w+)", result.stdout)
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -67,7 +67,7 @@ def digests(folder: Path) -> dict[str, str]:
 
 def commands(result: subprocess.CompletedProcess) -> list[str]:
     """The pipeline steps make ran or (with -n) would run, other than the closing summary."""
-    return re.findall(r"helpers\.pipeline (data|validate|run \w+|render)\b", result.stdout)
+    return re.findall(r"helpers\.run\.pipeline (data|validate|run \w+|render)\b", result.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +206,8 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
         }
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()
+        # the study inside the project is named relative to it: no clone's folder in the notebook
+        assert str(ROOT) not in (out / f"{name}.ipynb").read_text(encoding="utf-8")
 
 
 def test_provenance_lists_data_checksums_that_match_the_files(run):

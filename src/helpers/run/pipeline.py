@@ -180,8 +180,9 @@ def run_notebook(
             shutil.rmtree(stale_dir)
 
     params = dict(parameters)
-    if "data_dir" in params:
-        params["data_dir"] = _portable(params["data_dir"], source.parent)
+    for key in ("data_dir", "study"):  # paths inside the project: relative, as in JupyterLab
+        if params.get(key):
+            params[key] = _portable(params[key], source.parent)
     params["out_dir"] = _portable(given_out_dir, source.parent)
     started = time.perf_counter()
     try:
