@@ -9,6 +9,7 @@ STUDY      ?= studies/nct04674345.yaml## study definition: arms, endpoints, labe
 POPULATION ?= ITT## analysis population: a population of the study (ITT, SAFETY, PP)
 STRICT     ?= 0## 1 = every data finding is an error (stops the run)
 SEED       ?= 20201215## seed for anything random inside the analyses
+PATIENT_LISTINGS ?= 0## 1 = also write patient-level listings (one row per patient, with USUBJID) into the run folder
 RENDERER   ?= auto## report renderer: auto (quarto when on PATH, else nbconvert), quarto or nbconvert
 OUT_DIR    ?=## run folder; empty = reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]
 PYTHON     ?= python3## interpreter (>= 3.11) that creates the virtual environment

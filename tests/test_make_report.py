@@ -19,6 +19,7 @@ import pytest
 from makeutil import make
 
 from helpers import config
+from helpers.run import report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
 ROOT = config.PROJECT_ROOT
@@ -108,6 +109,84 @@ def test_html_report_is_self_contained_and_has_every_section(run):
     assert "@fig-" not in html and "@tbl-" not in html  # every cross-reference resolved
 
 
+def test_report_notebook_emits_nothing_that_makes_quarto_load_scripts(run):
+    """Quarto's Jupyter engine (quarto-cli 1.7, src/core/jupyter/widgets.ts) puts require.js and
+    jquery from a CDN into the HTML of a notebook when any display_data or execute_result output
+    carries text/html, application/javascript or a widget view. The report notebook emits none:
+    tables are Markdown (raw HTML block for HTML, pipe table otherwise), figures PNG images."""
+    import nbformat
+
+    out, _, _ = run
+    nb = nbformat.read(out / "90_report.ipynb", as_version=4)
+    shown: dict[str, set[str]] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type in ("display_data", "execute_result"):
+                mimes = set(output.data)
+                assert not mimes & {"text/html", "application/javascript"}, cell.source
+                assert not any(m.startswith("application/vnd.jupyter.widget") for m in mimes), cell.source
+                label = report.cell_options(cell.source)[0].get("label") or ""
+                shown.setdefault(label, set()).update(mimes)
+    assert report.quarto_cdn_outputs(nb) == []
+    tables = [label for label in shown if label.startswith("tbl-")]
+    assert set(LABELS) <= set(shown) and len(tables) >= 12
+    for label in tables:
+        assert shown[label] == {"text/markdown", "text/plain"}, label
+    for label in (k for k in shown if k.startswith("fig-")):
+        assert shown[label] == {"image/png", "text/plain"}, label
+
+
+def test_default_run_holds_no_patient_level_file_and_no_patient_id(run):
+    """Without PATIENT_LISTINGS=1 the deliverable folder holds aggregates only: no CSV or JSON
+    with a USUBJID or SUBJID column, and no patient id anywhere in the tables, results,
+    executed notebooks or report."""
+    out, _, data = run
+    adsl = pd.read_csv(data / "adsl.csv", dtype=str)
+    ids = set(adsl["USUBJID"])
+    files = [p for p in out.rglob("*") if p.is_file() and ".make" not in p.parts and ".stale" not in p.parts]
+    assert not [p for p in files if p.name.startswith("lst-")]
+    checked = 0
+    for path in files:
+        if path.suffix == ".csv":
+            columns = set(pd.read_csv(path, nrows=0).columns)
+            assert not columns & {"USUBJID", "SUBJID"}, path
+        if path.suffix in (".csv", ".json", ".ipynb", ".html"):
+            text = path.read_text(encoding="utf-8")
+            assert "USUBJID" not in text or path.suffix in (".ipynb", ".html"), path
+            found = {i for i in ids if i in text}
+            assert not found, (path, sorted(found)[:3])
+            checked += 1
+    assert checked > 30
+    assert not (out / "03_safety" / "lst-exposure.csv").exists()
+    exposure = pd.read_csv(out / "03_safety" / "tbl-exposure.csv")
+    assert list(exposure["group"]) == ["Sorafenib maintenance"] and "n_treated" in exposure
+
+
+def test_patient_listings_1_adds_the_per_patient_exposure_listing(tmp_path):
+    """PATIENT_LISTINGS=1 reaches the notebooks (make writes it into .make/params.json) and
+    03_safety then writes lst-exposure.csv, one row per treated patient with USUBJID, beside
+    the by-arm table."""
+    out = tmp_path / "listings"
+    result = make("-n", "report", f"OUT_DIR={out}", "PATIENT_LISTINGS=1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((out / ".make" / "params.json").read_text())["notebook"]["patient_listings"] is True
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "helpers.run.pipeline", "run", "03_safety", "--run", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    listing = pd.read_csv(out / "03_safety" / "lst-exposure.csv")
+    adsl = pd.read_csv(ROOT / "data" / "synthetic" / "adsl.csv", dtype=str)
+    assert listing["USUBJID"].is_unique and set(listing["USUBJID"]) <= set(adsl["USUBJID"])
+    by_arm = pd.read_csv(out / "03_safety" / "tbl-exposure.csv")
+    assert "USUBJID" not in by_arm and int(by_arm["n_treated"].sum()) == len(listing)
+    results = json.loads((out / "03_safety" / "results.json").read_text())
+    assert results["listings"] == {"lst-exposure": {"file": "lst-exposure.csv", "n_rows": len(listing)}}
+    assert results["parameters"]["patient_listings"] is True
+
+
 def test_pdf_report_is_a_pdf(run):
     out, _, _ = run
     assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
@@ -123,9 +202,12 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
             "cutoff": None,
             "population": "ITT",
             "seed": 20201215,
+            "patient_listings": False,
         }
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()
+        # the study inside the project is named relative to it: no clone's folder in the notebook
+        assert str(ROOT) not in (out / f"{name}.ipynb").read_text(encoding="utf-8")
 
 
 def test_provenance_lists_data_checksums_that_match_the_files(run):

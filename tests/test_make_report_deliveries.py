@@ -170,6 +170,9 @@ def test_deviations_and_gaps_are_findings_listed_in_the_summary_and_the_report(d
         assert rule in summary, rule
     review = pd.read_csv(out / "01_cohort" / "tbl-data-review.csv")
     assert len(review) >= 4
+    assert "first_ids" not in review  # patient ids only with PATIENT_LISTINGS=1
+    shown = pd.read_csv(out / "01_cohort" / "tbl-data-review.display.csv")
+    assert "First patients" not in shown and "AGE" in set(shown["Column"])
     text = report_text(out)
     assert "Data review" in text and "age 18-65" in text
 

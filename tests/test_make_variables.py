@@ -51,6 +51,7 @@ def test_injected_value_runs_nothing_and_stops_make_with_a_clear_error(tmp_path,
         ({"PYTHON": "python3 -c x"}, "is not a program name"),
         ({"OUT_DIR": "out\tdir"}, "control character"),
         ({"DATA_DIR": "a|b"}, "contains |"),
+        ({"PATIENT_LISTINGS": "yes"}, "PATIENT_LISTINGS='yes' is not allowed; expected one of 0, 1"),
     ],
 )
 def test_each_check_names_the_variable_and_what_it_expects(raw, message):
@@ -92,7 +93,14 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
     assert run.startswith(params.LINKS_DIR) and (tmp_path / run).resolve() == Path(out).resolve()
     given = json.loads((state / "params.json").read_text())
     study = str(config.DEFAULT_STUDY)
-    assert given["notebook"] == {"study": study, "data_dir": str(data), "cutoff": "", "population": "ITT", "seed": 1}
+    assert given["notebook"] == {
+        "study": study,
+        "data_dir": str(data),
+        "cutoff": "",
+        "population": "ITT",
+        "seed": 1,
+        "patient_listings": False,
+    }
     assert given["validator"] == ["--study", study, "--population", "ITT"]
     stamps = {f: (state / f).stat().st_mtime_ns for f in ("params.json", "renderer-choice", "inputs.sha256")}
     os.utime(data / "adsl.csv")  # same content, new date
@@ -121,6 +129,16 @@ def test_study_and_strict_reach_the_notebooks_and_the_validator_and_the_study_fi
     assert given["validator"] == ["--study", study, "--strict"]
     assert given["tracked_files"] == ["/p/studies/x.yaml"]
     assert params.run_parameters({"DATA_DIR": "d", "STRICT": "0"}, Path("/p"))["validator"] == []
+
+
+def test_patient_listings_reach_the_notebooks_as_a_boolean_off_by_default():
+    def given(**raw: str) -> dict:
+        return params.run_parameters({"DATA_DIR": "d", **raw}, Path("/p"))["notebook"]
+
+    assert given(PATIENT_LISTINGS="")["patient_listings"] is False
+    assert given(PATIENT_LISTINGS="0")["patient_listings"] is False
+    assert given(PATIENT_LISTINGS="1")["patient_listings"] is True
+    assert params.check_all({"PATIENT_LISTINGS": ""}) == {"PATIENT_LISTINGS": "0"}
 
 
 def test_makefile_sends_every_variable_it_documents_and_python_checks_them_all():

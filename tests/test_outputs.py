@@ -68,3 +68,17 @@ def test_atomic_write_leaves_no_temporary_file_when_writing_fails(tmp_path, monk
     with pytest.raises(OSError, match="disk full"):
         atomic_write_bytes(tmp_path / "x.csv", b"data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_tables_refuse_patient_ids_and_listings_need_patient_listings(tmp_path):
+    per_patient = pd.DataFrame({"USUBJID": ["S-01-0001"], "duration_days": [30]})
+    plain = NotebookOutputs(tmp_path, "03_safety", {"patient_listings": False})
+    with pytest.raises(ValueError, match="patient id column USUBJID"):
+        plain.table("tbl-exposure", per_patient)
+    with pytest.raises(ValueError, match="only with PATIENT_LISTINGS=1"):
+        plain.listing("lst-exposure", per_patient)
+    assert not list((tmp_path / "03_safety").glob("*.csv"))
+    listed = NotebookOutputs(tmp_path, "03_safety", {"patient_listings": True})
+    assert listed.listing("lst-exposure", per_patient).name == "lst-exposure.csv"
+    with pytest.raises(ValueError, match="not a valid lst id"):
+        listed.listing("tbl-exposure", per_patient)

@@ -84,6 +84,10 @@ def test_parameters_parse_with_seed_as_integer():
         pipeline.parse_parameters(["oops"])
     with pytest.raises(ValueError, match="'colour' is unknown"):
         pipeline.parse_parameters(["colour=red"])
+    assert pipeline.parse_parameters(["patient_listings=1"]) == {"patient_listings": True}
+    assert pipeline.parse_parameters(["patient_listings=0"]) == {"patient_listings": False}
+    with pytest.raises(ValueError, match="expected 0 or 1"):
+        pipeline.parse_parameters(["patient_listings=yes"])
 
 
 def test_cli_reports_failure_at_the_top_and_exits_non_zero(tmp_path, capsys, monkeypatch):

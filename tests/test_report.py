@@ -8,15 +8,18 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import nbformat
+import pandas as pd
 import pytest
 
-from helpers.present.tables import show_table
+from helpers.present.tables import report_table, show_table
 from helpers.run import report
 
 FRONT = """---
@@ -42,15 +45,13 @@ def _png() -> str:
 
 def executed_notebook(extra_markdown: str = "") -> nbformat.NotebookNode:
     """What papermill leaves after running a small Quarto-style report notebook."""
-    import pandas as pd
-
     nb = nbformat.v4.new_notebook()
     fig_cell = nbformat.v4.new_code_cell(
         '#| label: fig-demo\n#| fig-cap: "A demo curve."\n#| fig-alt: "A line."\nshow()'
     )
     fig_cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})]
     tbl_cell = nbformat.v4.new_code_cell('#| label: tbl-demo\n#| tbl-cap: "A demo table."\nshow_table()')
-    bundle = show_table(pd.DataFrame({"Arm": ["A"], "n": ["3 (50.0%)"]}), "tbl-demo")._repr_mimebundle_()
+    bundle = report_table(pd.DataFrame({"Arm": ["A"], "n": ["3 (50.0%)"]}), "tbl-demo")._repr_mimebundle_()
     tbl_cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
     prose = nbformat.v4.new_code_cell("Markdown(text)")
     prose.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "Computed: see @tbl-demo."})]
@@ -112,16 +113,100 @@ def test_html_is_self_contained_and_captioned():
     assert "mathjax" not in html.lower() and "require.js" not in html and "mermaid" not in html.lower()
 
 
+def test_html_keeps_the_great_tables_styling_of_a_markdown_table():
+    html = report.render_html(executed_notebook())
+    assert 'class="gt_table' in html and "#gt-tbl-demo .gt_table" in html
+    assert html.count('id="tbl-demo"') == 1 and html.count('id="gt-tbl-demo"') == 1
+    assert "```" not in html and "content-visible" not in html
+
+
+def test_html_still_reads_a_table_shown_as_html(tmp_path):
+    """Notebooks executed before tables became Markdown: text/html beside the pipe table."""
+    nb = executed_notebook()
+    bundle = show_table(pd.DataFrame({"Arm": ["A"], "n": ["3 (50.0%)"]}), "tbl-demo")._repr_mimebundle_()
+    nb.cells[4].outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    html = report.render_html(nb)
+    assert 'class="gt_table' in html and "Table 1: A demo table." in html
+    assert ": A demo table. {#tbl-demo}" in report.report_markdown(nb, tmp_path)
+
+
 def test_pdf_renders_through_pandoc_and_typst(tmp_path):
     pdf = report.render_pdf(executed_notebook(), tmp_path / "report.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     assert list(tmp_path.iterdir()) == [pdf]
 
 
+def _font_unicode(pdf: bytes) -> dict[str, set[str]]:
+    """Each embedded font's name (subset prefix removed) and the characters its ToUnicode map
+    gives, read from the PDF's bytes: ``{"NotoSansCJKtc-Regular": {"中", ...}}``."""
+
+    def obj(n: bytes) -> bytes:
+        return re.search(rb"(?<!\d)" + n + rb" 0 obj\s*(.*?)endobj", pdf, re.S).group(1)
+
+    found = {}
+    for name, ref in re.findall(
+        rb"/Subtype/Type0/BaseFont/[A-Z]{6}\+([^/\s]+?)-Identity-H.*?/ToUnicode (\d+) 0 R", pdf
+    ):
+        body = obj(ref)
+        data = body[body.index(b"stream") + 6 :].lstrip(b"\r\n")
+        cmap = zlib.decompress(data[: data.rindex(b"endstream")].rstrip()) if b"/FlateDecode" in body else data
+        chars = {chr(int(h, 16)) for h in re.findall(rb"<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]{4})>", cmap)}
+        found[name.decode()] = chars
+    return found
+
+
+def test_chinese_text_renders_in_the_pdf_with_the_pinned_cjk_font(tmp_path, monkeypatch):
+    """Site names and a Chinese centre's data: the glyphs come from Noto Sans CJK (the pinned
+    wheel), never from a font of the machine; Latin text stays in Libertinus Serif."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    text = "北京协和医院 中心 03"
+    nb = executed_notebook(f"\n\nSite: {text}.")
+    nb.cells[4].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data=report_table(pd.DataFrame({"Site": ["上海瑞金医院"], "n": ["3"]}), "tbl-demo")._repr_mimebundle_(),
+        )
+    ]
+    pdf = report.render_pdf(nb, tmp_path / "report.pdf").read_bytes()
+    fonts = _font_unicode(pdf)
+    cjk = fonts.get("NotoSansCJKtc-Regular", set())
+    assert set("北京协和医院中心上海瑞金") <= cjk, fonts.keys()
+    assert "S" in fonts["LibertinusSerif-Regular"] and "S" not in cjk
+    assert len(pdf) < 200_000  # the CJK font is embedded as a subset of the glyphs used
+    again = report.render_pdf(nb, tmp_path / "again.pdf").read_bytes()
+    assert again == pdf  # byte-reproducible with the CJK font too
+
+
+def test_pdf_uses_no_font_of_the_machine(tmp_path, monkeypatch):
+    import typst
+
+    calls = []
+    original = typst.compile
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(typst, "compile", spy)
+    report.render_pdf(executed_notebook(), tmp_path / "report.pdf")
+    assert calls[0]["ignore_system_fonts"] is True
+    assert any(Path(p, "NotoSansCJKtc-Regular.otf").is_file() for p in calls[0]["font_paths"])
+    assert report.TYPST_FONTS in report.TYPST_PREAMBLE
+
+
+def test_quarto_typst_gets_the_same_fonts():
+    nb = executed_notebook()
+    typst = report.front_matter(report.with_quarto_typst_fonts(nb))["format"]["typst"]
+    assert typst["font-paths"] == report.pdf_font_paths()
+    assert typst["include-before-body"] == [{"text": report.TYPST_FONTS}]
+    assert report.front_matter(nb)["format"]["html"]["embed-resources"] is True  # the rest kept
+
+
 def test_markdown_for_the_pdf_carries_labels_and_captions(tmp_path):
     md = report.report_markdown(executed_notebook(), tmp_path)
     assert "![A demo curve.](fig-demo.png){#fig-demo}" in md
-    assert ": A demo table. {#tbl-demo}" in md
+    assert "| Arm | n |\n|---|---|\n| A | 3 (50.0%) |\n\n: A demo table. {#tbl-demo}" in md
+    assert "gt_table" not in md and ":::" not in md  # the pipe table alone, not the HTML
     assert (tmp_path / "fig-demo.png").exists()
 
 
@@ -221,3 +306,76 @@ def test_sigterm_during_rendering_cleans_up(tmp_path):
     assert proc.returncode == 130 and "SIGTERM" in err
     assert sorted(p.name for p in out.iterdir()) == ["90_report.ipynb"]
     assert list(tmp.iterdir()) == []
+
+
+# -- Quarto: nothing from the network ----------------------------------------------------------------
+def _fake_quarto(tmp_path, html: str) -> Path:
+    fake = tmp_path / "bin" / "quarto"
+    fake.parent.mkdir()
+    (tmp_path / "page.html").write_text(html)
+    fake.write_text(f"""#!/usr/bin/env bash
+src="$2"; fmt="$4"
+if [ "$fmt" = html ]; then cp {tmp_path / "page.html"} "${{src%.ipynb}}.html"; else printf '%%PDF-1.7' > "${{src%.ipynb}}.pdf"; fi
+""")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_report_tables_carry_no_output_that_makes_quarto_load_scripts():
+    """quarto-cli 1.7 src/core/jupyter/widgets.ts: a text/html, application/javascript or widget
+    output anywhere in the notebook puts require.js and jquery from cdnjs into the HTML."""
+    bundle = report_table(pd.DataFrame({"Arm": ["A"], "n": ["1"]}), "tbl-a")._repr_mimebundle_()
+    assert set(bundle) == {"text/markdown", "text/plain"}
+    assert not set(bundle) & set(report.QUARTO_CDN_MIME_TYPES)
+    assert report.quarto_cdn_outputs(executed_notebook()) == []
+
+
+def test_cdn_outputs_are_found_in_any_code_cell_and_named():
+    nb = executed_notebook()
+    nb.cells[5].outputs.append(nbformat.v4.new_output("execute_result", data={"text/html": "<b>x</b>"}))
+    nb.cells[1].outputs.append(nbformat.v4.new_output("display_data", data={"application/javascript": "1"}))
+    assert report.quarto_cdn_outputs(nb) == ["cell 1: application/javascript", "cell 5: text/html"]
+    nb.cells[4].outputs[0]["data"]["text/html"] = "<table></table>"
+    assert "cell 4 (tbl-demo): text/html" in report.quarto_cdn_outputs(nb)
+
+
+def test_quarto_is_not_run_on_a_notebook_with_html_outputs(tmp_path, monkeypatch):
+    fake = _fake_quarto(tmp_path, "<html></html>")
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    out = tmp_path / "run"
+    out.mkdir()
+    nb = executed_notebook()
+    nb.cells[4].outputs[0]["data"]["text/html"] = "<table></table>"
+    nbformat.write(nb, out / "90_report.ipynb")
+    with pytest.raises(report.RenderError, match=r"require\.js and jquery .* cell 4 \(tbl-demo\): text/html"):
+        report.render(out, renderer="quarto")
+    assert not (out / "report.html").exists()
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>',
+        "<link rel=stylesheet href='//fonts.googleapis.com/css2?family=Source+Sans+Pro'>",
+        '<style>@import url("https://fonts.googleapis.com/css2");</style>',
+        '<img src="http://example.org/a.png">',
+    ],
+)
+def test_quarto_html_that_loads_from_the_network_is_refused(tmp_path, monkeypatch, tag):
+    fake = _fake_quarto(tmp_path, f"<html><head>{tag}</head></html>")
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    out = tmp_path / "run"
+    out.mkdir()
+    nbformat.write(executed_notebook(), out / "90_report.ipynb")
+    with pytest.raises(report.RenderError, match="would load from the network"):
+        report.render(out, renderer="quarto")
+    assert not (out / "report.html").exists()
+
+
+def test_links_and_inline_data_are_not_network_requests():
+    page = (
+        '<a href="https://example.org">x</a><svg xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<img src="data:image/png;base64,AAAA"><script>/* https://popper.js.org */</script>'
+        "<style>.a { background: url(data:image/svg+xml;base64,AA) }</style>"
+    )
+    assert report.external_resources(page) == []

@@ -57,6 +57,18 @@ def test_display_table_offers_html_markdown_and_text():
     assert set(bundle) == {"text/html", "text/markdown", "text/plain"}
 
 
+def test_report_table_is_markdown_with_the_html_for_html_formats_and_the_pipe_table_for_others():
+    df = pd.DataFrame({"Arm": ["A", "B"], "n": ["1 (50.0%)", "1 (50.0%)"]})
+    bundle = tables.report_table(df, "tbl-a")._repr_mimebundle_()
+    assert set(bundle) == {"text/markdown", "text/plain"}  # no text/html: Quarto would add CDN scripts
+    md = bundle["text/markdown"]
+    assert md.startswith('::: {.content-visible when-format="html"}\n\n```{=html}\n<div id="gt-tbl-a"')
+    html, pipe = tables.split_report_table(md)
+    assert html == tables.html_table(df, "gt-tbl-a").strip()
+    assert pipe == tables.markdown_table(df)
+    assert tables.split_report_table(tables.markdown_table(df)) is None
+
+
 def test_baseline_display_shows_counts_and_medians_per_arm():
     tidy = pd.DataFrame(
         [

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from helpers import config
-from helpers.present.tables import DisplayTable
+from helpers.present.tables import ReportTable
 
 
 class RunResults:
@@ -19,7 +19,7 @@ class RunResults:
     >>> r = RunResults("../reports/synthetic")
     >>> r.value("02_relapse", "gray_p_value")          # a number the prose quotes
     >>> r.figure("02_relapse", "fig-cif-relapse")      # displays the saved PNG
-    >>> r.table("02_relapse", "tbl-cif-landmarks")     # displays the formatted table
+    >>> r.table("02_relapse", "tbl-cif-landmarks")     # displays the formatted table (no text/html)
     """
 
     def __init__(self, out_dir: str | Path):
@@ -53,8 +53,9 @@ class RunResults:
             self.out_dir / notebook / (name or entry["file"]), keep_default_na=False, dtype=str if display else None
         )
 
-    def table(self, notebook: str, output_id: str, **html_options: Any) -> DisplayTable:
-        return DisplayTable(self.table_data(notebook, output_id), output_id, **html_options)
+    def table(self, notebook: str, output_id: str, **html_options: Any) -> ReportTable:
+        """The table in the report's form (:func:`helpers.present.tables.report_table`)."""
+        return ReportTable(self.table_data(notebook, output_id), output_id, **html_options)
 
     def figure(self, notebook: str, output_id: str) -> Any:
         from IPython.display import Image

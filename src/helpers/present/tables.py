@@ -1,14 +1,22 @@
 """Formatting and display of tables: the only place where numbers are rounded.
 
 Statistics modules return unrounded tidy frames; this module turns them into display strings
-(``"12.3% (8.1%, 17.4%)"``) and shows them in a notebook as a bundle that every renderer can use:
-HTML from great_tables for JupyterLab, nbconvert and Quarto HTML, a Markdown pipe table for the
-PDF (pandoc and Quarto's Typst), and plain text.
+(``"12.3% (8.1%, 17.4%)"``) and shows them in a notebook in two ways:
+
+* :func:`show_table` (the analysis notebooks): HTML from great_tables for JupyterLab, a Markdown
+  pipe table and plain text.
+* :func:`report_table` (the report notebook): no ``text/html`` output at all, because Quarto's
+  Jupyter engine then loads require.js and jquery from a CDN into the HTML report (see
+  ``helpers.run.report.QUARTO_CDN_MIME_TYPES``). The table is one ``text/markdown`` output that
+  holds the great_tables HTML as a raw HTML block for HTML formats and the pipe table for every
+  other format (Quarto's conditional content, :func:`report_table_markdown`); the renderer
+  without Quarto splits the two again (:func:`split_report_table`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -92,7 +100,8 @@ def html_table(
     spanners: dict[str, Sequence[str]] | None = None,
     source_note: str | None = None,
 ) -> str:
-    """great_tables HTML with a fixed table id, so the same frame gives the same bytes."""
+    """great_tables HTML with a fixed table id (``output_id``: its CSS is scoped to it), so the
+    same frame gives the same bytes."""
     import great_tables as gt
 
     table = gt.GT(df, id=output_id, groupname_col=groupname_col)
@@ -124,6 +133,65 @@ class DisplayTable:
 def show_table(df: pd.DataFrame, output_id: str, **html_options: object) -> DisplayTable:
     """Return an object that Jupyter displays as a table with HTML, Markdown and text forms."""
     return DisplayTable(df, output_id, **html_options)
+
+
+#: Opening and closing lines of the two parts of :func:`report_table_markdown`.
+_HTML_PART = ('::: {.content-visible when-format="html"}\n\n```{=html}\n', "\n```\n\n:::\n")
+_OTHER_PART = ('::: {.content-hidden when-format="html"}\n\n', "\n:::\n")
+_REPORT_TABLE = re.compile(
+    "{}(?P<html>.*?){}\n{}(?P<markdown>.*?){}\\Z".format(*map(re.escape, (*_HTML_PART, *_OTHER_PART))),
+    re.DOTALL,
+)
+
+
+def report_table_markdown(df: pd.DataFrame, output_id: str, **html_options: object) -> str:
+    """The report's form of a table, Markdown that Quarto and pandoc read: the great_tables HTML
+    in a raw HTML block shown only in HTML formats, then the pipe table hidden in HTML formats
+    (Typst, PDF)::
+
+        ::: {.content-visible when-format="html"}
+
+        ```{=html}
+        <div id="gt-tbl-x">...great_tables...</div>
+        ```
+
+        :::
+
+        ::: {.content-hidden when-format="html"}
+
+        | pipe | table |
+        ...
+        :::
+
+    great_tables' element id is ``gt-<output_id>``: the renderer gives ``<output_id>`` to the
+    captioned table around it, and an id may occur only once in a page.
+    """
+    html = html_table(df, f"gt-{output_id}", **html_options).strip()  # type: ignore[arg-type]
+    if "\n```" in html:
+        raise ValueError(f"table {output_id}: its HTML holds a line starting with ``` (would end the raw block)")
+    return _HTML_PART[0] + html + _HTML_PART[1] + "\n" + _OTHER_PART[0] + markdown_table(df) + _OTHER_PART[1]
+
+
+def split_report_table(markdown: str) -> tuple[str, str] | None:
+    """``(html, pipe table)`` of :func:`report_table_markdown`'s text; None for other Markdown."""
+    m = _REPORT_TABLE.match(markdown)
+    return (m.group("html"), m.group("markdown")) if m else None
+
+
+class ReportTable(DisplayTable):
+    """A table in the report notebook: Markdown and plain text only, no ``text/html`` (which
+    would make Quarto load scripts from the network)."""
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        return {
+            "text/markdown": report_table_markdown(self.df, self.output_id, **self.html_options),
+            "text/plain": self.df.to_string(index=False),
+        }
+
+
+def report_table(df: pd.DataFrame, output_id: str, **html_options: object) -> ReportTable:
+    """Return an object that Jupyter displays as the report's form of a table (no ``text/html``)."""
+    return ReportTable(df, output_id, **html_options)
 
 
 # -- display frames: tidy results in, strings out ---------------------------------------------------
@@ -379,19 +447,22 @@ def table_not_delivered(table: str, what: str) -> pd.DataFrame:
 
 def table_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """The data review (:func:`helpers.analysis.cohort.findings_frame`): one row per finding with its rule,
-    table, column, number of rows and first patients; one line "No findings." when there are none."""
-    cols = ["Rule", "Table", "Column", "Rows", "First patients"]
+    table, column, number of rows and first patients (when ``findings`` has ``first_ids``: patient
+    ids, only with PATIENT_LISTINGS=1); one line "No findings." when there are none."""
+    with_ids = "first_ids" in findings
+    cols = ["Rule", "Table", "Column", "Rows", *(["First patients"] if with_ids else [])]
     if findings.empty:
-        return pd.DataFrame([["No findings.", "", "", "", ""]], columns=cols)
+        return pd.DataFrame([["No findings.", *[""] * (len(cols) - 1)]], columns=cols)
     out = pd.DataFrame(
         {
             "Rule": findings["rule"].astype(str),
             "Table": [str(t or f or "") for t, f in zip(findings["table"], findings["file"])],
             "Column": [c if isinstance(c, str) else "-" for c in findings["column"]],
             "Rows": [fmt_num(n, 0) if not _missing(n) else "" for n in findings["n_rows"]],
-            "First patients": findings["first_ids"].astype(str),
         }
     )
+    if with_ids:
+        out["First patients"] = findings["first_ids"].astype(str).to_numpy()
     if findings["severity"].nunique() > 1:
         out.insert(0, "Severity", findings["severity"].astype(str))
     return out

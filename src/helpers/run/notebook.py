@@ -30,6 +30,9 @@ class NotebookRun:
     population: str
     out_dir: str
     seed: int
+    #: PATIENT_LISTINGS: also write patient-level listings (one row per patient, with USUBJID);
+    #: without it a run writes aggregates only.
+    patient_listings: bool = False
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -40,6 +43,7 @@ class NotebookRun:
             "cutoff": self.cutoff or None,
             "population": self.population,
             "seed": self.seed,
+            "patient_listings": self.patient_listings,
         }
 
     @cached_property
@@ -77,7 +81,15 @@ def _shown(path: str) -> str:
 
 
 def setup(
-    name: str, *, study: str, data_dir: str, cutoff: str, population: str, out_dir: str, seed: int
+    name: str,
+    *,
+    study: str,
+    data_dir: str,
+    cutoff: str,
+    population: str,
+    out_dir: str,
+    seed: int,
+    patient_listings: bool = False,
 ) -> NotebookRun:
     """Load the study definition, validate and load the data, seed the random generators, set
     the plotting style, and open ``out_dir/<name>/`` for outputs.
@@ -85,7 +97,7 @@ def setup(
     Loading first means a study-definition or data-contract error is the first thing the
     notebook shows.
     """
-    run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed))
+    run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed), bool(patient_listings))
     random.seed(run.seed)
     np.random.seed(run.seed)  # noqa: NPY002 (libraries that draw from numpy's global generator)
     run.study  # noqa: B018 (fail early with the study-definition error)

@@ -24,7 +24,9 @@ import pandas as pd
 from helpers import config
 from helpers.files import atomic_write_bytes
 
-_ID = re.compile(r"^(tbl|fig)-[a-z0-9]+(-[a-z0-9]+)*$")
+_ID = re.compile(r"^(tbl|fig|lst)-[a-z0-9]+(-[a-z0-9]+)*$")
+#: Columns that identify a patient: only listings (``lst-*``, written with PATIENT_LISTINGS=1) hold them.
+PATIENT_ID_COLUMNS = ("USUBJID", "SUBJID")
 SVG_HASH_SALT = config.KERNEL_NAME  # fixed salt: matplotlib otherwise draws random SVG ids
 
 
@@ -103,12 +105,30 @@ class NotebookOutputs:
         """Write ``data`` unrounded to ``tbl-*.csv`` and, if given, its formatted ``display``
         version (strings, as the report shows it) to ``tbl-*.display.csv``."""
         _check_id(output_id, "tbl")
+        ids = [c for c in (*data.columns, *(display.columns if display is not None else ())) if c in PATIENT_ID_COLUMNS]
+        if ids:
+            raise ValueError(
+                f"table {output_id} has the patient id column {ids[0]}: a table is aggregate; "
+                "write patient-level data with listing(), which only PATIENT_LISTINGS=1 allows"
+            )
         path = atomic_write_bytes(self.dir / f"{output_id}.csv", table_csv_bytes(data))
         entry = {"file": path.name, "n_rows": len(data)}
         if display is not None:
             shown = atomic_write_bytes(self.dir / f"{output_id}.display.csv", table_csv_bytes(display))
             entry["display_file"] = shown.name
         self._results["tables"][output_id] = entry
+        self.save()
+        return path
+
+    def listing(self, output_id: str, data: pd.DataFrame) -> Path:
+        """Write a patient-level listing (one row per patient, with USUBJID) to ``lst-*.csv``.
+        Only a run with ``patient_listings`` (make's PATIENT_LISTINGS=1) may: without it the
+        deliverable folder holds aggregates only."""
+        _check_id(output_id, "lst")
+        if not self._results["parameters"].get("patient_listings"):
+            raise ValueError(f"listing {output_id} is patient-level: written only with PATIENT_LISTINGS=1")
+        path = atomic_write_bytes(self.dir / f"{output_id}.csv", table_csv_bytes(data))
+        self._results.setdefault("listings", {})[output_id] = {"file": path.name, "n_rows": len(data)}
         self.save()
         return path
 

@@ -187,6 +187,12 @@ VARIABLES: tuple[Var, ...] = (
         convert=lambda v: v == "1",
     ),
     Var("SEED", integer(), notebook="seed", convert=int),
+    Var(
+        "PATIENT_LISTINGS",
+        lambda name, value: one_of("0", "1")(name, value or "0"),
+        notebook="patient_listings",
+        convert=lambda v: v == "1",
+    ),
     Var("RENDERER", one_of(*RENDERERS)),
     Var("OUT_DIR", out_dir),
     Var("PYTHON", command),

@@ -46,7 +46,7 @@ from helpers.files import atomic_write_bytes, sha256_file, sigterm_as_interrupt
 from helpers.run import params as make_params
 
 #: Parameters every notebook's ``parameters`` cell defines; the Makefile passes them all.
-PARAMETERS = ("study", "data_dir", "cutoff", "population", "out_dir", "seed")
+PARAMETERS = ("study", "data_dir", "cutoff", "population", "out_dir", "seed", "patient_listings")
 #: Kernel command-line options: no IPython history database (cell sources would be kept in the
 #: home folder), and no start-up warnings in the run's log (the kernel's TCP-without-encryption
 #: notice; the kernel listens on localhost only).
@@ -73,7 +73,8 @@ def notebook_source(name: str) -> Path:
 
 
 def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
-    """Turn ``key=value`` strings into notebook parameters; ``seed`` is an integer."""
+    """Turn ``key=value`` strings into notebook parameters; ``seed`` is an integer,
+    ``patient_listings`` a boolean (0 or 1)."""
     params: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -84,7 +85,12 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
                 f"parameter {key!r} is unknown; expected {', '.join(p for p in PARAMETERS if p != 'out_dir')}"
                 " (out_dir comes from --out-dir)"
             )
-        params[key] = int(value) if key == "seed" else value
+        if key == "patient_listings":
+            if value.lower() not in ("0", "1", "false", "true"):
+                raise ValueError(f"parameter patient_listings={value!r}; expected 0 or 1")
+            params[key] = value.lower() in ("1", "true")
+        else:
+            params[key] = int(value) if key == "seed" else value
     return params
 
 
@@ -174,8 +180,9 @@ def run_notebook(
             shutil.rmtree(stale_dir)
 
     params = dict(parameters)
-    if "data_dir" in params:
-        params["data_dir"] = _portable(params["data_dir"], source.parent)
+    for key in ("data_dir", "study"):  # paths inside the project: relative, as in JupyterLab
+        if params.get(key):
+            params[key] = _portable(params[key], source.parent)
     params["out_dir"] = _portable(given_out_dir, source.parent)
     started = time.perf_counter()
     try:

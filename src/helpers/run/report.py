@@ -6,6 +6,10 @@ first (raw) cell, ``#| label: fig-...`` / ``#| fig-cap:`` / ``#| tbl-cap:`` cell
 renders the executed notebook:
 
 * ``quarto`` on PATH: ``quarto render`` to HTML (``embed-resources: true``) and to Typst -> PDF.
+  Quarto's Jupyter engine puts require.js and jquery from a CDN into the HTML of any notebook
+  with an output in :data:`QUARTO_CDN_MIME_TYPES`, so the report notebook shows its tables as
+  Markdown (:func:`helpers.present.tables.report_table`); :func:`render_with_quarto` refuses a
+  notebook with such an output, and a rendered HTML that would load anything from the network.
 * otherwise, from the same executed notebook: :func:`resolve_quarto` numbers figures and tables,
   resolves cross-references and cell options, then nbconvert writes the HTML through a template
   that loads nothing from the network, and pandoc (``pypandoc-binary``) writes Typst, which the
@@ -36,15 +40,23 @@ import yaml
 
 from helpers import config
 from helpers.files import atomic_write_bytes, sigterm_as_interrupt
+from helpers.present import tables
 
 _OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
 _XREF = re.compile(r"(?<![\w@/])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9_])")
 _HEADING_ID = re.compile(r"^(#{1,6}\s+.*?)\s*\{#(sec-[A-Za-z0-9_-]+)\}\s*$", re.MULTILINE)
 _KIND_NAME = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
-#: Typst set-up for the PDF: long tables break across pages, in a smaller font.
-TYPST_PREAMBLE = """#show figure.where(kind: table): set block(breakable: true)
+#: The PDF's fonts, in order: Typst's own Libertinus Serif, then for every character it lacks
+#: (Chinese, Japanese, Korean) Noto Sans CJK from the pinned wheel ``cvttf-NotoSansCJK-Regular``
+#: (:func:`pdf_font_paths`). Fonts installed on the machine are never used: the same PDF everywhere.
+TYPST_FONTS = '#set text(font: ("Libertinus Serif", "Noto Sans CJK TC"))\n'
+#: Typst set-up for the PDF: the fonts, long tables break across pages, in a smaller font.
+TYPST_PREAMBLE = (
+    TYPST_FONTS
+    + """#show figure.where(kind: table): set block(breakable: true)
 #show table: set text(size: 8pt)
 """
+)
 
 
 class RenderError(RuntimeError):
@@ -179,16 +191,9 @@ def _output_blocks(cell: nbformat.NotebookNode, options: dict[str, Any], refs: C
             )
         elif label.startswith("tbl-") and ("text/html" in data or "text/markdown" in data):
             cap = refs.resolve(str(options.get("tbl-cap", "")))
-            blocks.append(
-                Block(
-                    "table",
-                    label=label,
-                    number=number,
-                    caption=cap,
-                    html=data.get("text/html", ""),
-                    markdown=data.get("text/markdown", ""),
-                )
-            )
+            markdown = data.get("text/markdown", "")
+            table_html, table_md = tables.split_report_table(markdown) or (data.get("text/html", ""), markdown)
+            blocks.append(Block("table", label=label, number=number, caption=cap, html=table_html, markdown=table_md))
         elif "text/markdown" in data:
             blocks.append(Block("markdown", markdown=refs.resolve(data["text/markdown"])))
         elif "image/png" in data:
@@ -326,7 +331,7 @@ def report_markdown(nb: nbformat.NotebookNode, media_dir: Path) -> str:
             if not b.markdown:
                 raise RenderError(
                     f"table {b.label} has no text/markdown output for the PDF; "
-                    "display tables with helpers.present.tables.show_table"
+                    "display tables in the report with helpers.present.tables.report_table"
                 )
             parts.append(f"{b.markdown.strip()}\n\n: {b.caption} {{#{b.label}}}")
         elif b.markdown:
@@ -354,9 +359,23 @@ def render_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
         )
         out = tmpdir / "report.pdf"
         # the PDF's CreationDate, ModDate, XMP dates and document id follow the timestamp
-        typst.compile(str(typ), output=str(out), root=str(tmpdir), timestamp=source_date_epoch())
+        typst.compile(
+            str(typ),
+            output=str(out),
+            root=str(tmpdir),
+            timestamp=source_date_epoch(),
+            font_paths=pdf_font_paths(),
+            ignore_system_fonts=True,
+        )
         atomic_write_bytes(pdf_path, out.read_bytes())
     return pdf_path
+
+
+def pdf_font_paths() -> list[str]:
+    """Folders of the fonts :data:`TYPST_FONTS` names beyond Typst's own: the CJK font's."""
+    import cvttf_NotoSansCJK_Regular as cjk
+
+    return [str(Path(cjk.__file__).parent)]
 
 
 def source_date_epoch() -> int | None:
@@ -370,17 +389,82 @@ def source_date_epoch() -> int | None:
 
 
 # -- Quarto ---------------------------------------------------------------------------------------
+#: Output MIME types for which Quarto's Jupyter engine (quarto-cli 1.7, ``src/core/jupyter/
+#: widgets.ts``) adds ``<script src="https://cdnjs.cloudflare.com/...">`` for require.js and
+#: jquery (and, for widget views, the widget manager from unpkg) to the HTML: it does so when any
+#: ``display_data`` or ``execute_result`` output of any code cell carries one of them, whichever
+#: representation the page then shows, and with ``embed-resources`` it must download them.
+QUARTO_CDN_MIME_TYPES = ("text/html", "application/javascript", "application/vnd.jupyter.widget-view+json")
+#: An element that makes a browser fetch something from elsewhere when the page opens.
+_EXTERNAL = re.compile(
+    r"<(?:script|link|img|iframe|source|embed|object|audio|video|track|input)\b[^>]*?"
+    r"\b(?:src|href|data|srcset|poster)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]+)"
+    r"|@import\s+(?:url\()?[\"']?((?:https?:)?//[^\"')\s;]+)"
+    r"|url\(\s*[\"']?((?:https?:)?//[^\"')\s]+)",
+    re.IGNORECASE,
+)
+
+
+def quarto_cdn_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    """Each output that would make Quarto load scripts from a CDN, as ``"cell 12 (label): text/html"``."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        label = cell_options(cell.source)[0].get("label")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") in ("display_data", "execute_result"):
+                for mime in QUARTO_CDN_MIME_TYPES:
+                    if mime in out.get("data", {}):
+                        found.append(f"cell {i}{f' ({label})' if label else ''}: {mime}")
+    return found
+
+
+def external_resources(page: str) -> list[str]:
+    """Addresses a browser would fetch when it opens ``page``: scripts, stylesheets, images,
+    frames, fonts from elsewhere (links a reader may click are not fetched and not listed)."""
+    return sorted({next(g for g in m.groups() if g) for m in _EXTERNAL.finditer(page)})
+
+
+def with_quarto_typst_fonts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose Typst format uses the PDF's fonts (:data:`TYPST_FONTS`): their
+    folders as ``font-paths``, the font list set at the start of the body (after Quarto's
+    template has set its own font)."""
+    meta = front_matter(nb)
+    formats = dict(meta.get("format") or {})
+    typst = formats.get("typst")
+    typst = dict(typst) if isinstance(typst, dict) else {}
+    paths = typst.get("font-paths") or []
+    typst["font-paths"] = [*([paths] if isinstance(paths, str) else paths), *pdf_font_paths()]
+    before = typst.get("include-before-body") or []
+    typst["include-before-body"] = [{"text": TYPST_FONTS}, *([before] if isinstance(before, str | dict) else before)]
+    formats["typst"] = typst
+    return with_front_matter(nb, {"format": formats})
+
+
 def render_with_quarto(nb: nbformat.NotebookNode, dest: Path, quarto: str = "quarto") -> None:
     """``quarto render`` the executed notebook (no re-execution) to ``dest/report.html`` and
-    ``dest/report.pdf`` (Typst)."""
+    ``dest/report.pdf`` (Typst). A notebook with outputs that make Quarto's HTML load scripts
+    from a CDN, or an HTML that loads anything from the network, is a :class:`RenderError`."""
+    offending = quarto_cdn_outputs(nb)
+    if offending:
+        raise RenderError(
+            "Quarto would load require.js and jquery from the network into the report's HTML because of "
+            f"these outputs: {'; '.join(offending)}. Show tables with helpers.present.tables.report_table "
+            "(Markdown), figures as images."
+        )
     with tempfile.TemporaryDirectory(prefix="report-quarto-") as tmp:
         src = Path(tmp) / "report.ipynb"
-        nbformat.write(nb, src)
+        nbformat.write(with_quarto_typst_fonts(nb), src)
         for fmt, ext in (("html", "html"), ("typst", "pdf")):
             cmd = [quarto, "render", str(src), "--to", fmt, "--no-execute"]
             done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
             if done.returncode != 0:
                 raise RenderError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+            if fmt == "html":
+                remote = external_resources((Path(tmp) / "report.html").read_text(encoding="utf-8"))
+                if remote:
+                    raise RenderError(f"Quarto's HTML would load from the network: {', '.join(remote)}")
             shutil.copyfile(Path(tmp) / f"report.{ext}", dest / f"report.{ext}")
 
 
