@@ -4,7 +4,7 @@ open its outputs."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 
 from helpers import config
-from helpers.data.contract import Trial, load_trial
+from helpers.data.contract import ContractError, Trial, find_tables, load_trial
+from helpers.data.cutoff import as_cutoff
+from helpers.data.saved import load_saved_trial, saved_trial_info
+from helpers.files import sha256_file
 from helpers.present import figures
 from helpers.run.outputs import NotebookOutputs
 from helpers.study import Study, load_study
@@ -30,6 +33,9 @@ class NotebookRun:
     population: str
     out_dir: str
     seed: int
+    #: where :attr:`all_randomised` came from: ``"saved"`` by the validation step, or ``"read"``
+    #: and validated here (empty until first used)
+    trial_source: str = field(default="", init=False, repr=False)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -50,7 +56,15 @@ class NotebookRun:
     @cached_property
     def all_randomised(self) -> Trial:
         """Every randomised patient after the data cutoff, no population selected (CONSORT).
-        The data are read and validated once; the populations below are selected from it."""
+
+        In a pipeline run, the trial the validation step saved for exactly this run's parameters
+        and input files (:func:`saved_trial`); otherwise (JupyterLab, a notebook run by hand, a
+        saved trial of other data) the data are read and validated here. Either way once per
+        notebook: the populations below are selected from it."""
+        saved = saved_trial(self.out_dir, study=self.study, data_dir=self.data_dir, cutoff=self.cutoff)
+        self.trial_source = "saved" if saved is not None else "read"
+        if saved is not None:
+            return saved
         return load_trial(self.data_dir, study=self.study, cutoff=self.cutoff or None, population=None)
 
     @cached_property
@@ -67,6 +81,57 @@ class NotebookRun:
     @cached_property
     def out(self) -> NotebookOutputs:
         return NotebookOutputs(self.out_dir, self.name, self.parameters)
+
+
+def saved_trial(out_dir: str | Path, *, study: Study, data_dir: str | Path, cutoff: str) -> Trial | None:
+    """The trial the validation step saved in ``out_dir/.make/trial/``, if it is the one these
+    parameters and the input files as they are now give; otherwise None (then read the data).
+
+    It must be the latest validation's (its key is the ``.make/validated`` stamp, which
+    validation removes first and writes only on success), of every randomised patient, for this
+    cutoff, of this study file with the same content, and of the same files in ``data_dir``
+    with the same content (SHA-256 of each, read now: a file changed since, even without make,
+    means the data are read again)."""
+    state = Path(out_dir) / config.MAKE_STATE_DIR
+    folder = state / config.SAVED_TRIAL_DIR
+    info = saved_trial_info(folder)
+    if info is None:
+        return None
+    try:
+        stamp = (state / config.VALIDATED_STAMP).read_text().strip()
+    except OSError:
+        return None
+    try:
+        cut = as_cutoff(cutoff).isoformat() if cutoff else None
+    except ValueError:
+        return None  # load_trial says what is wrong with it
+    saved_study = info.get("study") or {}
+    if (
+        not info.get("key")
+        or info["key"] != stamp
+        or info.get("population") is not None
+        or info.get("cutoff") != cut
+        or study.source is None
+        or saved_study.get("path") is None
+        or Path(saved_study["path"]).resolve() != Path(study.source).resolve()
+        or saved_study.get("sha256") != sha256_file(study.source)
+    ):
+        return None
+    try:
+        paths = find_tables(data_dir)
+    except ContractError:
+        return None
+    saved = info.get("files", {})
+    if set(paths) != set(saved):
+        return None
+    for table, path in paths.items():
+        was = Path(saved[table]["path"])
+        if was.resolve() != path.resolve() or saved[table]["sha256"] != sha256_file(path):
+            return None
+    try:
+        return load_saved_trial(folder, study=study, data_dir=data_dir)
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _shown(path: str) -> str:
