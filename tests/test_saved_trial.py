@@ -206,3 +206,61 @@ def test_a_saved_trial_that_does_not_match_the_parameters_is_not_used(data, tmp_
             fh.write("\n# edited\n")
     run = setup(folder, tmp_path / "out", cutoff, study)
     assert run.trial_source == "read"
+
+
+# --------------------------------------------------------------------------- end to end, with make
+def _flip_first_sex(adsl: pd.DataFrame) -> pd.DataFrame:
+    adsl = adsl.copy()
+    adsl.loc[0, "SEX"] = {"M": "F", "F": "M"}[adsl.loc[0, "SEX"]]
+    return adsl
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("make")
+def test_make_validates_once_the_notebooks_read_that_trial_and_see_new_data(tmp_path):
+    """Run 01_cohort through make on a small trial: the notebook reads the trial validation
+    saved (a change made to the saved trial shows in its table); a changed input file is read
+    again, by hand or through make, and never taken from the saved trial."""
+    from makeutil import make
+
+    from helpers.run import pipeline
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    synthetic.write_trial(synthetic.generate(n_patients=N, seed=SEED), data, "csv")
+    state, target = out / config.MAKE_STATE_DIR, f"{out}/01_cohort.ipynb"
+    saved = state / config.SAVED_TRIAL_DIR
+
+    def baseline_table() -> bytes:
+        return (out / "01_cohort" / "tbl-baseline.csv").read_bytes()
+
+    def by_hand() -> None:  # the notebook alone, as `python -m helpers.run.pipeline run` runs it
+        assert pipeline.main(["run", "01_cohort", "--run", str(out), "--no-progress"]) == 0
+
+    done = make(target, f"DATA_DIR={data}", f"OUT_DIR={out}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    first_key = saved_trial_info(saved)["key"]
+    assert first_key == (state / config.VALIDATED_STAMP).read_text().strip()
+    before = baseline_table()
+
+    # the notebook takes the trial from .make/trial: a patient's sex changed there shows
+    pd.read_parquet(saved / "adsl.parquet").pipe(_flip_first_sex).to_parquet(saved / "adsl.parquet")
+    by_hand()
+    flipped = baseline_table()
+    assert flipped != before
+
+    # the same change in the input file, made after validation: the saved trial no longer
+    # matches the file, so the notebook reads the file (and finds the same table)
+    adsl = pd.read_csv(data / "adsl.csv", dtype=str, keep_default_na=False)
+    _flip_first_sex(adsl).to_csv(data / "adsl.csv", index=False, lineterminator="\n")
+    pd.read_parquet(saved / "adsl.parquet").pipe(_flip_first_sex).to_parquet(saved / "adsl.parquet")  # undo
+    by_hand()
+    assert baseline_table() == flipped
+
+    # through make: validation runs again and saves the new data under a new key
+    done = make(target, f"DATA_DIR={data}", f"OUT_DIR={out}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "helpers.run.pipeline validate" in done.stdout and "run 01_cohort" in done.stdout
+    assert saved_trial_info(saved)["key"] not in ("", first_key)
+    assert saved_trial_info(saved)["key"] == (state / config.VALIDATED_STAMP).read_text().strip()
+    assert pd.read_parquet(saved / "adsl.parquet").loc[0, "SEX"] == _flip_first_sex(adsl).loc[0, "SEX"]
+    assert baseline_table() == flipped
