@@ -327,12 +327,21 @@ def _numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return num, bad | np.isinf(num.to_numpy())
 
 
+def _only_text(obj: pd.Series) -> bool:
+    """Whether every value that is not missing is a ``str`` (pandas' C type inference: a
+    100,000-patient ADTTE is not walked value by value in Python)."""
+    return pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty")
+
+
 def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
     """Convert to the contract type; return the series and a mask of malformed values."""
     if kind == "str":
         obj = s.astype(object)
         missing = obj.isna() | (obj == "")
-        bad = ~missing & ~obj.map(lambda v: isinstance(v, str)).astype(bool)
+        if _only_text(obj):  # as every CSV column is: no value to look at one by one
+            bad = pd.Series(False, index=obj.index)
+        else:
+            bad = ~missing & ~obj.map(lambda v: isinstance(v, str)).astype(bool)
         conv = obj.where(~missing, np.nan)
         return conv, bad.to_numpy()
     if kind in ("int", "num"):
@@ -364,8 +373,11 @@ def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
         return pd.Series(conv, index=s.index), bad
     obj = s.astype(object)
     missing = obj.isna() | (obj == "")
-    is_date = obj.map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime))
-    is_date = is_date.astype(bool)
+    if _only_text(obj):
+        is_date = pd.Series(False, index=obj.index)
+    else:
+        is_date = obj.map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime))
+        is_date = is_date.astype(bool)
     conv = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if is_date.any():
         conv[is_date] = pd.to_datetime(obj[is_date].map(lambda d: d.isoformat()), format="%Y-%m-%d")
