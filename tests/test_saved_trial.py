@@ -264,3 +264,31 @@ def test_make_validates_once_the_notebooks_read_that_trial_and_see_new_data(tmp_
     assert saved_trial_info(saved)["key"] == (state / config.VALIDATED_STAMP).read_text().strip()
     assert pd.read_parquet(saved / "adsl.parquet").loc[0, "SEX"] == _flip_first_sex(adsl).loc[0, "SEX"]
     assert baseline_table() == flipped
+
+
+def test_the_report_takes_the_input_files_from_the_validation_without_reading_the_tables(data, tmp_path):
+    fresh = load_trial(data, study=STUDY, population=None)
+    validated_run(data, tmp_path / "out")
+    run = notebook.setup(
+        "90_report",
+        study=str(DEFAULT_STUDY),
+        data_dir=str(data),
+        cutoff="",
+        population="ITT",
+        out_dir=str(tmp_path / "out"),
+        seed=1,
+        trial=False,
+    )
+    assert run.files == fresh.files
+    assert "all_randomised" not in run.__dict__ and run.trial_source == ""  # no table was read
+    by_hand = notebook.setup(
+        "90_report",
+        study=str(DEFAULT_STUDY),
+        data_dir=str(data),
+        cutoff="",
+        population="ITT",
+        out_dir=str(tmp_path / "interactive"),
+        seed=1,
+        trial=False,
+    )
+    assert by_hand.files == fresh.files and by_hand.trial_source == "read"

@@ -39,10 +39,18 @@ import pandas as pd
 from helpers.files import sha256_file
 
 if TYPE_CHECKING:
-    from helpers.data.contract import Trial
+    from helpers.data.contract import InputFile, Trial
     from helpers.study import Study
 
-__all__ = ["FORMAT", "INFO_FILE", "TrialNotSaved", "save_trial", "saved_trial_info", "load_saved_trial"]
+__all__ = [
+    "FORMAT",
+    "INFO_FILE",
+    "TrialNotSaved",
+    "save_trial",
+    "saved_trial_info",
+    "load_saved_files",
+    "load_saved_trial",
+]
 
 #: Version of the folder's layout; a folder of another version is not read.
 FORMAT = 1
@@ -155,6 +163,35 @@ def saved_trial_info(folder: str | Path) -> dict[str, Any] | None:
     return info
 
 
+def _files(info: dict[str, Any], data_dir: str | Path | None) -> dict[str, InputFile]:
+    from helpers.data.contract import InputFile
+
+    return {
+        t: InputFile(
+            path=Path(f["path"]) if data_dir is None else Path(data_dir) / Path(f["path"]).name,
+            format=f["format"],
+            sha256=f["sha256"],
+            n_rows=f["n_rows"],
+        )
+        for t, f in info["files"].items()
+    }
+
+
+def load_saved_files(folder: str | Path, *, data_dir: str | Path | None = None) -> dict[str, InputFile]:
+    """The input files of the trial saved in ``folder`` (``Trial.files``: path, format, SHA-256,
+    rows) without reading its tables; ``data_dir`` as in :func:`load_saved_trial`.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``folder`` holds no saved trial of this format.
+    """
+    info = saved_trial_info(folder)
+    if info is None:
+        raise FileNotFoundError(f"{folder} holds no saved trial (format {FORMAT})")
+    return _files(info, data_dir)
+
+
 def load_saved_trial(folder: str | Path, *, study: Study, data_dir: str | Path | None = None) -> Trial:
     """The trial saved in ``folder``, equal to the one :func:`save_trial` wrote.
 
@@ -168,7 +205,7 @@ def load_saved_trial(folder: str | Path, *, study: Study, data_dir: str | Path |
     FileNotFoundError
         ``folder`` holds no saved trial of this format.
     """
-    from helpers.data.contract import Failure, InputFile, Trial
+    from helpers.data.contract import Failure, Trial
 
     folder = Path(folder)
     info = saved_trial_info(folder)
@@ -182,15 +219,7 @@ def load_saved_trial(folder: str | Path, *, study: Study, data_dir: str | Path |
                 values = frame[column]
                 frame[column] = values.where(values.notna(), math.nan)
         tables[name] = frame
-    files = {
-        t: InputFile(
-            path=Path(f["path"]) if data_dir is None else Path(data_dir) / Path(f["path"]).name,
-            format=f["format"],
-            sha256=f["sha256"],
-            n_rows=f["n_rows"],
-        )
-        for t, f in info["files"].items()
-    }
+    files = _files(info, data_dir)
     findings = tuple(Failure(**{**f, "ids": tuple(f["ids"])}) for f in info["findings"])
     return Trial(
         adsl=tables["adsl"],

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from helpers import config
-from helpers.data.contract import ContractError, Trial, find_tables, load_trial
+from helpers.data.contract import ContractError, InputFile, Trial, find_tables, load_trial
 from helpers.data.cutoff import as_cutoff
-from helpers.data.saved import load_saved_trial, saved_trial_info
+from helpers.data.saved import load_saved_files, load_saved_trial, saved_trial_info
 from helpers.files import sha256_file
 from helpers.present import figures
 from helpers.run.outputs import NotebookOutputs
@@ -68,6 +68,20 @@ class NotebookRun:
         return load_trial(self.data_dir, study=self.study, cutoff=self.cutoff or None, population=None)
 
     @cached_property
+    def files(self) -> dict[str, InputFile]:
+        """Provenance of the input files (path, format, SHA-256, rows), as ``Trial.files``:
+        from the validation step's record when it is this run's (no table is read; the report
+        needs nothing else), else from the trial."""
+        if "all_randomised" not in self.__dict__:
+            folder = saved_trial_folder(self.out_dir, study=self.study, data_dir=self.data_dir, cutoff=self.cutoff)
+            if folder is not None:
+                try:
+                    return load_saved_files(folder, data_dir=self.data_dir)
+                except (OSError, ValueError, KeyError):
+                    pass
+        return self.all_randomised.files
+
+    @cached_property
     def trial(self) -> Trial:
         """The trial in the analysis population, after the data cutoff."""
         return self.all_randomised.select(self.population)
@@ -85,7 +99,20 @@ class NotebookRun:
 
 def saved_trial(out_dir: str | Path, *, study: Study, data_dir: str | Path, cutoff: str) -> Trial | None:
     """The trial the validation step saved in ``out_dir/.make/trial/``, if it is the one these
-    parameters and the input files as they are now give; otherwise None (then read the data).
+    parameters and the input files as they are now give (:func:`saved_trial_folder`); otherwise
+    None (then read the data)."""
+    folder = saved_trial_folder(out_dir, study=study, data_dir=data_dir, cutoff=cutoff)
+    if folder is None:
+        return None
+    try:
+        return load_saved_trial(folder, study=study, data_dir=data_dir)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def saved_trial_folder(out_dir: str | Path, *, study: Study, data_dir: str | Path, cutoff: str) -> Path | None:
+    """``out_dir/.make/trial/`` if the trial the validation step saved there is the one these
+    parameters and the input files as they are now give; otherwise None.
 
     It must be the latest validation's (its key is the ``.make/validated`` stamp, which
     validation removes first and writes only on success), of every randomised patient, for this
@@ -128,10 +155,7 @@ def saved_trial(out_dir: str | Path, *, study: Study, data_dir: str | Path, cuto
         was = Path(saved[table]["path"])
         if was.resolve() != path.resolve() or saved[table]["sha256"] != sha256_file(path):
             return None
-    try:
-        return load_saved_trial(folder, study=study, data_dir=data_dir)
-    except (OSError, ValueError, KeyError):
-        return None
+    return folder
 
 
 def _shown(path: str) -> str:
@@ -142,19 +166,29 @@ def _shown(path: str) -> str:
 
 
 def setup(
-    name: str, *, study: str, data_dir: str, cutoff: str, population: str, out_dir: str, seed: int
+    name: str,
+    *,
+    study: str,
+    data_dir: str,
+    cutoff: str,
+    population: str,
+    out_dir: str,
+    seed: int,
+    trial: bool = True,
 ) -> NotebookRun:
     """Load the study definition, validate and load the data, seed the random generators, set
     the plotting style, and open ``out_dir/<name>/`` for outputs.
 
     Loading first means a study-definition or data-contract error is the first thing the
-    notebook shows.
+    notebook shows. ``trial=False`` leaves the data until first used (the report, which reads
+    the analyses' results and needs only the input files' provenance, :attr:`NotebookRun.files`).
     """
     run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed))
     random.seed(run.seed)
     np.random.seed(run.seed)  # noqa: NPY002 (libraries that draw from numpy's global generator)
     run.study  # noqa: B018 (fail early with the study-definition error)
-    run.trial  # noqa: B018 (fail early with the contract error)
+    if trial:
+        run.trial  # noqa: B018 (fail early with the contract error)
     run.out  # noqa: B018
     figures.set_style()
     return run
