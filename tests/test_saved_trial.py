@@ -292,3 +292,15 @@ def test_the_report_takes_the_input_files_from_the_validation_without_reading_th
         trial=False,
     )
     assert by_hand.files == fresh.files and by_hand.trial_source == "read"
+
+
+def test_a_saved_table_that_does_not_read_back_as_saved_is_not_used(data, tmp_path):
+    state = validated_run(data, tmp_path / "out")
+    saved = state / config.SAVED_TRIAL_DIR
+    adsl = pd.read_parquet(saved / "adsl.parquet")
+    adsl.astype({"AGE": "float64"}).to_parquet(saved / "adsl.parquet")  # other types than trial.json says
+    with pytest.raises(TrialNotSaved, match="adsl"):
+        load_saved_trial(saved, study=STUDY)
+    run = setup(data, tmp_path / "out")
+    assert run.trial_source == "read"
+    assert run.all_randomised.adsl["AGE"].dtype == "int64"

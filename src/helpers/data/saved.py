@@ -204,6 +204,8 @@ def load_saved_trial(folder: str | Path, *, study: Study, data_dir: str | Path |
     ------
     FileNotFoundError
         ``folder`` holds no saved trial of this format.
+    TrialNotSaved
+        A table does not read back with the columns and dtypes saved.
     """
     from helpers.data.contract import Failure, Trial
 
@@ -218,6 +220,9 @@ def load_saved_trial(folder: str | Path, *, study: Study, data_dir: str | Path |
             if marker == "nan":
                 values = frame[column]
                 frame[column] = values.where(values.notna(), math.nan)
+        dtypes = {c: str(t) for c, t in frame.dtypes.items()}
+        if list(frame.columns) != meta["columns"] or dtypes != meta["dtypes"]:
+            raise TrialNotSaved(f"{folder / name}.parquet does not hold the columns and types saved in {INFO_FILE}")
         tables[name] = frame
     files = _files(info, data_dir)
     findings = tuple(Failure(**{**f, "ids": tuple(f["ids"])}) for f in info["findings"])
