@@ -124,9 +124,9 @@ def validated_run(data, out_dir, cutoff=""):
     return state
 
 
-def setup(data, out_dir, cutoff="", study=str(DEFAULT_STUDY)):
+def setup(data, out_dir, cutoff="", study=str(DEFAULT_STUDY), name="01_cohort", **options):
     return notebook.setup(
-        "01_cohort", study=study, data_dir=str(data), cutoff=cutoff, population="ITT", out_dir=str(out_dir), seed=1
+        name, study=study, data_dir=str(data), cutoff=cutoff, population="ITT", out_dir=str(out_dir), seed=1, **options
     )
 
 
@@ -269,28 +269,10 @@ def test_make_validates_once_the_notebooks_read_that_trial_and_see_new_data(tmp_
 def test_the_report_takes_the_input_files_from_the_validation_without_reading_the_tables(data, tmp_path):
     fresh = load_trial(data, study=STUDY, population=None)
     validated_run(data, tmp_path / "out")
-    run = notebook.setup(
-        "90_report",
-        study=str(DEFAULT_STUDY),
-        data_dir=str(data),
-        cutoff="",
-        population="ITT",
-        out_dir=str(tmp_path / "out"),
-        seed=1,
-        trial=False,
-    )
+    run = setup(data, tmp_path / "out", name="90_report", trial=False)
     assert run.files == fresh.files
     assert "all_randomised" not in run.__dict__ and run.trial_source == ""  # no table was read
-    by_hand = notebook.setup(
-        "90_report",
-        study=str(DEFAULT_STUDY),
-        data_dir=str(data),
-        cutoff="",
-        population="ITT",
-        out_dir=str(tmp_path / "interactive"),
-        seed=1,
-        trial=False,
-    )
+    by_hand = setup(data, tmp_path / "interactive", name="90_report", trial=False)
     assert by_hand.files == fresh.files and by_hand.trial_source == "read"
 
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.data import schemas
 from helpers.files import sha256_file
 
 if TYPE_CHECKING:
@@ -227,11 +228,7 @@ def load_saved_trial(folder: str | Path, *, study: Study, data_dir: str | Path |
     files = _files(info, data_dir)
     findings = tuple(Failure(**{**f, "ids": tuple(f["ids"])}) for f in info["findings"])
     return Trial(
-        adsl=tables["adsl"],
-        adtte=tables["adtte"],
-        adae=tables.get("adae"),
-        adex=tables.get("adex"),
-        screen=tables.get("screen"),
+        **{t: tables.get(t) for t in schemas.TABLE_NAMES},  # type: ignore[arg-type]
         study=study,
         files=files,
         cutoff=None if info["cutoff"] is None else pd.Timestamp(info["cutoff"]),
