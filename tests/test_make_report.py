@@ -53,7 +53,7 @@ LABELS = [
 
 
 def ran(result: subprocess.CompletedProcess) -> list[str]:
-    return re.findall(r"helpers\.pipeline run (\w+)", result.stdout)
+    return re.findall(r"helpers\.run\.pipeline run (\w+)", result.stdout)
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -66,7 +66,7 @@ def digests(folder: Path) -> dict[str, str]:
 
 def commands(result: subprocess.CompletedProcess) -> list[str]:
     """The pipeline steps make ran or (with -n) would run, other than the closing summary."""
-    return re.findall(r"helpers\.pipeline (data|validate|run \w+|render)\b", result.stdout)
+    return re.findall(r"helpers\.run\.pipeline (data|validate|run \w+|render)\b", result.stdout)
 
 
 @pytest.fixture(scope="module")
