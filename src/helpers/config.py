@@ -27,8 +27,13 @@ REPORT_NOTEBOOK = "90_report"
 #:     OUT_DIR/01_cohort/           its artefacts: tbl-*.csv, fig-*.png, fig-*.svg, results.json
 #:     OUT_DIR/report.html, report.pdf
 #:     OUT_DIR/.make/               parameters and timings that Make and the summary use
+#:     OUT_DIR/.make/validated      digest of the parameters and input checksums last validated
+#:     OUT_DIR/.make/trial/         the trial that validation read, checked and cut, saved under
+#:                                  that digest for the notebooks (helpers.data.saved)
 #:
 #: A notebook that fails leaves ``01_cohort.FAILED.ipynb`` and ``01_cohort.FAILED/`` instead.
 RESULTS_FILE = "results.json"
 FAILED_SUFFIX = ".FAILED"
 MAKE_STATE_DIR = ".make"
+VALIDATED_STAMP = "validated"
+SAVED_TRIAL_DIR = "trial"

@@ -86,10 +86,14 @@ def teae_by_term(
     ``sort_at_path``).
     """
     ae = _teae(adae)
+    groups = _safety_groups(adsl, study, arm_col)
+    # which events belong to each group, found once (not once per term), by row position
+    member = {group: ae["USUBJID"].isin(ids).to_numpy() for group, ids in groups}
+    ae = ae.assign(_row=np.arange(len(ae)))
     rows = []
     for (soc, term), d in ae.groupby(["AEBODSYS", "AEDECOD"], sort=True):
-        for group, ids in _safety_groups(adsl, study, arm_col):
-            g = d[d["USUBJID"].isin(ids)]
+        for group, ids in groups:
+            g = d[member[group][d["_row"].to_numpy()]]
             n_any = int(g["USUBJID"].nunique())
             n_g3 = int(g.loc[g["AETOXGR"] >= 3, "USUBJID"].nunique())
             denom = len(ids)
@@ -186,8 +190,8 @@ def exposure_summary(adex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     first, last = g["ASTDT"].min(), g["AENDT"].max()
     duration = (last - first).dt.days + 1
     cumulative = g["_dose"].sum()
-    interruptions = g["EXADJ"].apply(lambda s: int(s.eq("DRUG INTERRUPTED").sum()))
-    reductions = g["EXADJ"].apply(lambda s: int(s.eq("DOSE REDUCED").sum()))
+    interruptions = ex["EXADJ"].eq("DRUG INTERRUPTED").groupby(ex["USUBJID"], sort=True).sum()
+    reductions = ex["EXADJ"].eq("DOSE REDUCED").groupby(ex["USUBJID"], sort=True).sum()
     out = pd.DataFrame(
         {
             "duration_days": duration,

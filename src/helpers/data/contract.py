@@ -16,7 +16,7 @@ name only, never its path.  ``strict=True`` makes every finding fatal too.
 Command line::
 
     python -m helpers.data.contract validate DATA_DIR --study FILE [--cutoff YYYY-MM-DD]
-        [--population NAME] [--strict] [--findings OUT.json]
+        [--population NAME] [--strict] [--findings OUT.json] [--save FOLDER [--key KEY]]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -327,12 +328,21 @@ def _numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return num, bad | np.isinf(num.to_numpy())
 
 
+def _only_text(obj: pd.Series) -> bool:
+    """Whether every value that is not missing is a ``str`` (pandas' C type inference: a
+    100,000-patient ADTTE is not walked value by value in Python)."""
+    return pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty")
+
+
 def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
     """Convert to the contract type; return the series and a mask of malformed values."""
     if kind == "str":
         obj = s.astype(object)
         missing = obj.isna() | (obj == "")
-        bad = ~missing & ~obj.map(lambda v: isinstance(v, str)).astype(bool)
+        if _only_text(obj):  # as every CSV column is: no value to look at one by one
+            bad = pd.Series(False, index=obj.index)
+        else:
+            bad = ~missing & ~obj.map(lambda v: isinstance(v, str)).astype(bool)
         conv = obj.where(~missing, np.nan)
         return conv, bad.to_numpy()
     if kind in ("int", "num"):
@@ -364,8 +374,11 @@ def _convert(s: pd.Series, kind: str, fmt: str) -> tuple[pd.Series, np.ndarray]:
         return pd.Series(conv, index=s.index), bad
     obj = s.astype(object)
     missing = obj.isna() | (obj == "")
-    is_date = obj.map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime))
-    is_date = is_date.astype(bool)
+    if _only_text(obj):
+        is_date = pd.Series(False, index=obj.index)
+    else:
+        is_date = obj.map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime))
+        is_date = is_date.astype(bool)
     conv = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if is_date.any():
         conv[is_date] = pd.to_datetime(obj[is_date].map(lambda d: d.isoformat()), format="%Y-%m-%d")
@@ -757,6 +770,14 @@ class Trial:
         tables = select_population({t: getattr(self, t) for t in schemas.TABLE_NAMES}, pop, self.study)
         return dataclasses.replace(self, **tables, population=pop)  # type: ignore[arg-type]
 
+    def save(self, folder: str | Path, *, key: str = "") -> Path:
+        """Write the trial to ``folder`` to be read back exactly with
+        :func:`helpers.data.saved.load_saved_trial` (see that module); ``key`` names what it was
+        made from."""
+        from helpers.data.saved import save_trial
+
+        return save_trial(self, folder, key=key)
+
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """The delivered tables keyed by lower-case name."""
@@ -960,11 +981,13 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m helpers.data.contract validate DATA_DIR --study FILE [--cutoff YYYY-MM-DD]
-    [--population NAME] [--strict] [--findings OUT.json]``.
+    [--population NAME] [--strict] [--findings OUT.json] [--save FOLDER [--key KEY]]``.
 
     Exit 0 with the ``OK:`` line and one line per finding; exit 2 with the error on stderr.
     ``--findings`` writes the findings as JSON (an empty list when there are none), atomically,
-    and removes a file left by an earlier run when validation fails.
+    and removes a file left by an earlier run when validation fails. ``--save`` writes the
+    validated, cut trial of every randomised patient (no population selected, :meth:`Trial.save`)
+    to FOLDER, with KEY; it removes FOLDER first, so a failed validation leaves none.
     """
     parser = argparse.ArgumentParser(
         prog="python -m helpers.data.contract", description="Validate trial data against the contract."
@@ -977,7 +1000,11 @@ def main(argv: list[str] | None = None) -> int:
     val.add_argument("--population", default="ITT", help="a population of the study")
     val.add_argument("--strict", action="store_true", help="every finding is an error")
     val.add_argument("--findings", type=Path, default=None, help="write the findings as JSON to this file")
+    val.add_argument("--save", type=Path, default=None, help="save the validated, cut trial in this folder")
+    val.add_argument("--key", default="", help="with --save: what the trial was made from (recorded with it)")
     args = parser.parse_args(argv)
+    if args.save is not None and args.save.exists():
+        shutil.rmtree(args.save)  # never leave a trial saved from other data beside this run
     try:
         cutoff = None
         if args.cutoff is not None:
@@ -985,14 +1012,22 @@ def main(argv: list[str] | None = None) -> int:
                 cutoff = pd.Timestamp(dt.date.fromisoformat(args.cutoff))
             except ValueError:
                 raise ValueError(f"--cutoff={args.cutoff!r} is not a date; expected YYYY-MM-DD") from None
-        trial = load_trial(
-            args.data_dir, study=args.study, cutoff=cutoff, population=args.population, strict=args.strict
-        )
+        study = _as_study(args.study)
+        _population(args.population, study)  # before reading: a typo should not cost a validation
+        everyone = load_trial(args.data_dir, study=study, cutoff=cutoff, population=None, strict=args.strict)
+        trial = everyone.select(args.population)
     except (ContractError, ValueError) as exc:
         if args.findings is not None:
             args.findings.unlink(missing_ok=True)  # never leave a stale file beside a failure
         print(str(exc), file=sys.stderr)
         return 2
+    if args.save is not None:
+        from helpers.data.saved import TrialNotSaved
+
+        try:
+            everyone.save(args.save, key=args.key)
+        except TrialNotSaved as exc:
+            print(f"note: the validated trial is not saved ({exc}); each notebook reads the data itself")
     if args.findings is not None:
         _write_atomic(args.findings, findings_json(trial.findings))
     print(_summary(trial))

@@ -4,7 +4,7 @@ open its outputs."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 
 from helpers import config
-from helpers.data.contract import Trial, load_trial
+from helpers.data.contract import ContractError, InputFile, Trial, find_tables, load_trial
+from helpers.data.cutoff import as_cutoff
+from helpers.data.saved import load_saved_files, load_saved_trial, saved_trial_info
+from helpers.files import sha256_file
 from helpers.present import figures
 from helpers.run.outputs import NotebookOutputs
 from helpers.study import Study, load_study
@@ -33,6 +36,9 @@ class NotebookRun:
     #: PATIENT_LISTINGS: also write patient-level listings (one row per patient, with USUBJID);
     #: without it a run writes aggregates only.
     patient_listings: bool = False
+    #: where :attr:`all_randomised` came from: ``"saved"`` by the validation step, or ``"read"``
+    #: and validated here (empty until first used)
+    trial_source: str = field(default="", init=False, repr=False)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -54,8 +60,30 @@ class NotebookRun:
     @cached_property
     def all_randomised(self) -> Trial:
         """Every randomised patient after the data cutoff, no population selected (CONSORT).
-        The data are read and validated once; the populations below are selected from it."""
+
+        In a pipeline run, the trial the validation step saved for exactly this run's parameters
+        and input files (:func:`saved_trial`); otherwise (JupyterLab, a notebook run by hand, a
+        saved trial of other data) the data are read and validated here. Either way once per
+        notebook: the populations below are selected from it."""
+        saved = saved_trial(self.out_dir, study=self.study, data_dir=self.data_dir, cutoff=self.cutoff)
+        self.trial_source = "saved" if saved is not None else "read"
+        if saved is not None:
+            return saved
         return load_trial(self.data_dir, study=self.study, cutoff=self.cutoff or None, population=None)
+
+    @cached_property
+    def files(self) -> dict[str, InputFile]:
+        """Provenance of the input files (path, format, SHA-256, rows), as ``Trial.files``:
+        from the validation step's record when it is this run's (no table is read; the report
+        needs nothing else), else from the trial."""
+        if "all_randomised" not in self.__dict__:
+            folder = saved_trial_folder(self.out_dir, study=self.study, data_dir=self.data_dir, cutoff=self.cutoff)
+            if folder is not None:
+                try:
+                    return load_saved_files(folder, data_dir=self.data_dir)
+                except (OSError, ValueError, KeyError):
+                    pass
+        return self.all_randomised.files
 
     @cached_property
     def trial(self) -> Trial:
@@ -71,6 +99,67 @@ class NotebookRun:
     @cached_property
     def out(self) -> NotebookOutputs:
         return NotebookOutputs(self.out_dir, self.name, self.parameters)
+
+
+def saved_trial(out_dir: str | Path, *, study: Study, data_dir: str | Path, cutoff: str) -> Trial | None:
+    """The trial the validation step saved in ``out_dir/.make/trial/``, if it is the one these
+    parameters and the input files as they are now give (:func:`saved_trial_folder`); otherwise
+    None (then read the data)."""
+    folder = saved_trial_folder(out_dir, study=study, data_dir=data_dir, cutoff=cutoff)
+    if folder is None:
+        return None
+    try:
+        return load_saved_trial(folder, study=study, data_dir=data_dir)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def saved_trial_folder(out_dir: str | Path, *, study: Study, data_dir: str | Path, cutoff: str) -> Path | None:
+    """``out_dir/.make/trial/`` if the trial the validation step saved there is the one these
+    parameters and the input files as they are now give; otherwise None.
+
+    It must be the latest validation's (its key is the ``.make/validated`` stamp, which
+    validation removes first and writes only on success), of every randomised patient, for this
+    cutoff, of this study file with the same content, and of the same files in ``data_dir``
+    with the same content (SHA-256 of each, read now: a file changed since, even without make,
+    means the data are read again)."""
+    state = Path(out_dir) / config.MAKE_STATE_DIR
+    folder = state / config.SAVED_TRIAL_DIR
+    info = saved_trial_info(folder)
+    if info is None:
+        return None
+    try:
+        stamp = (state / config.VALIDATED_STAMP).read_text().strip()
+    except OSError:
+        return None
+    try:
+        cut = as_cutoff(cutoff).isoformat() if cutoff else None
+    except ValueError:
+        return None  # load_trial says what is wrong with it
+    saved_study = info.get("study") or {}
+    if (
+        not info.get("key")
+        or info["key"] != stamp
+        or info.get("population") is not None
+        or info.get("cutoff") != cut
+        or study.source is None
+        or saved_study.get("path") is None
+        or Path(saved_study["path"]).resolve() != Path(study.source).resolve()
+        or saved_study.get("sha256") != sha256_file(study.source)
+    ):
+        return None
+    try:
+        paths = find_tables(data_dir)
+    except ContractError:
+        return None
+    saved = info.get("files", {})
+    if set(paths) != set(saved):
+        return None
+    for table, path in paths.items():
+        was = Path(saved[table]["path"])
+        if was.resolve() != path.resolve() or saved[table]["sha256"] != sha256_file(path):
+            return None
+    return folder
 
 
 def _shown(path: str) -> str:
@@ -90,18 +179,21 @@ def setup(
     out_dir: str,
     seed: int,
     patient_listings: bool = False,
+    trial: bool = True,
 ) -> NotebookRun:
     """Load the study definition, validate and load the data, seed the random generators, set
     the plotting style, and open ``out_dir/<name>/`` for outputs.
 
     Loading first means a study-definition or data-contract error is the first thing the
-    notebook shows.
+    notebook shows. ``trial=False`` leaves the data until first used (the report, which reads
+    the analyses' results and needs only the input files' provenance, :attr:`NotebookRun.files`).
     """
     run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed), bool(patient_listings))
     random.seed(run.seed)
     np.random.seed(run.seed)  # noqa: NPY002 (libraries that draw from numpy's global generator)
     run.study  # noqa: B018 (fail early with the study-definition error)
-    run.trial  # noqa: B018 (fail early with the contract error)
+    if trial:
+        run.trial  # noqa: B018 (fail early with the contract error)
     run.out  # noqa: B018
     figures.set_style()
     return run

@@ -261,13 +261,15 @@ def validate(run: str | Path) -> int:
     state = out_dir / config.MAKE_STATE_DIR
     make_params.sync_inputs(out_dir, given)  # data written earlier in this make run (make data)
     digest = hashlib.sha256((state / "params.json").read_bytes() + (state / "inputs.sha256").read_bytes()).hexdigest()
-    stamp = state / "validated"
+    stamp = state / config.VALIDATED_STAMP
     previous = stamp.read_text().strip() if stamp.exists() else None
     if previous != digest:
         retire_outputs(out_dir, "made from other parameters or input files than those in .make/")
     stamp.unlink(missing_ok=True)
     data_dir = given["data_dir"]
     findings = state / FINDINGS_FILE
+    # the validated, cut trial for the notebooks (helpers.run.notebook.saved_trial), under the
+    # same digest as the stamp; the validator removes an earlier one before it reads the data
     cmd = [
         sys.executable,
         "-m",
@@ -277,6 +279,10 @@ def validate(run: str | Path) -> int:
         *given["validator"],
         "--findings",
         str(findings),
+        "--save",
+        str(state / config.SAVED_TRIAL_DIR),
+        "--key",
+        digest,
     ]
     print("validating", _shown(data_dir), *given["validator"], flush=True)
     done = subprocess.run(cmd)
