@@ -325,13 +325,15 @@ def test_changed_parameter_reruns_every_notebook(run):
 
 
 def _prose(out: Path) -> list[str]:
-    """The report's computed prose: every Markdown output of the report notebook."""
+    """The report's computed prose: every Markdown output of the report notebook but its labelled
+    tables and figures (a cell with a ``#| label:`` option)."""
     nb = json.loads((out / "90_report.ipynb").read_text())
     return [
         "".join(o["data"]["text/markdown"])
         for c in nb["cells"]
+        if not "".join(c["source"]).startswith("#| label:")
         for o in c.get("outputs", [])
-        if "text/markdown" in o.get("data", {}) and "text/html" not in o["data"]
+        if "text/markdown" in o.get("data", {})
     ]
 
 
