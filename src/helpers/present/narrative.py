@@ -20,7 +20,6 @@ from helpers.study import Study, in_prose
 __all__ = [
     "cohort_text",
     "data_review_text",
-    "heading_text",
     "join_words",
     "methods_text",
     "relapse_text",
@@ -60,11 +59,6 @@ def join_words(items: Sequence[str]) -> str:
 def _sentence_list(labels: Sequence[str]) -> str:
     """Labels joined to open a sentence: the first as written, the others as inside a sentence."""
     return join_words([labels[0], *(in_prose(x) for x in labels[1:])]) if labels else ""
-
-
-def heading_text(study: Study) -> str:
-    """The report's first lines: the study's subtitle (the title goes into the front matter)."""
-    return f"*{study.study.subtitle}*" if study.study.subtitle else ""
 
 
 def cohort_text(r: RunResults, study: Study) -> str:
