@@ -225,6 +225,8 @@ def test_report_names_the_data_folder_but_no_absolute_path(run):
     assert prov["parameters"]["data_dir"] == data.name
     html = (out / "report.html").read_text()
     assert str(data.parent) not in html and data.name in html
+    for executed in out.glob("*.ipynb"):  # deliverables too: no user's folder layout
+        assert str(data.parent) not in executed.read_text(encoding="utf-8"), executed.name
 
 
 def test_second_report_with_nothing_changed_does_no_work(run):

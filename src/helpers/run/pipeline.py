@@ -103,6 +103,33 @@ def _portable(path: str | Path, start: Path) -> str:
     return str(path) if Path(path).is_absolute() else str(p)
 
 
+def redact_paths(nb: Any, parameters: Mapping[str, Any]) -> Any:
+    """The executed notebook as a deliverable: a path parameter outside the project (absolute,
+    naming users and folder layouts) is shown by its last part only wherever the notebook quotes
+    it, as the report's provenance shows it."""
+    for key in ("data_dir", "study", "out_dir"):
+        value = parameters.get(key)
+        if not isinstance(value, str) or not os.path.isabs(value):
+            continue
+        name = Path(value).name
+        recorded = nb.metadata.get("papermill", {}).get("parameters", {})
+        for k, v in recorded.items():
+            if v == value:
+                recorded[k] = f"<outside the project>/{name}"
+        # as given, and as papermill's parameter cell and reprs escape it (e.g. "d\xe2ta")
+        for given in dict.fromkeys((value, value.encode("unicode_escape").decode("ascii"), repr(value)[1:-1])):
+            shown = f"<outside the project>/{name if given == value else repr(name)[1:-1]}"
+            for cell in nb.cells:
+                cell.source = cell.source.replace(given, shown)
+                for output in cell.get("outputs", []):
+                    if isinstance(output.get("text"), str):
+                        output["text"] = output["text"].replace(given, shown)
+                    for mime, data in output.get("data", {}).items():
+                        if isinstance(data, str):
+                            output["data"][mime] = data.replace(given, shown)
+    return nb
+
+
 def normalise_notebook(nb: Any, name: str = "") -> Any:
     """Remove what changes from run to run: timings, papermill status, random cell ids, and the
     absolute paths papermill records for its input and (temporary) output."""
@@ -204,7 +231,7 @@ def run_notebook(
         raise NotebookFailed(_failure_message(name, error)) from error
     seconds = time.perf_counter() - started
 
-    nb = normalise_notebook(nbformat.read(running, as_version=4), name)
+    nb = redact_paths(normalise_notebook(nbformat.read(running, as_version=4), name), params)
     atomic_write_bytes(target, (nbformat.writes(nb) + "\n").encode("utf-8"))
     running.unlink()
     _record_timing(out_dir, name, seconds)
