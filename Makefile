@@ -71,10 +71,10 @@ help: ## list targets and the variables you can set
 	@echo "NCT04674345 analysis. Two commands on a fresh clone: 'make report', then 'make test'."
 	@echo
 	@echo "Targets:"
-	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## (.*)/\1\t\2/' | awk -F'\t' '{ printf "  %-18s%s\n", $$1, $$2 }'
 	@echo
 	@echo "Variables (make report VAR=value):"
-	@grep -E '^[A-Z_]+ +\?=.*## ' Makefile | sed -E 's/^([A-Z_]+) +\?= *([^#]*)## (.*)/  \1\t\3 [\2]/' | expand -t 14
+	@grep -E '^[A-Z_]+ +\?=.*## ' Makefile | sed -E 's/^([A-Z_]+) +\?= *([^#]*)## (.*)/\1\t\3 [\2]/' | awk -F'\t' '{ printf "  %-18s%s\n", $$1, $$2 }'
 
 report: $(RUN)/report.html $(RUN)/report.pdf ## run every analysis notebook with papermill and render the report (HTML + PDF)
 	@$(PY) -m helpers.run.pipeline summary --run '$(RUN)'
