@@ -6,7 +6,7 @@
 DATA_DIR   ?= data/synthetic## ADaM-like input folder (csv, parquet or xpt); default: the synthetic trial
 CUTOFF     ?=## data cutoff date YYYY-MM-DD; empty = use the data as delivered
 STUDY      ?= studies/nct04674345.yaml## study definition: arms, endpoints, labels, subgroups, landmarks
-POPULATION ?= ITT## analysis population: a population of the study (ITT, SAFETY, PP)
+POPULATION ?=## analysis population: a population of the study; empty = its default_population
 STRICT     ?= 0## 1 = every data finding is an error (stops the run)
 SEED       ?= 20201215## seed for anything random inside the analyses
 PATIENT_LISTINGS ?= 0## 1 = also write patient-level listings (one row per patient, with USUBJID) into the run folder

@@ -112,3 +112,11 @@ def test_not_yaml_and_not_a_mapping_and_a_missing_file_are_clear(tmp_path):
         parse_study("- 1\n- 2\n", "x.yaml")
     with pytest.raises(StudyError, match="no such file"):
         load_study(tmp_path / "absent.yaml")
+
+
+def test_the_default_and_safety_populations_must_be_populations_of_the_study(tmp_path):
+    assert load_study().default_population == "ITT" and load_study().safety_population == "SAFETY"
+    msg = _broken(tmp_path, lambda r: r.update(default_population="MITT"))
+    assert "default_population: 'MITT' is not a population" in msg
+    msg = _broken(tmp_path, lambda r: r.update(safety_population="TREATED"))
+    assert "safety_population: 'TREATED' is not a population" in msg

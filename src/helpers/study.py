@@ -301,6 +301,10 @@ class Study(_Model):
     study: StudyInfo
     arms: tuple[Arm, ...] = Field(min_length=2)
     populations: dict[str, Population] = Field(min_length=1)
+    default_population: str = Field(
+        default="ITT", description="every randomised patient; analysed unless another is asked for"
+    )
+    safety_population: str | None = Field(default="SAFETY", description="the safety tables' population")
     time: TimeAxis
     endpoints: tuple[Endpoint, ...] = Field(min_length=1)
     primary: Primary
@@ -371,8 +375,13 @@ class Study(_Model):
                 problems.append(f"subgroups[{i}]: {s.variable} is continuous and needs breaks")
             if s.breaks and s.level_labels and len(s.level_labels) != len(s.breaks) + 1:
                 problems.append(f"subgroups[{i}]: {len(s.breaks)} breaks need {len(s.breaks) + 1} level_labels")
-        if "ITT" not in self.populations:
-            problems.append(f"populations: ITT is required (every randomised patient); found {list(self.populations)}")
+        roles: dict[str, str | None] = {
+            "default_population": self.default_population,
+            "safety_population": self.safety_population,
+        }
+        for role, population in roles.items():
+            if population is not None and population not in self.populations:
+                problems.append(f"{role}: {population!r} is not a population; expected one of {list(self.populations)}")
         if self.synthetic is not None:
             unknown = sorted(set(self.synthetic.hazard_ratios) - set(codes))
             if unknown:

@@ -68,7 +68,7 @@ def consort_flow(
     adsl: pd.DataFrame,
     study: Study,
     *,
-    population: str | None = "ITT",
+    population: str | None = "",
     arm_col: str = "ARM",
 ) -> dict[str, Any]:
     """Counts for a CONSORT 2010 flow diagram with one column per arm of the study.
@@ -77,15 +77,16 @@ def consort_flow(
     analysis population is counted as randomised and as "not analysed". Assessed and excluded
     (with reasons) come from the screening log (``RANDFL``, ``EXCLREAS``); without one
     (``screen=None``, not delivered) they are ``None`` and ``screening_delivered`` is False.
-    Per arm, from ADSL: allocated; received the allocated strategy (the SAFETY population's
-    flag, when the study defines one); for an arm given the study drug (``Arm.treated``),
+    Per arm, from ADSL: allocated; received the allocated strategy (the flag of the study's
+    ``safety_population``, when it defines one); for an arm given the study drug (``Arm.treated``),
     discontinued the drug (``EOTSTT``, reasons ``DCTREAS``), ``None`` for other arms; left the
     study, split into deaths and other reasons (``EOSSTT``, ``DCSREAS``); analysed (the
-    population's flag; every patient when ``population`` is None). Reasons are sorted by
+    population's flag, by default the study's ``default_population``; every patient when
+    ``population`` is None). Reasons are sorted by
     frequency, then name.
     """
-    flag = study.population_flag(population) if population else None
-    saf_flag = study.population_flag("SAFETY") if "SAFETY" in study.populations else None
+    flag = None if population is None else study.population_flag(population or study.default_population)
+    saf_flag = study.population_flag(study.safety_population) if study.safety_population else None
     arms: dict[str, dict[str, Any]] = {}
     for label in arm_levels(adsl, study, arm_col):
         arm = study.arm(label)

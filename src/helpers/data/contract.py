@@ -754,7 +754,7 @@ class Trial:
     study: Study | None = None
     files: dict[str, InputFile] = field(default_factory=dict)
     cutoff: pd.Timestamp | None = None
-    population: str | None = "ITT"
+    population: str | None = None
     findings: tuple[Failure, ...] = ()
 
     def select(self, population: str) -> Trial:
@@ -837,7 +837,7 @@ def _population(population: str, study: Study) -> tuple[str, str]:
     """The population's name as the study spells it and its ADSL flag; ValueError unless the
     study defines it."""
     names = {name.upper(): name for name in study.populations}
-    name = names.get(str(population).upper())
+    name = names.get(str(population or study.default_population).upper())
     if name is None:
         raise ValueError(f"{population=} is not a population; expected one of {list(study.populations)}")
     return name, study.populations[name].flag
@@ -882,7 +882,7 @@ def load_trial(
     *,
     study: Study | str | Path,
     cutoff=None,
-    population: str | None = "ITT",
+    population: str | None = "",
     strict: bool = False,
 ) -> Trial:
     """Read, validate, cut and select the trial data in ``data_dir``.
@@ -997,7 +997,7 @@ def main(argv: list[str] | None = None) -> int:
     val.add_argument("data_dir", type=Path)
     val.add_argument("--study", required=True, type=Path, help="study definition YAML (e.g. studies/nct04674345.yaml)")
     val.add_argument("--cutoff", default=None, help="data cutoff date YYYY-MM-DD")
-    val.add_argument("--population", default="ITT", help="a population of the study")
+    val.add_argument("--population", default="", help="a population of the study (default: its default_population)")
     val.add_argument("--strict", action="store_true", help="every finding is an error")
     val.add_argument("--findings", type=Path, default=None, help="write the findings as JSON to this file")
     val.add_argument("--save", type=Path, default=None, help="save the validated, cut trial in this folder")

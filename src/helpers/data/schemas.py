@@ -427,7 +427,7 @@ def _study_vars(study: Study) -> tuple[Var, ...]:
                 tier=FINDING,
             )
         )
-    itt = study.populations["ITT"].flag
+    itt = study.populations[study.default_population].flag
     for name, pop in study.populations.items():
         text = (
             "Y for every randomised patient (N is a finding)."
@@ -640,7 +640,7 @@ def _adsl_checks(study: Study) -> list[pa.Check]:
     labels, treated, untreated = _arms(study)
     codes = list(labels)
     flags = [p.flag for p in study.populations.values()]
-    itt = study.populations["ITT"].flag
+    itt = study.populations[study.default_population].flag
     events = [d for d in event_dates(study) if d != "DTHDT"]
     checks = [
         # rows of an arm code not in the study pass the rules that need the arm: the code's

@@ -94,7 +94,9 @@ class NotebookRun:
     def safety(self) -> Trial:
         """The safety population (patients who started their allocated strategy) after the cutoff;
         safety tables use it whatever the analysis population."""
-        return self.all_randomised.select("SAFETY")
+        if self.study.safety_population is None:
+            return self.trial
+        return self.all_randomised.select(self.study.safety_population)
 
     @cached_property
     def out(self) -> NotebookOutputs:
@@ -189,6 +191,7 @@ def setup(
     the analyses' results and needs only the input files' provenance, :attr:`NotebookRun.files`).
     """
     run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed), bool(patient_listings))
+    run.population = run.population or run.study.default_population  # empty: the study's default
     random.seed(run.seed)
     np.random.seed(run.seed)  # noqa: NPY002 (libraries that draw from numpy's global generator)
     run.study  # noqa: B018 (fail early with the study-definition error)

@@ -124,8 +124,9 @@ def integer(minimum: int = 0) -> Callable[[str, str], str]:
 
 
 def name(name: str, value: str) -> str:
-    """A name such as a population (the study definition lists the valid ones; the contract checks)."""
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", _text(name, value)):
+    """A name such as a population (the study definition lists the valid ones; the contract checks),
+    or nothing (the study's default)."""
+    if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", _text(name, value)):
         raise ParameterError(f"{name}={value!r} is not a name (a letter, then letters, digits or _), e.g. {name}=ITT")
     return value
 
@@ -214,7 +215,7 @@ def _is_synthetic(data_dir: str, root: Path) -> bool:
 
 def default_out_dir(values: Mapping[str, str], root: Path) -> str:
     """``reports/synthetic`` for the synthetic trial, else ``reports/<folder>-<hash of its path>``;
-    then ``-cut<CUTOFF>`` and ``-<POPULATION>`` unless ITT. A run on other data never writes into
+    then ``-cut<CUTOFF>`` and ``-<POPULATION>`` when one is named. A run on other data never writes into
     the default run's folder."""
     data_dir = values["DATA_DIR"]
     if _is_synthetic(data_dir, root):
@@ -224,7 +225,7 @@ def default_out_dir(values: Mapping[str, str], root: Path) -> str:
         name = f"{Path(absolute).name}-{hashlib.sha256(absolute.encode()).hexdigest()[:8]}"
     if values.get("CUTOFF"):
         name += f"-cut{values['CUTOFF']}"
-    if values.get("POPULATION", "ITT") != "ITT":
+    if values.get("POPULATION"):
         name += f"-{values['POPULATION']}"
     return f"reports/{name}"
 
