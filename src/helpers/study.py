@@ -33,8 +33,10 @@ from helpers import config
 __all__ = [
     "DEFAULT_STUDY",
     "Arm",
+    "Design",
     "Endpoint",
     "Study",
+    "Spending",
     "StudyError",
     "Subgroup",
     "Variable",
@@ -250,14 +252,69 @@ class Safety(_Model):
     special_interest: SpecialInterest | None = None
 
 
+SpendingName = Literal["obrien-fleming", "pocock", "hwang-shih-decani", "kim-demets"]
+
+
+class Spending(_Model):
+    """A spending function: Lan-DeMets O'Brien-Fleming or Pocock type, Hwang-Shih-DeCani with
+    ``parameter`` gamma (any real but 0 gives the linear function), Kim-DeMets power family with
+    ``parameter`` rho > 0.  A bare name in YAML (``alpha_spending: pocock``) is read as
+    ``{function: pocock}``."""
+
+    function: SpendingName
+    parameter: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: object) -> object:
+        return {"function": v} if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _parameter(self) -> Spending:
+        needs = {"hwang-shih-decani": "gamma", "kim-demets": "rho"}
+        if self.function in needs and self.parameter is None:
+            raise ValueError(f"spending function {self.function!r} needs parameter ({needs[self.function]})")
+        if self.function not in needs and self.parameter is not None:
+            raise ValueError(f"spending function {self.function!r} takes no parameter (found {self.parameter})")
+        if self.function == "kim-demets" and self.parameter is not None and self.parameter <= 0:
+            raise ValueError(f"kim-demets parameter rho must be > 0 (found {self.parameter})")
+        return self
+
+
+class Futility(_Model):
+    """Futility boundaries from beta spending; non-binding unless ``binding``."""
+
+    spending: Spending
+    binding: bool = False
+
+
 class Design(_Model):
+    """The group-sequential design of the primary comparison (first comparator arm against the
+    reference arm on the primary endpoint).
+
+    ``planned_events`` primary events at the final analysis; the looks happen at
+    ``information_fractions`` of them.  ``statistic`` is the primary test statistic: ``gray`` the
+    signed square root of Gray's statistic (negative sign when the comparator's cumulative incidence
+    is lower), ``fine-gray`` the Fine-Gray Wald z, ``logrank`` the cause-specific log-rank z.
+    ``hazard_ratio`` is the planned effect, a ``effect_measure`` (cause-specific: Schoenfeld's
+    events; subdistribution: Latouche, Porcher and Chevret's).  ``overrun`` says what the final
+    analysis does when more primary events are observed than planned: ``spend-remaining`` (the
+    final look spends the alpha left, information fractions taken over the events observed); none
+    is an error.
+    """
+
     n_patients: int = Field(ge=2)
+    planned_events: int = Field(ge=1, description="primary events at the final analysis")
     hazard_ratio: float = Field(gt=0)
+    effect_measure: Literal["cause-specific", "subdistribution"] = "cause-specific"
+    statistic: Literal["gray", "fine-gray", "logrank"] = "gray"
     alpha: float = Field(gt=0, lt=1)
     sided: Literal[1, 2] = 2
     power: float = Field(gt=0, lt=1)
     information_fractions: tuple[float, ...] = Field(min_length=1)
-    spending: str = "obrien-fleming"
+    alpha_spending: Spending = Spending(function="obrien-fleming")
+    futility: Futility | None = None
+    overrun: Literal["spend-remaining"] | None = None
     accrual_months: float = Field(gt=0)
     follow_up_months: float = Field(gt=0)
 
@@ -267,6 +324,10 @@ class Design(_Model):
         if any(b <= a for a, b in zip(v, v[1:])) or not v[0] > 0 or v[-1] != 1.0:
             raise ValueError(f"information_fractions {list(v)} must increase in (0, 1] and end at 1")
         return v
+
+    @property
+    def looks(self) -> int:
+        return len(self.information_fractions)
 
 
 TableName = Literal["adsl", "adtte", "adae", "adex", "screen"]
