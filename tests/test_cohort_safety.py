@@ -313,3 +313,18 @@ def test_arm_counts_list_each_arm_in_display_order_then_the_total():
         "Observation": 3,
         "Total": 7,
     }
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        cohort.consort_flow(SCREEN, ADSL, STUDY, population="PP"),
+        cohort.consort_flow(None, ADSL, STUDY),
+        cohort.consort_flow(None, ADSL3, THREE),
+    ],
+    ids=["screened", "no screening log", "three arms"],
+)
+def test_consort_flow_comes_back_whole_from_its_ard_rows(flow):
+    rows = ard.ard_consort(flow, ard.ALL_RANDOMISED)
+    assert ard.consort_from_ard(rows) == flow
+    assert set(rows["fmt_fun"]) == {"count", "text"}

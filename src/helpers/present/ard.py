@@ -681,20 +681,13 @@ def ard_consort(flow: Mapping[str, Any], population: str, output_id: str = "fig-
         sources = [(None, flow.get(name))] if by is None else [(a, c.get(name)) for a, c in flow["arms"].items()]
         recs = [{"group": a, "reason": r, "n": n} for a, reasons in sources for r, n in (reasons or {}).items()]
         if recs:
+            frame = pd.DataFrame(recs).rename(columns={"reason": name})
             parts.append(
                 from_frame(
-                    pd.DataFrame(recs),
+                    frame if by else frame.drop(columns="group"),
                     **keys,
                     context="consort",
-                    by=["group"] if by else [],
-                    variable=name,
-                    stats={"n": COUNT},
-                )
-                if by
-                else from_frame(
-                    pd.DataFrame(recs).drop(columns="group").rename(columns={"reason": name}),
-                    **keys,
-                    context="consort",
+                    by=[by] if by else [],
                     variable=name,
                     stats={"n": COUNT},
                 )
@@ -708,31 +701,32 @@ def consort_from_ard(rows: pd.DataFrame) -> dict[str, Any]:
     def count(x: Any) -> int | None:
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else int(x)
 
-    nums = numbers(rows)
-    trial = nums[nums["trial"].notna()].iloc[0] if "trial" in nums else None
-    if trial is None:
+    both = list(zip(records(rows, "stat"), records(rows, "stat_fmt")))  # numbers and texts, record by record
+    trial = [(n, t) for n, t in both if "trial" in n]
+    if len(trial) != 1:
         raise ValueError("the CONSORT rows have no record of the whole trial (variable 'trial')")
-    flow: dict[str, Any] = {k: count(trial[k]) for k in _FLOW_TRIAL}
-    flow["population"] = trial["population"] or None
-    flow["screening_delivered"] = trial["screening_delivered"] == "true"
+    n, t = trial[0]
+    flow: dict[str, Any] = {k: count(n[k]) for k in _FLOW_TRIAL}
+    flow["population"] = t["population"] or None
+    flow["screening_delivered"] = t["screening_delivered"] == "true"
     arms: dict[str, dict[str, Any]] = {}
-    for _, a in nums[nums.get("arm", pd.Series(dtype=object)).notna()].iterrows() if "arm" in nums else []:
-        arms[str(a["group"])] = {
-            **{k: count(a[k]) for k in _FLOW_ARM if k in a},
-            **({"code": a["code"]} if "code" in a else {}),
-            **({"treated": a["treated"] == "true"} if "treated" in a else {}),
-        }
+    for n, t in both:
+        if "arm" in n:
+            arms[t["group"]] = {
+                **{k: count(n[k]) for k in _FLOW_ARM if k in n},
+                **({"code": t["code"]} if "code" in t else {}),
+                **({"treated": t["treated"] == "true"} if "treated" in t else {}),
+            }
     # a reason count is None exactly where its total is (not delivered, or an arm without the drug)
     totals = {"excluded_reasons": "excluded", "discontinued_reasons": "discontinued_intervention"}
     for name, by in _FLOW_REASONS.items():
-        sub = nums[nums[name].notna()] if name in nums else nums.iloc[:0]
+        mine = [(n, t) for n, t in both if name in t]
         if by is None:
-            got = {str(r[name]): int(r["n"]) for _, r in sub.iterrows()}
+            got = {t[name]: int(n["n"]) for n, t in mine}
             flow[name] = None if flow.get(totals[name]) is None else got
             continue
         for arm_name, arm in arms.items():
-            mine = sub[sub["group"] == arm_name]
-            got = {str(r[name]): int(r["n"]) for _, r in mine.iterrows()}
+            got = {t[name]: int(n["n"]) for n, t in mine if t["group"] == arm_name}
             arm[name] = None if name in totals and arm.get(totals[name]) is None else got
     flow["arms"] = arms
     return flow
