@@ -220,27 +220,54 @@ def _group_header(tidy: pd.DataFrame, group_col: str = "group") -> dict[str, str
     return {str(r[group_col]): f"{r[group_col]} (N={int(r['denominator'])})" for _, r in first.iterrows()}
 
 
-def table_baseline(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 from :func:`helpers.analysis.cohort.baseline_characteristics`: one row per variable or level,
-    one column per arm and Total; continuous variables as median (IQR) [range]."""
+def fmt_smd(x: float | None) -> str:
+    """An absolute standardised difference with 2 decimals (``0.1234 -> "0.12"``); NE when missing."""
+    return fmt_num(None if x is None or _missing(x) else abs(float(x)), 2)
+
+
+def _smd_columns(smd: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+    """Column header -> variable -> formatted SMD: ``"SMD"`` with one comparison, else
+    ``"SMD, <comparison>"`` per comparison."""
+    if smd is None or smd.empty:
+        return {}
+    comparisons = list(dict.fromkeys(smd["comparison"]))
+    out: dict[str, dict[str, str]] = {}
+    for c in comparisons:
+        d = smd[smd["comparison"] == c]
+        header = "SMD" if len(comparisons) == 1 else f"SMD, {c}"
+        out[header] = {str(r.variable): fmt_smd(r.smd) for r in d.itertuples()}
+    return out
+
+
+def table_baseline(tidy: pd.DataFrame, smd: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Table 1 from :func:`helpers.analysis.cohort.baseline_characteristics`: one row per variable
+    or level with the decoded labels, one column per arm and Total; continuous variables as
+    median (IQR), categorical ones as n (%); missing values in a "Missing" row. With ``smd``
+    (:func:`helpers.analysis.cohort.standardised_differences`) the absolute standardised
+    difference of each comparison on the variable's first row (no p-values)."""
     headers = _group_header(tidy)
+    smd_cols = _smd_columns(smd)
+    blank = {h: "" for h in headers.values()}
     rows = []
-    for _, v in tidy.groupby("variable", sort=False):
+    for name, v in tidy.groupby("variable", sort=False):
         label = v["label"].iloc[0]
+        smd_cells = {h: cells.get(str(name), "") for h, cells in smd_cols.items()}
         if (v["level"] == "").all():
             cells = {
-                headers[str(r.group)]: (
-                    f"{fmt_num(r.median, 0)} ({fmt_num(r.q1, 0)}-{fmt_num(r.q3, 0)}) "
-                    f"[{fmt_num(r.minimum, 0)}-{fmt_num(r.maximum, 0)}]"
-                )
+                headers[str(r.group)]: f"{fmt_num(r.median, 0)} ({fmt_num(r.q1, 0)}-{fmt_num(r.q3, 0)})"
                 for r in v.itertuples()
             }
-            rows.append({"Characteristic": f"{label}, median (IQR) [range]", **cells})
+            rows.append({"Characteristic": f"{label}, median (IQR)", **cells, **smd_cells})
+            if (v["n_missing"] > 0).any():
+                missing = {
+                    headers[str(r.group)]: fmt_n_pct(int(r.n_missing), int(r.denominator)) for r in v.itertuples()
+                }
+                rows.append({"Characteristic": "\u2003Missing", **missing, **{h: "" for h in smd_cols}})
             continue
-        rows.append({"Characteristic": f"{label}, n (%)", **{h: "" for h in headers.values()}})
+        rows.append({"Characteristic": f"{label}, n (%)", **blank, **smd_cells})
         for level, lv in v.groupby("level", sort=False):
             cells = {headers[str(r.group)]: fmt_n_pct(int(r.n), int(r.denominator)) for r in lv.itertuples()}
-            rows.append({"Characteristic": f"\u2003{level}", **cells})
+            rows.append({"Characteristic": f"\u2003{level}", **cells, **{h: "" for h in smd_cols}})
     return pd.DataFrame(rows)
 
 
@@ -466,3 +493,85 @@ def table_findings(findings: pd.DataFrame) -> pd.DataFrame:
     if findings["severity"].nunique() > 1:
         out.insert(0, "Severity", findings["severity"].astype(str))
     return out
+
+
+def table_teae_soc_term(soc_term: pd.DataFrame, *, by_grade: bool = True) -> pd.DataFrame:
+    """The nested adverse-event table of :func:`helpers.analysis.safety.teae_soc_term`: the
+    overall row, each system organ class and its preferred terms indented beneath, n (%) per arm
+    and Total. ``by_grade``: per group "Any grade", "Grade 3-4" and "Grade 5" (patients at their
+    worst grade); otherwise one n (%) column per group. A count that does not apply reads "not
+    applicable"; a subset whose ADAE column was not delivered reads "not delivered"."""
+    headers = _group_header(soc_term)
+    title = "System organ class / Preferred term"
+    if (soc_term["status"] == NOT_DELIVERED).any():
+        note = str(soc_term["note"].iloc[0])
+        return pd.DataFrame([{title: f"Not delivered: {note}", **{h: NOT_DELIVERED for h in headers.values()}}])
+    rows = []
+    for (row_type, soc, term), d in soc_term.groupby(["row_type", "soc", "term"], sort=False):
+        label = {"overall": "Patients with at least one event", "soc": soc}.get(str(row_type), f"\u2003{term}")
+        row: dict[str, str] = {title: label}
+        for r in d.itertuples():
+            h = headers[str(r.group)]
+            if not r.applicable:
+                cells = {h: NOT_APPLICABLE} if not by_grade else dict.fromkeys(_grade_headers(h), NOT_APPLICABLE)
+            elif by_grade:
+                n34 = int(r.n_grade3) + int(r.n_grade4)
+                any_h, g34_h, g5_h = _grade_headers(h)
+                cells = {
+                    any_h: fmt_n_pct(int(r.n_patients), int(r.denominator)),
+                    g34_h: fmt_n_pct(n34, int(r.denominator)),
+                    g5_h: fmt_n_pct(int(r.n_grade5), int(r.denominator)),
+                }
+            else:
+                cells = {h: fmt_n_pct(int(r.n_patients), int(r.denominator))}
+            row.update(cells)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _grade_headers(header: str) -> tuple[str, str, str]:
+    return (f"{header}: any grade", f"{header}: grade 3-4", f"{header}: grade 5")
+
+
+def table_primary_by_population(effects: pd.DataFrame, *, effect_label: str = "sHR") -> pd.DataFrame:
+    """The primary endpoint in each analysis population
+    (:func:`helpers.analysis.endpoints.primary_by_population`): one row per population and
+    comparison, with patients and events, Gray's p-value, and the unadjusted and adjusted
+    model side by side (effect with its interval and p-value); notes when there are any."""
+    rows = []
+    keys = ["population", "comparison"]
+    for (_population, comparison), d in effects.groupby(keys, sort=False):
+        by_key = {str(r.key): r for r in d.itertuples()}
+        first = d.iloc[0]
+        unadjusted, adjusted, gray = by_key.get("fine_gray"), by_key.get("fine_gray_adjusted"), by_key.get("gray")
+        row = {
+            "Population": str(first["population_label"]),
+            "Comparison": str(comparison),
+            "Patients": str(int(first["n_patients"])),
+            "Events": str(int(first["n_events"])),
+            "Gray's test P": fmt_p(gray.p_value) if gray is not None else "NE",
+            f"Unadjusted {effect_label} (95% CI)": "NE"
+            if unadjusted is None
+            else fmt_ratio_ci(unadjusted.hr, unadjusted.conf_low, unadjusted.conf_high),
+            "Unadjusted P": "NE" if unadjusted is None else fmt_p(unadjusted.p_value),
+            f"Adjusted {effect_label} (95% CI)": "NE"
+            if adjusted is None
+            else fmt_ratio_ci(adjusted.hr, adjusted.conf_low, adjusted.conf_high),
+            "Adjusted P": "NE" if adjusted is None else fmt_p(adjusted.p_value),
+            "Note": "; ".join(dict.fromkeys(n for n in map(_note, d["note"]) if n)),
+        }
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if "Note" in out and not out["Note"].astype(bool).any():
+        out = out.drop(columns="Note")
+    return out
+
+
+def table_accrual_by_site(by_site: pd.DataFrame) -> pd.DataFrame:
+    """Randomised patients per site (:func:`helpers.analysis.cohort.accrual_by_site`), n (%) per
+    arm and Total, sites by descending total."""
+    headers = _group_header(by_site)
+    wide = by_site.assign(cell=[fmt_n_pct(int(n), int(d)) for n, d in zip(by_site["n"], by_site["denominator"])])
+    out = wide.pivot(index="site", columns="group", values="cell")
+    out = out.loc[list(dict.fromkeys(by_site["site"])), list(headers)].rename(columns=headers)
+    return out.reset_index().rename(columns={"site": "Site"}).rename_axis(columns=None)
