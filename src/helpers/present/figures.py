@@ -178,14 +178,14 @@ def forest_plot(
     kinds: list[tuple[str, str, int]] = [("label", "", -1)]
     for i, title in enumerate(titles):
         cols = text_columns.get(title, ())
-        left = [c for c in cols if c[2] == "left"]
-        right = [c for c in cols if c[2] == "right"]
-        widths += [0.95 * len(left)] if left else []
-        kinds += [("left", title, i)] if left else []
+        n_left = sum(c[2] == "left" for c in cols)
+        n_right = sum(c[2] == "right" for c in cols)
+        widths += [0.95 * n_left] if n_left else []
+        kinds += [("left", title, i)] if n_left else []
         widths.append(2.8)
         kinds.append(("plot", title, i))
-        widths += [1.0 + 0.55 * (len(right) - 1)] if right else []
-        kinds += [("right", title, i)] if right else []
+        widths += [1.0 + 0.55 * (n_right - 1)] if n_right else []
+        kinds += [("right", title, i)] if n_right else []
     height = 0.3 * n + 1.7 + (0.3 if k > 1 else 0)
     fig = plt.figure(figsize=(sum(widths), height))
     grid = fig.add_gridspec(1, len(widths), width_ratios=widths, wspace=0.04)

@@ -89,7 +89,7 @@ def standardised_difference(
     """The absolute standardised difference of a variable between two groups:
     :func:`smd_continuous` or :func:`smd_categorical` by ``kind``."""
     if kind == "continuous":
-        return abs(smd_continuous(comparator, reference))  # type: ignore[arg-type]
+        return abs(smd_continuous(comparator, reference))
     if kind == "categorical":
         return smd_categorical(comparator, reference, levels)
     raise ValueError(f"{kind=}; expected 'continuous' or 'categorical'")
