@@ -259,6 +259,13 @@ AE_SUBSETS: dict[str, tuple[str, str, Any, bool]] = {
         True,
     ),
 }
+#: The nested tables of the subsets other than "any", by output ID.
+SUBSET_TABLES = {
+    "grade3plus": "tbl-teae-grade3",
+    "serious": "tbl-teae-serious",
+    "fatal": "tbl-teae-fatal",
+    "discontinuation": "tbl-teae-discontinuation",
+}
 GRADES = (1, 2, 3, 4, 5)
 #: Columns of :func:`teae_soc_term`, in order.
 SOC_TERM_COLUMNS = [
