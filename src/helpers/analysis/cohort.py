@@ -12,18 +12,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.stats import balance
 from helpers.study import Study
 
 __all__ = [
     "FINDING_COLUMNS",
     "MISSING",
+    "SMD_COLUMNS",
     "TOTAL",
+    "accrual_by_month",
+    "accrual_by_site",
     "arm_counts",
     "arm_levels",
     "baseline_characteristics",
     "consort_flow",
     "findings_frame",
     "order_arms",
+    "standardised_differences",
 ]
 
 TOTAL = "Total"
@@ -209,6 +214,77 @@ def baseline_characteristics(
     return pd.DataFrame(rows)
 
 
+#: Columns of :func:`standardised_differences`, in order.
+SMD_COLUMNS = [
+    "variable",
+    "label",
+    "comparison",
+    "comparator_arm",
+    "reference_arm",
+    "method",
+    "n_levels",
+    "n_comparator",
+    "n_reference",
+    "smd",
+    "note",
+]
+
+
+def standardised_differences(
+    adsl: pd.DataFrame, study: Study, *, variables: Sequence[str] | None = None, arm_col: str = "ARM"
+) -> pd.DataFrame:
+    """The absolute standardised difference of each baseline variable, each comparator arm
+    against the reference arm (:mod:`helpers.stats.balance`), as Table 1 shows it beside the
+    counts instead of p-values.
+
+    ``variables`` (default ``study.baseline``) in their order. Continuous variables: difference of
+    means over the pooled standard deviation; categorical ones with two levels: difference of
+    proportions over the pooled standard deviation; with more levels the multivariate
+    (Mahalanobis) form of Yang and Dalton (2012). Missing values are left out (``n_comparator``,
+    ``n_reference`` count the known values); a group without a known value gives NaN with a note.
+
+    Columns: :data:`SMD_COLUMNS`; ``method`` is ``"continuous"``, ``"binary"`` or
+    ``"multinomial"``, ``n_levels`` the levels either arm holds (0 for continuous variables).
+    """
+    names = list(study.baseline if variables is None else variables)
+    arm_levels(adsl, study, arm_col)
+    reference = study.reference_arm
+    ref_rows = adsl[adsl[arm_col] == reference.label]
+    rows: list[dict[str, object]] = []
+    for name in names:
+        var = study.variable(name)
+        if var.kind == "date":
+            raise ValueError(f"variables holds {name!r}, a date; expected continuous or categorical variables")
+        for comp in study.comparator_arms:
+            comp_rows = adsl[adsl[arm_col] == comp.label]
+            a, b = comp_rows[name].dropna(), ref_rows[name].dropna()
+            if var.kind == "continuous":
+                smd = balance.standardised_difference(a, b, "continuous")
+                method, n_levels = "continuous", 0
+            else:
+                levels = list(var.levels or {})
+                smd = balance.standardised_difference(a, b, "categorical", levels=levels)
+                n_levels = int(pd.concat([a, b]).astype(str).nunique())
+                method = "binary" if n_levels <= 2 else "multinomial"
+            empty = [arm.label for arm, d in ((comp, a), (reference, b)) if d.empty]
+            rows.append(
+                {
+                    "variable": name,
+                    "label": var.label,
+                    "comparison": study.comparison_label(comp),
+                    "comparator_arm": comp.label,
+                    "reference_arm": reference.label,
+                    "method": method,
+                    "n_levels": n_levels,
+                    "n_comparator": int(len(a)),
+                    "n_reference": int(len(b)),
+                    "smd": smd,
+                    "note": f"not estimable: no known value in {', '.join(empty)}" if empty else "",
+                }
+            )
+    return pd.DataFrame(rows, columns=SMD_COLUMNS)
+
+
 #: Columns of :func:`findings_frame`, in order.
 FINDING_COLUMNS = ["severity", "rule", "table", "file", "column", "n_rows", "first_ids"]
 
@@ -239,3 +315,82 @@ def findings_frame(findings: Iterable[Any]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+#: Days in an average calendar month (365.25 / 12): the design's accrual period is in months.
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def accrual_by_month(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Randomisations per calendar month (``RANDDT``), cumulated, against the planned rate.
+
+    One row per month from the month of the first randomisation to that of the last (months
+    without a randomisation included): ``month`` (``"2021-01"``), ``month_end`` (its last day,
+    or the last randomisation in the last month), ``months_since_start`` (from the first
+    randomisation to ``month_end``, in months of 365.25 / 12 days), ``n_randomised``,
+    ``cum_randomised``, ``cum_planned`` (the design's ``n_patients`` spread evenly over its
+    ``accrual_months`` from the first randomisation, capped at ``n_patients``; NaN without a
+    design) and ``proportion_of_planned``.
+    """
+    dates = pd.to_datetime(adsl["RANDDT"]).dropna()
+    columns = [
+        "month",
+        "month_end",
+        "months_since_start",
+        "n_randomised",
+        "cum_randomised",
+        "cum_planned",
+        "proportion_of_planned",
+    ]
+    if dates.empty:
+        return pd.DataFrame(columns=columns)
+    first, last = dates.min(), dates.max()
+    months = pd.period_range(first.to_period("M"), last.to_period("M"), freq="M")
+    counts = dates.dt.to_period("M").value_counts().reindex(months, fill_value=0)
+    ends = [min(m.end_time.normalize(), last) for m in months]
+    since = np.array([(e - first).days for e in ends], dtype=float) / DAYS_PER_MONTH
+    design = study.design
+    if design is None:
+        planned = np.full(len(months), np.nan)
+    else:
+        planned = np.minimum(design.n_patients, design.n_patients / design.accrual_months * since)
+    cum = counts.cumsum().to_numpy()
+    return pd.DataFrame(
+        {
+            "month": [str(m) for m in months],
+            "month_end": ends,
+            "months_since_start": since,
+            "n_randomised": counts.to_numpy().astype(int),
+            "cum_randomised": cum.astype(int),
+            "cum_planned": planned,
+            "proportion_of_planned": np.where(planned > 0, cum / np.where(planned > 0, planned, 1), np.nan),
+        },
+        columns=columns,
+    )
+
+
+def accrual_by_site(
+    adsl: pd.DataFrame, study: Study, *, arm_col: str = "ARM", site_col: str = "SITEID"
+) -> pd.DataFrame:
+    """Randomised patients per site and arm: ``site, group, n, denominator, proportion`` (the
+    proportion of the group's patients), arms in display order then Total; sites by descending
+    total, then by identifier."""
+    groups = [*arm_levels(adsl, study, arm_col), TOTAL]
+    sites = adsl[site_col].astype(str)
+    totals = sites.value_counts()
+    order = sorted(totals.index, key=lambda s: (-int(totals[s]), s))
+    rows = []
+    for site in order:
+        for g in groups:
+            in_group = adsl[arm_col].eq(g) if g != TOTAL else pd.Series(True, index=adsl.index)
+            n, denominator = int((in_group & sites.eq(site)).sum()), int(in_group.sum())
+            rows.append(
+                {
+                    "site": site,
+                    "group": g,
+                    "n": n,
+                    "denominator": denominator,
+                    "proportion": n / denominator if denominator else np.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=["site", "group", "n", "denominator", "proportion"])

@@ -25,7 +25,9 @@ __all__ = [
     "EFFECT_COLUMNS",
     "SECONDARY_COLUMNS",
     "arm_term",
+    "SENSITIVITY_COLUMNS",
     "comparison_data",
+    "primary_by_population",
     "relapse_effects",
     "secondary_summary",
     "time_ticks",
@@ -397,6 +399,92 @@ def secondary_summary(
                 }
             )
     return pd.DataFrame(rows, columns=SECONDARY_COLUMNS)
+
+
+#: Columns of :func:`primary_by_population`, in order.
+SENSITIVITY_COLUMNS = [
+    "population",
+    "population_label",
+    "arm_col",
+    "key",
+    "analysis",
+    "comparison",
+    "comparator_arm",
+    "reference_arm",
+    "n_patients",
+    "n_events",
+    "hr",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "n_dropped",
+    "note",
+]
+
+
+def primary_by_population(
+    trial: Any,
+    study: Study,
+    *,
+    populations: Sequence[str] | None = None,
+    adjust_for: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The primary endpoint's comparisons in each analysis population: the primary analysis in
+    the study's ``default_population`` and the others (per protocol, safety, ...) as
+    sensitivity analyses.
+
+    ``trial`` holds every randomised patient (``Trial.select`` picks each population);
+    ``populations`` default to every population of the study, the default one first. Patients are
+    compared by randomised arm (``ARM``), in the study's ``safety_population`` by the arm they
+    actually received (``ACTARM``, as the safety tables). For each population and comparison:
+    Gray's test, the unadjusted and the adjusted Fine-Gray model (:func:`relapse_effects`),
+    with ``n_events`` the primary events among the compared patients. A population without
+    patients is one row per comparison marked "not estimable".
+
+    Columns: :data:`SENSITIVITY_COLUMNS`.
+    """
+    from helpers.data.contract import ContractError
+
+    names = list(
+        populations or [study.default_population, *(p for p in study.populations if p != study.default_population)]
+    )
+    endpoint, cause = study.primary.endpoint, study.primary.cause
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        key = name.upper()
+        label = study.populations[key].label if key in study.populations else name
+        arm_col = "ACTARM" if key == study.safety_population else "ARM"
+        common = {"population": key, "population_label": label, "arm_col": arm_col}
+        try:
+            data = trial.select(key).endpoint(endpoint)
+        except ContractError as error:
+            for comp in study.comparator_arms:
+                rows.append(
+                    {
+                        **common,
+                        "key": "fine_gray",
+                        "analysis": "Fine-Gray subdistribution HR",
+                        "comparison": study.comparison_label(comp),
+                        "comparator_arm": comp.label,
+                        "reference_arm": study.reference_arm.label,
+                        "n_patients": 0,
+                        "n_events": 0,
+                        "note": f"not estimable: {error}",
+                    }
+                )
+            continue
+        effects = relapse_effects(data, study, arm_col=arm_col, adjust_for=adjust_for, cause=cause)
+        effects = effects[effects["key"].isin(["gray", "fine_gray", "fine_gray_adjusted"])]
+        for r in effects.to_dict("records"):
+            compared = data[data[arm_col].isin([r["comparator_arm"], r["reference_arm"]])]
+            rows.append(
+                {
+                    **common,
+                    **{k: r[k] for k in SENSITIVITY_COLUMNS if k in r},
+                    "n_events": int((compared["EVNTCD"] == cause).sum()),
+                }
+            )
+    return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
 
 
 def subgroup_data(data: pd.DataFrame, study: Study) -> pd.DataFrame:

@@ -10,11 +10,16 @@ The terms of special interest and the common-AE threshold come from ``study.safe
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from helpers.analysis.cohort import TOTAL, arm_levels
+from helpers.stats import balance
 from helpers.study import Study
+
+NOT_DELIVERED = "not delivered"
 
 #: Overview rows: label -> predicate on ADAE rows.
 OVERVIEW = {
@@ -29,6 +34,8 @@ OVERVIEW = {
 }
 #: Overview rows that are actions on the study drug: not applicable to an arm without it.
 DRUG_ACTIONS = ("TEAE leading to dose reduction", "TEAE leading to interruption", "TEAE leading to withdrawal")
+#: Overview rows that need the study drug (its actions, and relatedness to it).
+NEEDS_DRUG = ("Treatment-related TEAE", *DRUG_ACTIONS)
 
 
 def _safety_groups(adsl: pd.DataFrame, study: Study, arm_col: str) -> list[tuple[str, pd.Index]]:
@@ -50,15 +57,15 @@ def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_c
     """Patients with at least one TEAE of each kind: ``category, group, applicable, n_patients,
     denominator, percent, n_events`` (one row per category and group, Total last).
 
-    ``applicable`` is False for a dose action (:data:`DRUG_ACTIONS`) in an arm without the study
-    drug; its counts are then NaN, never 0.
+    ``applicable`` is False for a dose action or relatedness to the study drug (:data:`NEEDS_DRUG`)
+    in an arm without the study drug; its counts are then NaN, never 0.
     """
     ae = _teae(adae)
     rows = []
     for label, predicate in OVERVIEW.items():
         hit = ae[predicate(ae)]
         for group, ids in _safety_groups(adsl, study, arm_col):
-            applicable = label not in DRUG_ACTIONS or _treated(study, group)
+            applicable = label not in NEEDS_DRUG or _treated(study, group)
             h = hit[hit["USUBJID"].isin(ids)]
             n = int(h["USUBJID"].nunique())
             rows.append(
@@ -234,3 +241,224 @@ def exposure_overview(exposure: pd.DataFrame) -> dict[str, float]:
     out["proportion_interrupted"] = out["n_interrupted"] / n if n else np.nan
     out["proportion_reduced"] = out["n_reduced"] / n if n else np.nan
     return out
+
+
+# -- nested system organ class / preferred term tables ------------------------------------------------
+#: Subsets of treatment-emergent AEs a nested table shows: name -> (title, the ADAE column the
+#: subset needs, the rule on it, whether it is an action on the study drug). Fatal: CTCAE grade 5
+#: (ADAE carries no outcome or death flag); leading to discontinuation: the study drug withdrawn.
+AE_SUBSETS: dict[str, tuple[str, str, Any, bool]] = {
+    "any": ("Any TEAE", "AETOXGR", lambda ae: pd.Series(True, index=ae.index), False),
+    "grade3plus": ("TEAE of grade 3 or higher", "AETOXGR", lambda ae: ae["AETOXGR"] >= 3, False),
+    "serious": ("Serious TEAE", "AESER", lambda ae: ae["AESER"].eq("Y"), False),
+    "fatal": ("Fatal TEAE (grade 5)", "AETOXGR", lambda ae: ae["AETOXGR"] == 5, False),
+    "discontinuation": (
+        "TEAE leading to discontinuation of the study drug",
+        "AEACN",
+        lambda ae: ae["AEACN"].eq("DRUG WITHDRAWN"),
+        True,
+    ),
+}
+#: The nested tables of the subsets other than "any", by output ID.
+SUBSET_TABLES = {
+    "grade3plus": "tbl-teae-grade3",
+    "serious": "tbl-teae-serious",
+    "fatal": "tbl-teae-fatal",
+    "discontinuation": "tbl-teae-discontinuation",
+}
+GRADES = (1, 2, 3, 4, 5)
+#: Columns of :func:`teae_soc_term`, in order.
+SOC_TERM_COLUMNS = [
+    "subset",
+    "row_type",
+    "soc",
+    "term",
+    "group",
+    "applicable",
+    "n_patients",
+    "denominator",
+    "proportion",
+    *(f"n_grade{g}" for g in GRADES),
+    "status",
+    "note",
+]
+
+
+def _worst(ae: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Patients by worst grade per ``keys`` and group (Total included): index ``keys + group``,
+    columns the grades 1-5."""
+    w = ae.groupby([*keys, "USUBJID"], sort=False).agg(grade=("AETOXGR", "max"), group=("_group", "first"))
+    w = w.reset_index()
+    both = pd.concat([w, w.assign(group=TOTAL)], ignore_index=True)
+    counts = both.groupby([*keys, "group", "grade"], sort=False).size().unstack("grade", fill_value=0)
+    return counts.reindex(columns=list(GRADES), fill_value=0)
+
+
+def teae_soc_term(
+    adae: pd.DataFrame,
+    adsl: pd.DataFrame,
+    study: Study,
+    *,
+    subset: str = "any",
+    arm_col: str = "ACTARM",
+    min_percent: float = 0.0,
+) -> pd.DataFrame:
+    """Treatment-emergent AEs as clinical study reports nest them: a first row of patients with
+    any such event (``row_type`` ``"overall"``), then each system organ class (``"soc"``) with its
+    preferred terms beneath (``"term"``), one row per arm and Total.
+
+    A patient counts once per row, at their worst grade in that row (``n_grade1`` ...
+    ``n_grade5``; ``n_patients`` is their sum). ``subset`` (:data:`AE_SUBSETS`) keeps any TEAE,
+    grade 3 or higher, serious, fatal (grade 5) or leading to discontinuation of the study drug.
+    Classes are sorted by descending Total frequency, then name; terms within their class the
+    same way (pharmaverse's ``sort_at_path``). With ``min_percent`` (0-100) only terms that reach
+    it in some arm are kept, and the classes holding them (a class row counts every term).
+
+    Dose actions do not apply to an arm without the study drug: for ``"discontinuation"`` its
+    rows have ``applicable`` False and NaN counts, never 0. When ADAE lacks the column the subset
+    needs, one ``"overall"`` row per group says ``status`` "not delivered".
+
+    Columns: :data:`SOC_TERM_COLUMNS`.
+    """
+    if subset not in AE_SUBSETS:
+        raise ValueError(f"{subset=}; expected one of {list(AE_SUBSETS)}")
+    _, column, rule, drug_action = AE_SUBSETS[subset]
+    groups = _safety_groups(adsl, study, arm_col)
+    nan = np.nan
+    empty_grades = {f"n_grade{g}": nan for g in GRADES}
+    if column not in adae.columns:
+        rows = [
+            {
+                "subset": subset,
+                "row_type": "overall",
+                "soc": "",
+                "term": "",
+                "group": group,
+                "applicable": True,
+                "n_patients": nan,
+                "denominator": len(ids),
+                "proportion": nan,
+                **empty_grades,
+                "status": NOT_DELIVERED,
+                "note": f"{column} not delivered",
+            }
+            for group, ids in groups
+        ]
+        return pd.DataFrame(rows, columns=SOC_TERM_COLUMNS)
+    arm_of = {i: group for group, ids in groups[:-1] for i in ids}
+    ae = _teae(adae)
+    ae = ae[rule(ae) & ae["USUBJID"].isin(arm_of.keys())]
+    ae = ae.assign(_group=ae["USUBJID"].map(arm_of))
+    denominators = {group: len(ids) for group, ids in groups}
+    levels = {
+        "overall": _worst(ae.assign(_all=""), ["_all"]),
+        "soc": _worst(ae, ["AEBODSYS"]),
+        "term": _worst(ae, ["AEBODSYS", "AEDECOD"]),
+    }
+
+    def total(frame: pd.DataFrame, key: tuple) -> int:
+        at = (*key, TOTAL)
+        return int(frame.loc[at].sum()) if at in frame.index else 0
+
+    def any_arm_percent(key: tuple) -> float:
+        frame = levels["term"]
+        best = 0.0
+        for group, _ in groups[:-1]:
+            at = (*key, group)
+            if at in frame.index and denominators[group]:
+                best = max(best, 100 * int(frame.loc[at].sum()) / denominators[group])
+        return best
+
+    terms = sorted({k[:2] for k in levels["term"].index})
+    kept = [t for t in terms if min_percent <= 0 or any_arm_percent(t) >= min_percent]
+    socs = sorted({t[0] for t in kept}, key=lambda s: (-total(levels["soc"], (s,)), s))
+    order: list[tuple[str, str, str]] = [("overall", "", "")]
+    for soc in socs:
+        order.append(("soc", soc, ""))
+        within = [t for t in kept if t[0] == soc]
+        order += [("term", soc, term) for _, term in sorted(within, key=lambda t: (-total(levels["term"], t), t[1]))]
+    rows = []
+    for row_type, soc, term in order:
+        frame = levels[row_type]
+        key = {"overall": ("",), "soc": (soc,), "term": (soc, term)}[row_type]
+        for group, _ in groups:
+            applicable = not drug_action or _treated(study, group)
+            at = (*key, group)
+            grades = frame.loc[at] if at in frame.index else pd.Series(0, index=list(GRADES))
+            n = int(grades.sum())
+            d = denominators[group]
+            rows.append(
+                {
+                    "subset": subset,
+                    "row_type": row_type,
+                    "soc": soc,
+                    "term": term,
+                    "group": group,
+                    "applicable": applicable,
+                    "n_patients": n if applicable else nan,
+                    "denominator": d,
+                    "proportion": n / d if d and applicable else nan,
+                    **{f"n_grade{g}": int(grades[g]) if applicable else nan for g in GRADES},
+                    "status": "delivered",
+                    "note": "" if applicable else "not applicable: no study drug in this arm",
+                }
+            )
+    return pd.DataFrame(rows, columns=SOC_TERM_COLUMNS)
+
+
+#: Columns of :func:`teae_risk_differences`, in order.
+RISK_DIFFERENCE_COLUMNS = [
+    "soc",
+    "term",
+    "comparison",
+    "comparator_arm",
+    "reference_arm",
+    "n_comparator",
+    "denominator_comparator",
+    "proportion_comparator",
+    "n_reference",
+    "denominator_reference",
+    "proportion_reference",
+    "risk_difference",
+    "conf_low",
+    "conf_high",
+]
+
+
+def teae_risk_differences(soc_term: pd.DataFrame, study: Study, *, conf_level: float = 0.95) -> pd.DataFrame:
+    """For each preferred term of :func:`teae_soc_term` and each comparator arm, the difference
+    of the proportions of patients with the term (comparator minus reference arm) with
+    Newcombe's hybrid score interval (:func:`helpers.stats.balance.risk_difference`); terms in
+    the table's order. Columns: :data:`RISK_DIFFERENCE_COLUMNS`."""
+    terms = soc_term[soc_term["row_type"].eq("term") & soc_term["applicable"].astype(bool)]
+    by = {(r.soc, r.term, r.group): r for r in terms.itertuples()}
+    ref = study.reference_arm.label
+    rows = []
+    for soc, term in dict.fromkeys(zip(terms["soc"], terms["term"])):
+        r0 = by.get((soc, term, ref))
+        for comp in study.comparator_arms:
+            r1 = by.get((soc, term, comp.label))
+            if r0 is None or r1 is None:
+                continue
+            d, lo, hi = balance.risk_difference(
+                int(r1.n_patients), int(r1.denominator), int(r0.n_patients), int(r0.denominator), conf_level=conf_level
+            )
+            rows.append(
+                {
+                    "soc": soc,
+                    "term": term,
+                    "comparison": study.comparison_label(comp),
+                    "comparator_arm": comp.label,
+                    "reference_arm": ref,
+                    "n_comparator": int(r1.n_patients),
+                    "denominator_comparator": int(r1.denominator),
+                    "proportion_comparator": r1.proportion,
+                    "n_reference": int(r0.n_patients),
+                    "denominator_reference": int(r0.denominator),
+                    "proportion_reference": r0.proportion,
+                    "risk_difference": d,
+                    "conf_low": lo,
+                    "conf_high": hi,
+                }
+            )
+    return pd.DataFrame(rows, columns=RISK_DIFFERENCE_COLUMNS)

@@ -58,6 +58,7 @@ __all__ = [
     "MAX_GROUPS",
     "Ard",
     "Stat",
+    "ard_accrual_by_site",
     "ard_at_risk",
     "at_risk_from_ard",
     "ard_baseline",
@@ -66,11 +67,13 @@ __all__ = [
     "ard_data_review",
     "ard_exposure",
     "ard_follow_up",
+    "ard_primary_by_population",
     "ard_relapse_effects",
     "ard_secondary",
     "ard_subgroups",
     "ard_teae_grades",
     "ard_teae_overview",
+    "ard_teae_soc_term",
     "ard_teae_terms",
     "check",
     "concat",
@@ -364,32 +367,127 @@ def _with_arm_totals(
     )
 
 
-def ard_baseline(tidy: pd.DataFrame, population: str, output_id: str = "tbl-baseline") -> pd.DataFrame:
+def ard_baseline(
+    tidy: pd.DataFrame, population: str, smd: pd.DataFrame | None = None, output_id: str = "tbl-baseline"
+) -> pd.DataFrame:
     """Table 1 (:func:`helpers.analysis.cohort.baseline_characteristics`): the arms' N, each
-    variable's label, n, N and % per level, median, quartiles and range of a continuous one."""
+    variable's label, n, N and % per level, median and quartiles of a continuous one with its
+    missing values; with ``smd`` (:func:`helpers.analysis.cohort.standardised_differences`) the
+    absolute standardised difference of each comparison."""
     keys: dict[str, Any] = {"output_id": output_id, "analysis_id": "baseline", "population": population}
     parts = [_with_arm_totals(tidy, **keys)]
     for _, v in tidy.groupby("variable", sort=False):
-        label = v.iloc[:1].assign(stat_label="")
+        label = v.iloc[:1]
         parts.append(
             from_frame(label, **keys, context="attributes", variable="variable", stats={"label": Stat("Label", "text")})
         )
         if (v["level"] == "").all():
+            d = v.assign(proportion_missing=v["n_missing"] / v["denominator"].where(v["denominator"] > 0))
             stats = {
                 "median": Stat("Median", "num0"),
                 "q1": Stat("Q1", "num0"),
                 "q3": Stat("Q3", "num0"),
-                "minimum": Stat("Min", "num0"),
-                "maximum": Stat("Max", "num0"),
+                "n_missing": Stat("n missing", "count"),
+                "denominator": DENOMINATOR,
+                "proportion_missing": Stat("% missing", "percent"),
             }
-            parts.append(from_frame(v, **keys, context="summary", by=["group"], variable="variable", stats=stats))
+            parts.append(from_frame(d, **keys, context="summary", by=["group"], variable="variable", stats=stats))
         else:
-            lv = v.assign(variable_level=v["level"])
             stats = {"n": COUNT, "denominator": DENOMINATOR, "proportion": PROPORTION}
             parts.append(
-                from_frame(lv, **keys, context="tabulate", by=["group", "variable"], variable="level", stats=stats)
+                from_frame(v, **keys, context="tabulate", by=["group", "variable"], variable="level", stats=stats)
             )
+    if smd is not None and not smd.empty:
+        d = smd.assign(smd=smd["smd"].abs(), label=smd["label"], note=smd["note"].map(_text))
+        stats = {
+            "smd": Stat("Absolute standardised difference", "num2"),
+            "method": Stat("Method", "text"),
+            "label": Stat("Label", "text"),
+            "note": Stat("Note", "text"),
+        }
+        keys = {**keys, "analysis_id": "standardised_differences"}
+        parts.append(from_frame(d, **keys, context="smd", by=["comparison"], variable="variable", stats=stats))
     return pd.concat(parts, ignore_index=True)
+
+
+def ard_accrual_by_site(by_site: pd.DataFrame, population: str, output_id: str = "tbl-accrual-sites") -> pd.DataFrame:
+    """Randomised patients per site and arm (:func:`helpers.analysis.cohort.accrual_by_site`)."""
+    keys: dict[str, Any] = {"output_id": output_id, "analysis_id": "accrual_by_site", "population": population}
+    stats = {"n": COUNT, "denominator": DENOMINATOR, "proportion": PROPORTION}
+    body = from_frame(by_site, **keys, context="tabulate", by=["group"], variable="site", stats=stats)
+    return pd.concat([_with_arm_totals(by_site, **keys), body], ignore_index=True)
+
+
+def ard_primary_by_population(effects: pd.DataFrame, output_id: str = "tbl-primary-populations") -> pd.DataFrame:
+    """The primary endpoint's tests and models in each population
+    (:func:`helpers.analysis.endpoints.primary_by_population`); each row's ``population`` is the
+    population it was computed in."""
+    d = effects.assign(note=effects["note"].map(_text), population_key=effects["population"])
+    parts = []
+    for population, block in d.groupby("population", sort=False):
+        parts.append(
+            from_frame(
+                block,
+                output_id=output_id,
+                analysis_id="primary_by_population",
+                population=str(population),
+                context="crr",
+                by=["population_key", "comparison"],
+                variable="key",
+                stats={
+                    "population_label": Stat("Population", "text"),
+                    "n_patients": Stat("Patients", "count"),
+                    "n_events": Stat("Events", "count"),
+                    "hr": HR,
+                    "conf_low": HR_LOW,
+                    "conf_high": HR_HIGH,
+                    "p_value": P_VALUE,
+                    "note": Stat("Note", "text"),
+                },
+                contexts={k: "attributes" for k in ("population_label", "note")},
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def ard_teae_soc_term(soc_term: pd.DataFrame, population: str, output_id: str) -> pd.DataFrame:
+    """The nested adverse-event table (:func:`helpers.analysis.safety.teae_soc_term`) of one
+    subset: per arm, class and term the patients with an event, and at worst grade 3-4 and 5."""
+    keys: dict[str, Any] = {"output_id": output_id, "analysis_id": "teae_soc_term", "population": population}
+    if soc_term.empty:
+        return empty()
+    denominator = soc_term["denominator"].where(soc_term["denominator"] > 0)
+    n34 = soc_term["n_grade3"] + soc_term["n_grade4"]
+    d = soc_term.assign(
+        term=soc_term["term"].map(_text),
+        soc=soc_term["soc"].map(_text),
+        n_grade3_4=n34,
+        proportion_grade3_4=n34 / denominator,
+        proportion_grade5=soc_term["n_grade5"] / denominator,
+        note=soc_term["note"].map(_text),
+    )
+    stats = {
+        "applicable": TEXT,
+        "n_patients": COUNT,
+        "denominator": DENOMINATOR,
+        "proportion": PROPORTION,
+        "n_grade3_4": Stat("n, worst grade 3-4", "count"),
+        "proportion_grade3_4": Stat("%, worst grade 3-4", "percent"),
+        "n_grade5": Stat("n, grade 5", "count"),
+        "proportion_grade5": Stat("%, grade 5", "percent"),
+        "status": Stat("Status", "text"),
+        "note": Stat("Note", "text"),
+    }
+    body = from_frame(
+        d,
+        **keys,
+        context="hierarchical",
+        by=["group", "row_type", "soc"],
+        variable="term",
+        stats=stats,
+        contexts={"status": "attributes", "note": "attributes", "applicable": "attributes"},
+    )
+    return pd.concat([_with_arm_totals(soc_term, **keys), body], ignore_index=True)
 
 
 def ard_cif_landmarks(landmarks: pd.DataFrame, population: str, output_id: str = "tbl-cif-landmarks") -> pd.DataFrame:
@@ -415,7 +513,7 @@ def ard_relapse_effects(effects: pd.DataFrame, population: str, output_id: str =
     d = effects.assign(
         note=effects["note"].map(_text),
         left_out=effects["left_out"].map(_text) if "left_out" in effects else "",
-        n_dropped=effects["n_dropped"] if "n_dropped" in effects else 0,
+        n_dropped=effects.get("n_dropped", 0),
     )
     return from_frame(
         d,

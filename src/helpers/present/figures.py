@@ -39,10 +39,32 @@ def group_colours(groups: Sequence[str], study: Study | None = None) -> dict[str
     return out
 
 
+#: Curves stop where fewer than this many patients remain at risk (the figures' default).
+MIN_AT_RISK = 10
+
+
+def until_at_risk(curves: pd.DataFrame, min_at_risk: int = MIN_AT_RISK) -> pd.DataFrame:
+    """The rows of each group's curve up to its last time with at least ``min_at_risk``
+    patients at risk (``n_risk``: patients with ``T >= time``, on every distinct time the
+    estimators report): the curve stops where fewer remain, and its estimate there holds up to
+    that time. ``min_at_risk`` 0 keeps every row."""
+    if min_at_risk < 0 or int(min_at_risk) != min_at_risk:
+        raise ValueError(f"{min_at_risk=}; expected a whole number >= 0")
+    if min_at_risk == 0:
+        return curves
+    keep = pd.Series(False, index=curves.index)
+    for _, c in curves.groupby(curves["group"].astype(str), sort=False):
+        enough = c.loc[c["n_risk"] >= min_at_risk, "time"]
+        if len(enough):
+            keep.loc[c.index] = c["time"] <= enough.max()
+    return curves[keep]
+
+
 def step_curves(
     curves: pd.DataFrame,
     study: Study,
     *,
+    min_at_risk: int = MIN_AT_RISK,
     at_risk: pd.DataFrame | None = None,
     ylabel: str,
     xmax_days: float | None = None,
@@ -56,13 +78,17 @@ def step_curves(
     as returned by ``cumulative_incidence`` (one cause) or ``kaplan_meier``. ``at_risk`` is the
     output of :func:`helpers.stats.survival.numbers_at_risk` at the tick times. The time axis is in ``study.time``'s
     unit with a tick every ``tick_every`` units; arms are in display order in their colours.
-    ``ylim`` defaults to 0 up to the next tenth above the highest confidence limit, so nothing
-    is clipped.
+    Each curve stops where fewer than ``min_at_risk`` patients remain at risk
+    (:func:`until_at_risk`; ``curves`` needs ``n_risk``); the numbers-at-risk table stays complete
+    up to the longest follow-up. ``ylim`` defaults to 0 up to the next tenth above the highest
+    confidence limit drawn, so nothing is clipped.
     """
     from helpers.analysis.cohort import order_arms
 
     per_unit = study.time.days_per_unit
     every = study.time.tick_every
+    full_time = float(curves["time"].max())
+    curves = until_at_risk(curves, min_at_risk)
     groups = order_arms(curves["group"].astype(str).unique(), study.arm_labels)
     colours = group_colours(groups, study)
     fig = plt.figure(figsize=(7.5, 5.2 if at_risk is not None else 4.5))
@@ -75,7 +101,7 @@ def step_curves(
         t = c["time"].to_numpy() / per_unit
         ax.step(t, c["estimate"], where="post", color=colours[g], label=g, lw=1.8)
         ax.fill_between(t, c["conf_low"], c["conf_high"], step="post", color=colours[g], alpha=0.15, lw=0)
-    xmax = (xmax_days if xmax_days is not None else curves["time"].max()) / per_unit
+    xmax = (xmax_days if xmax_days is not None else full_time) / per_unit
     ticks = np.arange(0, xmax + 1e-9, every)
     ax.set_xlim(0, max(xmax, every))
     ax.set_xticks(ticks)
@@ -130,43 +156,69 @@ def forest_plot(
     *,
     estimate_label: str = "Hazard ratio (95% CI)",
     favours: Mapping[str, tuple[str, str]],
+    text_columns: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
 ) -> Figure:
-    """Forest plot of subgroup effects on a log scale, one panel per comparison side by side.
+    """Forest plot of subgroup effects on a log scale, one panel per comparison side by side,
+    with the numbers beside the lines.
 
     ``panels`` maps a comparison's title (shown above its panel when there is more than one) to
     its lines, each panel with the same lines (:func:`forest_rows`): ``label`` (text on the left
     of the first panel), ``estimate``, ``conf_low``, ``conf_high``, and optionally
     ``is_header`` (bold text, no marker). A line without an estimate that is no header reads
     "not estimable". ``favours`` maps each title to its (left, right) labels under the axis.
+    ``text_columns`` maps a title to the text columns printed beside its panel, each
+    ``(header, column of the panel's frame, "left" or "right")``.
     """
     titles = list(panels)
     first = panels[titles[0]]
     n = len(first)
     k = len(titles)
-    fig, axes = plt.subplots(
-        1, k, figsize=(7.5 + 4.2 * (k - 1), 0.32 * n + 1.4 + (0.3 if k > 1 else 0)), squeeze=False, sharey=True
-    )
+    text_columns = text_columns or {}
+    widths = [2.5]
+    kinds: list[tuple[str, str, int]] = [("label", "", -1)]
+    for i, title in enumerate(titles):
+        cols = text_columns.get(title, ())
+        n_left = sum(c[2] == "left" for c in cols)
+        n_right = sum(c[2] == "right" for c in cols)
+        widths += [0.95 * n_left] if n_left else []
+        kinds += [("left", title, i)] if n_left else []
+        widths.append(2.8)
+        kinds.append(("plot", title, i))
+        widths += [1.0 + 0.55 * (n_right - 1)] if n_right else []
+        kinds += [("right", title, i)] if n_right else []
+    height = 0.3 * n + 1.7 + (0.3 if k > 1 else 0)
+    fig = plt.figure(figsize=(sum(widths), height))
+    grid = fig.add_gridspec(1, len(widths), width_ratios=widths, wspace=0.04)
     y = np.arange(n)[::-1]
     finite = pd.concat([p[np.isfinite(p["estimate"].astype(float))] for p in panels.values()])
     lo = float(np.nanmin(finite["conf_low"])) if len(finite) else 0.1
     hi = float(np.nanmax(finite["conf_high"])) if len(finite) else 10
     lo, hi = min(lo, 0.5) * 0.8, max(hi, 2.0) * 1.25
-    for col, (ax, title) in enumerate(zip(axes[0], titles)):
-        effects = panels[title]
-        for yi, (_, r) in zip(y, effects.iterrows()):
-            header = bool(r.get("is_header", False))
-            if col == 0:
+    top = n + 0.4
+    for slot, (kind, title, _) in enumerate(kinds):
+        ax = fig.add_subplot(grid[0, slot])
+        ax.set_ylim(-0.8, top)
+        if kind != "plot":
+            ax.set_axis_off()
+            ax.set_xlim(0, 1)
+        if kind == "label":
+            for yi, (_, r) in zip(y, first.iterrows()):
+                bold = bool(r.get("is_header", False))
                 ax.text(
-                    -0.02,
-                    yi,
-                    str(r["label"]),
-                    transform=ax.get_yaxis_transform(),
-                    ha="right",
-                    va="center",
-                    fontsize=9,
-                    fontweight="bold" if header else "normal",
+                    0, yi, str(r["label"]), ha="left", va="center", fontsize=9, fontweight="bold" if bold else "normal"
                 )
-            if header:
+            continue
+        effects = panels[title]
+        if kind in ("left", "right"):
+            cols = [c for c in text_columns[title] if c[2] == kind]
+            xs = np.linspace(0, 1, len(cols) + 1)[:-1] + 0.5 / len(cols)
+            for x, (header, column, _) in zip(xs, cols):
+                ax.text(x, n - 0.1, header, ha="center", va="bottom", fontsize=8, fontweight="bold")
+                for yi, (_, r) in zip(y, effects.iterrows()):
+                    ax.text(x, yi, str(r.get(column, "") or ""), ha="center", va="center", fontsize=8)
+            continue
+        for yi, (_, r) in zip(y, effects.iterrows()):
+            if bool(r.get("is_header", False)):
                 continue
             if not np.isfinite(float(r["estimate"])):
                 ax.text(1.0, yi, "not estimable", ha="center", va="center", fontsize=7, color="0.45")
@@ -176,10 +228,9 @@ def forest_plot(
         ax.axvline(1.0, color="0.5", lw=0.8, ls="--")
         ax.set_xscale("log")
         ax.set_xlim(lo, hi)
-        ax.set_ylim(-0.8, n - 0.2)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(estimate_label)
+        ax.set_xlabel(estimate_label, fontsize=9)
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if lo <= t <= hi]
         ax.set_xticks(ticks)
         ax.set_xticklabels([f"{t:g}" for t in ticks])
@@ -203,52 +254,65 @@ def forest_plot(
 
 def forest_rows(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Lines of a forest plot from one comparison of ``subgroup_effects``: the Overall line, then
-    a bold header per subgroup (the study's label) and its levels."""
-    rows = []
+    a bold header per subgroup (the study's label) and its levels; with their numbers as text:
+    ``events_comparator`` and ``events_reference`` ("events/patients"), ``effect_text`` (the
+    effect with its interval) and ``p_text`` (the interaction p-value, on the subgroup's header)."""
+    from helpers.present.tables import fmt_p, fmt_ratio_ci
+
+    def numbers(r: Any) -> dict[str, object]:
+        estimable = np.isfinite(float(r.hr))
+        return {
+            "estimate": r.hr,
+            "conf_low": r.conf_low,
+            "conf_high": r.conf_high,
+            "events_comparator": f"{int(r.events_comparator)}/{int(r.n_comparator)}",
+            "events_reference": f"{int(r.events_reference)}/{int(r.n_reference)}",
+            "effect_text": fmt_ratio_ci(r.hr, r.conf_low, r.conf_high) if estimable else "NE",
+            "p_text": "",
+        }
+
+    rows: list[dict[str, object]] = []
     for subgroup, d in effects.groupby("subgroup", sort=False):
         if len(d) == 1 and str(d["level"].iloc[0]) == str(subgroup):
-            r = d.iloc[0]
-            rows.append(
-                {
-                    "label": str(subgroup),
-                    "estimate": r["hr"],
-                    "conf_low": r["conf_low"],
-                    "conf_high": r["conf_high"],
-                    "is_header": False,
-                }
-            )
+            rows.append({"label": str(subgroup), **numbers(next(d.itertuples())), "is_header": False})
             continue
+        p = d["p_interaction"].dropna()
         rows.append(
             {
                 "label": study.subgroup_label(str(subgroup)),
                 "estimate": np.nan,
                 "conf_low": np.nan,
                 "conf_high": np.nan,
+                "events_comparator": "",
+                "events_reference": "",
+                "effect_text": "",
+                "p_text": fmt_p(float(p.iloc[0])) if len(p) else "NE",
                 "is_header": True,
             }
         )
         for r in d.itertuples():
-            rows.append(
-                {
-                    "label": f"    {r.level or 'all values missing'}",
-                    "estimate": r.hr,
-                    "conf_low": r.conf_low,
-                    "conf_high": r.conf_high,
-                    "is_header": False,
-                }
-            )
+            rows.append({"label": f"    {r.level or 'all values missing'}", **numbers(r), "is_header": False})
     return pd.DataFrame(rows)
 
 
-def figure_forest(effects: pd.DataFrame, study: Study, *, estimate_label: str) -> Figure:
+def figure_forest(effects: pd.DataFrame, study: Study, *, estimate_label: str, effect_label: str = "HR") -> Figure:
     """The forest plot of :func:`helpers.stats.subgroups.subgroup_effects`: one panel per comparison
-    (comparator vs the reference arm, titled with the short labels), favours labels from the arms."""
-    panels, favours = {}, {}
+    (comparator vs the reference arm, titled with the short labels), favours labels from the arms,
+    and beside each panel its numbers: events/patients of the comparator and of the reference
+    arm, the effect (``effect_label``, e.g. "sHR") with its 95% CI and the interaction p-value."""
+    panels, favours, text = {}, {}, {}
+    reference = study.reference_arm.short_label
     for comp in dict.fromkeys(effects["comparator_arm"]):
         title = study.comparison_label(str(comp))
         panels[title] = forest_rows(effects[effects["comparator_arm"] == comp], study)
         favours[title] = favours_labels(study, str(comp))
-    return forest_plot(panels, estimate_label=estimate_label, favours=favours)
+        text[title] = [
+            (f"{study.arm(str(comp)).short_label}\nevents/N", "events_comparator", "left"),
+            (f"{reference}\nevents/N", "events_reference", "left"),
+            (f"{effect_label} (95% CI)", "effect_text", "right"),
+            ("P-interaction", "p_text", "right"),
+        ]
+    return forest_plot(panels, estimate_label=estimate_label, favours=favours, text_columns=text)
 
 
 def _reasons(counts: Mapping[str, int] | None, indent: str = "   ") -> str:
@@ -400,4 +464,101 @@ def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
     ax.set_xlim(0, None)
     ax.grid(axis="y", color="0.92")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def figure_accrual(by_month: pd.DataFrame, by_site: pd.DataFrame, study: Study) -> Figure:
+    """Accrual: cumulative randomisations at the end of each month against the planned rate
+    (:func:`helpers.analysis.cohort.accrual_by_month`; dashed, when the study has a design), and
+    randomised patients per site stacked by arm in the arms' colours
+    (:func:`helpers.analysis.cohort.accrual_by_site`)."""
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": (3, 2), "wspace": 0.35})
+    x = np.concatenate(([0.0], by_month["months_since_start"].to_numpy(dtype=float)))
+    ax.step(
+        x, np.concatenate(([0], by_month["cum_randomised"])), where="post", color="0.15", lw=1.8, label="Randomised"
+    )
+    design = study.design
+    if design is not None:
+        end = max(design.accrual_months, float(x.max()))
+        ax.plot(
+            [0, design.accrual_months, end],
+            [0, design.n_patients, design.n_patients],
+            ls="--",
+            color="0.5",
+            lw=1.2,
+            label=f"Planned: {design.n_patients} in {design.accrual_months:g} months",
+        )
+    ax.set_xlabel("Months since the first randomisation")
+    ax.set_ylabel("Patients randomised (cumulative)")
+    ax.set_xlim(0, None)
+    ax.set_ylim(0, None)
+    ax.legend(frameon=False, loc="upper left", fontsize=9)
+    arms = [a.label for a in study.arms]
+    sites = list(dict.fromkeys(by_site["site"]))
+    left = np.zeros(len(sites))
+    yy = np.arange(len(sites))[::-1]
+    for arm in arms:
+        d = by_site[by_site["group"] == arm].set_index("site").reindex(sites)["n"].fillna(0).to_numpy(dtype=float)
+        bars.barh(yy, d, left=left, color=study.arm_colours[arm], label=study.arm(arm).short_label, height=0.7)
+        left += d
+    bars.set_yticks(yy)
+    bars.set_yticklabels(sites, fontsize=8)
+    bars.set_ylabel("Site")
+    bars.set_xlabel("Patients randomised")
+    bars.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def figure_teae_risk_differences(proportions: pd.DataFrame, differences: pd.DataFrame, study: Study) -> Figure:
+    """The adverse-event dot plot of Amit, Heiberger and Lane (2008): for each preferred term,
+    the percentage of patients per arm (left panel, the arms' colours) and the risk difference of
+    each comparator arm against the reference arm with its 95% CI (right panel, in percentage
+    points). ``proportions`` holds the term rows of :func:`helpers.analysis.safety.teae_soc_term`,
+    ``differences`` :func:`helpers.analysis.safety.teae_risk_differences`; terms are sorted by the
+    first comparison's risk difference, largest at the top."""
+    comparisons = list(dict.fromkeys(differences["comparison"]))
+    first = differences[differences["comparison"] == comparisons[0]] if comparisons else differences
+    order = list(first.sort_values(["risk_difference", "term"], ascending=[True, False])["term"])
+    y = {t: i for i, t in enumerate(order)}
+    fig, (left, right) = plt.subplots(
+        1,
+        2,
+        figsize=(9.5, 0.28 * len(order) + 1.6),
+        sharey=True,
+        gridspec_kw={"width_ratios": (1, 1.2), "wspace": 0.05},
+    )
+    terms = proportions[proportions["term"].isin(order)]
+    arms = [a for a in study.arms if a.label in set(terms["group"])]
+    for a in arms:
+        d = terms[terms["group"] == a.label]
+        left.scatter(100 * d["proportion"], [y[t] for t in d["term"]], color=a.colour, s=22, label=a.short_label)
+    left.set_yticks(list(y.values()))
+    left.set_yticklabels(order, fontsize=8)
+    left.set_xlabel("Patients (%)")
+    left.set_xlim(0, None)
+    left.grid(axis="y", color="0.92")
+    left.legend(frameon=False, fontsize=8, loc="lower right")
+    k = len(comparisons)
+    for i, c in enumerate(comparisons):
+        d = differences[differences["comparison"] == c]
+        colour = study.arm_colours[str(d["comparator_arm"].iloc[0])] if len(d) else "0.2"
+        offset = 0.18 * (i - (k - 1) / 2)
+        yy = np.array([y[t] for t in d["term"]]) + offset
+        right.errorbar(
+            100 * d["risk_difference"],
+            yy,
+            xerr=[100 * (d["risk_difference"] - d["conf_low"]), 100 * (d["conf_high"] - d["risk_difference"])],
+            fmt="o",
+            ms=4,
+            color=colour,
+            elinewidth=1,
+            capsize=0,
+            label=c,
+        )
+    right.axvline(0, color="0.5", lw=0.8, ls="--")
+    right.set_xlabel("Risk difference, percentage points (95% CI)")
+    right.grid(axis="y", color="0.92")
+    if k > 1:
+        right.legend(frameon=False, fontsize=8, loc="lower right")
+    right.tick_params(axis="y", length=0)
     return fig

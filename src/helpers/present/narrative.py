@@ -82,8 +82,9 @@ def cohort_text(r: RunResults, study: Study) -> str:
     unit = study.time.unit
     median = a.cell("txt-follow-up", "median", group="Overall")
     return (
-        f"{text} Baseline characteristics by arm are in @tbl-baseline. Median follow-up (reverse "
-        f"Kaplan-Meier) was {median} {unit}."
+        f"{text} Baseline characteristics by arm, with standardised differences, are in @tbl-baseline; "
+        "accrual against the planned rate and by site in @fig-accrual and @tbl-accrual-sites. Median follow-up "
+        f"(reverse Kaplan-Meier) was {median} {unit}."
     )
 
 
@@ -125,7 +126,10 @@ def relapse_text(r: RunResults, study: Study) -> str:
     others = join_words(
         [f"{cif_at(3 - cause, arm.label)['estimate']} with {in_prose(arm.label)}" for arm in study.arms]
     )
-    return text + f" {competing}, the competing event, was {others} at {at_label} (@fig-cif-nrm)."
+    return (
+        text + f" {competing}, the competing event, was {others} at {at_label} (@fig-cif-nrm). "
+        "@tbl-primary-populations repeats the analysis in each analysis population as a sensitivity analysis."
+    )
 
 
 def _adjusted_text(row: dict[str, Any], comparison: str) -> str:
@@ -187,7 +191,7 @@ def safety_text(r: RunResults, study: Study) -> str:
         common = study.safety.common_ae_percent if study.safety is not None else 0.0
         parts.append(
             f"Treatment-emergent adverse events of grade 3 or higher occurred in {by_arm} "
-            f"(@tbl-teae-overview). @tbl-teae-terms and @fig-teae-terms list the events reported in "
+            f"(@tbl-teae-overview). @tbl-teae-terms and @fig-teae-risk-differences list the events reported in "
             f"at least {common:g}% of patients in {'either' if len(arms) == 2 else 'any'} arm"
         )
         special = study.safety.special_interest if study.safety is not None else None
@@ -195,10 +199,15 @@ def safety_text(r: RunResults, study: Study) -> str:
             parts[-1] += f", and @tbl-teae-grades the worst CTCAE grade of the {in_prose(special.label)}."
         else:
             parts[-1] += "; the study defines no adverse events of special interest (@tbl-teae-grades)."
+        parts.append(
+            "Events of grade 3 or higher, serious, fatal and leading to discontinuation of the study drug "
+            "are in @tbl-teae-grade3, @tbl-teae-serious, @tbl-teae-fatal and @tbl-teae-discontinuation."
+        )
     else:
         parts.append(
             "Adverse-event data (ADAE) were not delivered, so no adverse events are tabulated: "
-            "@tbl-teae-overview, @tbl-teae-terms, @fig-teae-terms and @tbl-teae-grades say so."
+            "@tbl-teae-overview, @tbl-teae-terms, @fig-teae-risk-differences, @tbl-teae-grades, @tbl-teae-grade3, "
+            "@tbl-teae-serious, @tbl-teae-fatal and @tbl-teae-discontinuation say so."
         )
     if delivered.get("adex"):
         a = r.ard()

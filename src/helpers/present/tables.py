@@ -241,31 +241,52 @@ def _arm_rank(arms: Sequence[str], order: Sequence[str]) -> dict[str, int]:
     return {g: i for i, g in enumerate(order_arms(arms, order))}
 
 
+def fmt_smd(x: float | None) -> str:
+    """An absolute standardised difference with 2 decimals (``0.1234 -> "0.12"``); NE when missing."""
+    return fmt_num(None if x is None or _missing(x) else abs(float(x)), 2)
+
+
 def table_baseline(rows: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 from the ARD of :func:`helpers.analysis.cohort.baseline_characteristics`
-    (:func:`helpers.present.ard.ard_baseline`): one row per variable or level, one column per arm
-    and Total; continuous variables as median (IQR) [range]."""
+    """Table 1 from the ARD (:func:`helpers.present.ard.ard_baseline`) of
+    :func:`helpers.analysis.cohort.baseline_characteristics` and
+    :func:`helpers.analysis.cohort.standardised_differences`: one row per variable or level with
+    the decoded labels, one column per arm and Total; continuous variables as median (IQR),
+    categorical ones as n (%); missing values in a "Missing" row; the absolute standardised
+    difference of each comparison on the variable's first row (no p-values)."""
     recs = _records(rows)
     headers = _headers(recs)
+    smd = [r for r in recs if "smd" in r]
+    comparisons = list(dict.fromkeys(r["comparison"] for r in smd))
+    smd_cols = {
+        ("SMD" if len(comparisons) == 1 else f"SMD, {c}"): {
+            r["variable"]: r["smd"] for r in smd if r["comparison"] == c
+        }
+        for c in comparisons
+    }
+    blank = {h: "" for h in headers.values()}
     out = []
-    for lab in (r for r in recs if "label" in r):
+    for lab in (r for r in recs if "label" in r and "smd" not in r):
         var = lab["variable"]
         mine = [r for r in recs if r.get("variable") == var and "group" in r]
+        smd_cells = {h: cells.get(var, "") for h, cells in smd_cols.items()}
+        no_smd = {h: "" for h in smd_cols}
         if any("median" in r for r in mine):
-            cells = {
-                headers[r["group"]]: f"{r['median']} ({r['q1']}-{r['q3']}) [{r['minimum']}-{r['maximum']}]"
-                for r in mine
-            }
-            out.append({"Characteristic": f"{lab['label']}, median (IQR) [range]", **cells})
+            cells = {headers[r["group"]]: f"{r['median']} ({r['q1']}-{r['q3']})" for r in mine}
+            out.append({"Characteristic": f"{lab['label']}, median (IQR)", **cells, **smd_cells})
+            if any(r["n_missing"] != "0" for r in mine):
+                missing = {
+                    headers[r["group"]]: _n_pct(r["n_missing"], r["denominator"], r["proportion_missing"]) for r in mine
+                }
+                out.append({"Characteristic": "\u2003Missing", **missing, **no_smd})
             continue
-        out.append({"Characteristic": f"{lab['label']}, n (%)", **{h: "" for h in headers.values()}})
+        out.append({"Characteristic": f"{lab['label']}, n (%)", **blank, **smd_cells})
         for level in dict.fromkeys(r["level"] for r in mine):
             cells = {
                 headers[r["group"]]: _n_pct(r["n"], r["denominator"], r["proportion"])
                 for r in mine
                 if r["level"] == level
             }
-            out.append({"Characteristic": f"\u2003{level}", **cells})
+            out.append({"Characteristic": f"\u2003{level}", **cells, **no_smd})
     return pd.DataFrame(out)
 
 
@@ -514,3 +535,92 @@ def table_findings(rows: pd.DataFrame) -> pd.DataFrame:
     if len({r["severity"] for r in findings}) > 1:
         out.insert(0, "Severity", [r["severity"] for r in findings])
     return out
+
+
+def table_teae_soc_term(rows: pd.DataFrame, *, by_grade: bool = True) -> pd.DataFrame:
+    """The nested adverse-event table of :func:`helpers.analysis.safety.teae_soc_term` (ARD
+    :func:`helpers.present.ard.ard_teae_soc_term`): the overall row, each system organ class and
+    its preferred terms indented beneath, n (%) per arm and Total. ``by_grade``: per group "Any
+    grade", "Grade 3-4" and "Grade 5" (patients at their worst grade); otherwise one n (%)
+    column per group. A count that does not apply reads "not applicable"; a subset whose ADAE
+    column was not delivered reads "not delivered"."""
+    recs = _records(rows)
+    headers = _headers(recs)
+    title = "System organ class / Preferred term"
+    body = [r for r in recs if "row_type" in r]
+    if any(r["status"] == NOT_DELIVERED for r in body):
+        note = body[0]["note"]
+        return pd.DataFrame([{title: f"Not delivered: {note}", **{h: NOT_DELIVERED for h in headers.values()}}])
+    out = []
+    for row_type, soc, term in dict.fromkeys((r["row_type"], r["soc"], r["term"]) for r in body):
+        label = {"overall": "Patients with at least one event", "soc": soc}.get(row_type, f"\u2003{term}")
+        row: dict[str, str] = {title: label}
+        for r in body:
+            if (r["row_type"], r["soc"], r["term"]) != (row_type, soc, term):
+                continue
+            h = headers[r["group"]]
+            if r["applicable"] == "false":
+                cells = {h: NOT_APPLICABLE} if not by_grade else dict.fromkeys(_grade_headers(h), NOT_APPLICABLE)
+            elif by_grade:
+                any_h, g34_h, g5_h = _grade_headers(h)
+                cells = {
+                    any_h: _n_pct(r["n_patients"], r["denominator"], r["proportion"]),
+                    g34_h: _n_pct(r["n_grade3_4"], r["denominator"], r["proportion_grade3_4"]),
+                    g5_h: _n_pct(r["n_grade5"], r["denominator"], r["proportion_grade5"]),
+                }
+            else:
+                cells = {h: _n_pct(r["n_patients"], r["denominator"], r["proportion"])}
+            row.update(cells)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _grade_headers(header: str) -> tuple[str, str, str]:
+    return (f"{header}: any grade", f"{header}: grade 3-4", f"{header}: grade 5")
+
+
+def table_primary_by_population(rows: pd.DataFrame, *, effect_label: str = "sHR") -> pd.DataFrame:
+    """The primary endpoint in each analysis population
+    (:func:`helpers.analysis.endpoints.primary_by_population`, ARD
+    :func:`helpers.present.ard.ard_primary_by_population`): one row per population and
+    comparison, with patients and events, Gray's p-value, and the unadjusted and adjusted model
+    side by side (effect with its interval and p-value); notes when there are any."""
+    recs = _records(rows)
+    out = []
+    for pair in dict.fromkeys((r["population_key"], r["comparison"]) for r in recs):
+        mine = [r for r in recs if (r["population_key"], r["comparison"]) == pair]
+        by_key = {r["key"]: r for r in mine}
+        first = mine[0]
+        unadjusted, adjusted, gray = by_key.get("fine_gray"), by_key.get("fine_gray_adjusted"), by_key.get("gray")
+        out.append(
+            {
+                "Population": first["population_label"],
+                "Comparison": first["comparison"],
+                "Patients": first["n_patients"],
+                "Events": first["n_events"],
+                "Gray's test P": gray["p_value"] if gray is not None else "NE",
+                f"Unadjusted {effect_label} (95% CI)": "NE" if unadjusted is None else _ratio_ci(unadjusted),
+                "Unadjusted P": "NE" if unadjusted is None else unadjusted["p_value"],
+                f"Adjusted {effect_label} (95% CI)": "NE" if adjusted is None else _ratio_ci(adjusted),
+                "Adjusted P": "NE" if adjusted is None else adjusted["p_value"],
+                "Note": "; ".join(dict.fromkeys(r["note"] for r in mine if r["note"])),
+            }
+        )
+    frame = pd.DataFrame(out)
+    if "Note" in frame and not frame["Note"].astype(bool).any():
+        frame = frame.drop(columns="Note")
+    return frame
+
+
+def table_accrual_by_site(rows: pd.DataFrame) -> pd.DataFrame:
+    """Randomised patients per site (:func:`helpers.analysis.cohort.accrual_by_site`, ARD
+    :func:`helpers.present.ard.ard_accrual_by_site`), n (%) per arm and Total, sites by
+    descending total."""
+    recs = _records(rows)
+    headers = _headers(recs)
+    body = [r for r in recs if "site" in r]
+    out = []
+    for site in dict.fromkeys(r["site"] for r in body):
+        cells = {r["group"]: _n_pct(r["n"], r["denominator"], r["proportion"]) for r in body if r["site"] == site}
+        out.append({"Site": site, **{h: cells[g] for g, h in headers.items()}})
+    return pd.DataFrame(out)

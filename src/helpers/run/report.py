@@ -91,13 +91,55 @@ def with_front_matter(nb: nbformat.NotebookNode, values: dict[str, Any]) -> nbfo
     return nb
 
 
-def report_title(out_dir: Path) -> dict[str, Any]:
-    """Title and subtitle the report notebook recorded (from the study definition)."""
+def report_values(out_dir: Path) -> dict[str, Any]:
+    """The values the report notebook recorded in its ``results.json`` (``{}`` without one)."""
     path = out_dir / config.REPORT_NOTEBOOK / config.RESULTS_FILE
     if not path.exists():
         return {}
-    values = json.loads(path.read_text(encoding="utf-8")).get("values", {})
+    return dict(json.loads(path.read_text(encoding="utf-8")).get("values", {}))
+
+
+def report_title(out_dir: Path) -> dict[str, Any]:
+    """Title and subtitle the report notebook recorded (from the study definition)."""
+    values = report_values(out_dir)
     return {k: values[k] for k in ("title", "subtitle") if values.get(k)}
+
+
+_CAPTION_VALUE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_CAPTION_OPTIONS = ("fig-cap", "tbl-cap", "fig-alt")
+
+
+def _fill_caption(line: str, values: dict[str, Any]) -> str:
+    def value(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in values:
+            raise RenderError(
+                f"caption {line.strip()!r} quotes {{{{{name}}}}}, which the report notebook did not "
+                f"record (run.out.value); it recorded: {', '.join(sorted(values)) or 'nothing'}"
+            )
+        return str(values[name])
+
+    return _CAPTION_VALUE.sub(value, line)
+
+
+def with_caption_values(nb: nbformat.NotebookNode, values: dict[str, Any]) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose captions (``#| fig-cap:``, ``tbl-cap``, ``fig-alt``) have each
+    ``{{name}}`` replaced by the value ``name`` the report notebook recorded (a cell option
+    cannot be computed, as the front matter cannot: ``{{min_at_risk}}`` states a parameter of the
+    run in a caption). A name the report did not record is a :class:`RenderError`."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "{{" not in cell.source:
+            continue
+        lines = cell.source.splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            m = _OPTION.match(line.rstrip("\n"))
+            if not m:
+                break
+            if m.group(1) in _CAPTION_OPTIONS:
+                lines[i] = _fill_caption(line, values)
+        cell.source = "".join(lines)
+    return nb
 
 
 def cell_options(source: str) -> tuple[dict[str, Any], str]:
@@ -527,6 +569,7 @@ def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
         staging = Path(tmp)
         try:
             nb = with_front_matter(nbformat.read(nb_path, as_version=4), report_title(out_dir))
+            nb = with_caption_values(nb, report_values(out_dir))
             if renderer == "quarto":
                 if not quarto:
                     raise RenderError("renderer 'quarto' was asked for but quarto is not on PATH")
