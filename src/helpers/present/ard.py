@@ -290,7 +290,7 @@ class Ard:
     """A run's ARD with look-ups for the report's sentences.
 
     >>> a = Ard(rows)
-    >>> a.cell("tbl-cif-landmarks", "estimate", cause="1", time="730", group="No maintenance")
+    >>> a.cell("tbl-cif-landmarks", "estimate", cause="1", time="730", group=study.reference_arm.label)
     '26.1%'
     """
 
