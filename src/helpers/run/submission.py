@@ -135,17 +135,38 @@ def _column_widths(data: pd.DataFrame) -> list[float]:
     return widths
 
 
+def rtf_escape(text: str) -> str:
+    """Text as RTF: ``\\``, ``{`` and ``}`` escaped, every non-ASCII character as ``\\uN*``
+    (UTF-16 code units), so the file is plain ASCII and reads the same in every code page.
+    rtflite's own text conversion is off: it reads ``_`` and ``^`` as LaTeX sub- and superscripts."""
+    out = []
+    for ch in text:
+        if ch in "\\{}":
+            out.append("\\" + ch)
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            units = ch.encode("utf-16-le")
+            for i in range(0, len(units), 2):
+                code = int.from_bytes(units[i : i + 2], "little")
+                out.append(f"\\uc1\\u{code - 65536 if code > 32767 else code}*")
+    return "".join(out)
+
+
 def table_rtf(spec: ReportTableSpec, footnotes: Sequence[str], *, rows_per_page: int = 36) -> str:
-    """One table as an RTF document (rtflite): landscape letter pages, the title, column headers,
-    footnotes and source repeated on every page, page numbers in the header."""
+    """One table as an RTF document (rtflite): the title, column headers, footnotes and source
+    repeated on every page, page numbers in the header; landscape when it has more than four
+    columns."""
     import polars as pl
     import rtflite as rtf
 
     data = spec.data.astype(str) if len(spec.data.columns) else pd.DataFrame({"": [""]})
     if data.empty:
         data = pd.DataFrame([[""] * len(data.columns)], columns=data.columns)
-    frame = pl.DataFrame({f"c{i}": data.iloc[:, i].tolist() for i in range(data.shape[1])})
+    frame = pl.DataFrame({f"c{i}": [rtf_escape(x) for x in data.iloc[:, i]] for i in range(data.shape[1])})
     n = data.shape[1]
+    widths = _column_widths(data)
+    justify = ["l"] + ["c"] * (n - 1)
     doc = rtf.RTFDocument(
         df=frame,
         rtf_page=rtf.RTFPage(
@@ -156,20 +177,20 @@ def table_rtf(spec: ReportTableSpec, footnotes: Sequence[str], *, rows_per_page:
             page_source="all",
         ),
         rtf_page_header=rtf.RTFPageHeader(),
-        rtf_title=rtf.RTFTitle(text=[spec.title]),
+        rtf_title=rtf.RTFTitle(text=[rtf_escape(spec.title)], text_convert=[False]),
         rtf_column_header=[
             rtf.RTFColumnHeader(
-                text=[str(c) for c in data.columns],
-                col_rel_width=_column_widths(data),
-                text_justification=["l"] + ["c"] * (n - 1),
+                text=[rtf_escape(str(c)) for c in data.columns],
+                col_rel_width=widths,
+                text_justification=justify,
+                text_convert=[False],
             )
         ],
-        rtf_body=rtf.RTFBody(
-            col_rel_width=_column_widths(data),
-            text_justification=[["l"] + ["c"] * (n - 1)],
-        ),
-        rtf_footnote=rtf.RTFFootnote(text=list(footnotes)) if footnotes else None,
-        rtf_source=rtf.RTFSource(text=[f"Source: {spec.label}"]),
+        rtf_body=rtf.RTFBody(col_rel_width=widths, text_justification=[justify], text_convert=[[False]]),
+        rtf_footnote=rtf.RTFFootnote(text=[rtf_escape(f) for f in footnotes], text_convert=[False])
+        if footnotes
+        else None,
+        rtf_source=rtf.RTFSource(text=[rtf_escape(f"Source: {spec.label}")], text_convert=[False]),
     )
     return doc.rtf_encode()
 
@@ -205,7 +226,7 @@ def write_rtf_tables(out_dir: str | Path, nb: Any, dest: str | Path | None = Non
     written, index = [], []
     for spec in report_tables(out_dir, nb):
         text = table_rtf(spec, table_footnotes(spec, parameters, spec.label in outputs))
-        data = text.encode("cp1252", errors="strict") if text.isascii() else text.encode("utf-8")
+        data = text.encode("ascii")  # rtf_escape wrote every other character as \\uN
         path = atomic_write_bytes(folder / f"{spec.label}.rtf", data)
         written.append(path)
         index.append({"file": path.name, "title": spec.title, "sha256": hashlib.sha256(data).hexdigest()})
