@@ -427,7 +427,7 @@ def render_docx(nb: nbformat.NotebookNode, docx_path: Path) -> Path:
         pypandoc.convert_text(
             md,
             "docx",
-            format="markdown",
+            format="markdown-smart",  # table cells and quotes exactly as the tables hold them
             outputfile=str(out),
             extra_args=["--standalone", f"--resource-path={tmpdir}"],
         )
