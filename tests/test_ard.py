@@ -167,3 +167,15 @@ def test_rtf_repeats_title_headers_and_footnotes_on_every_page_and_reads_back():
     rows = [r for r in rtf_rows(text) if r and r[0] != "Term" and not r[0].startswith("Analysis population")]
     assert [r for r in rows if len(r) == 2] == data.values.tolist()
     assert sum(r == ["Term", "n (%)"] for r in rtf_rows(text)) == len(pages)
+
+
+def test_the_schema_page_documents_every_column():
+    from helpers import config
+
+    page = (config.PROJECT_ROOT / "docs" / "ARD.md").read_text(encoding="utf-8")
+    for column in ard.COLUMNS:
+        name = "group1" if column.startswith("group") and not column.endswith("level") else column
+        name = "group1_level" if column.startswith("group") and column.endswith("level") else name
+        assert f"`{name}`" in page, column
+    for fmt in ard.FORMATS:
+        assert f"`{fmt}`" in page or fmt.startswith("num"), fmt
