@@ -359,9 +359,15 @@ def render_html(nb: nbformat.NotebookNode) -> str:
 
 
 # -- pandoc + Typst PDF ----------------------------------------------------------------------------
-def report_markdown(nb: nbformat.NotebookNode, media_dir: Path) -> str:
-    """Pandoc Markdown of the resolved report; figures are written as PNG files into ``media_dir``."""
+def report_markdown(nb: nbformat.NotebookNode, media_dir: Path, *, numbered: bool = False) -> str:
+    """Pandoc Markdown of the resolved report; figures are written as PNG files into ``media_dir``.
+    ``numbered``: captions start with ``Table 3:`` / ``Figure 2:`` (for Word, which does not
+    number them as Typst does)."""
     meta, blocks = resolve_quarto(nb)
+
+    def caption(b: Block) -> str:
+        return f"{_KIND_NAME[b.label.split('-')[0]]} {b.number}: {b.caption}" if numbered and b.label else b.caption
+
     header: dict[str, Any] = {k: meta[k] for k in ("title", "subtitle", "author", "date") if meta.get(k)}
     parts = ["---\n" + yaml.safe_dump(header, sort_keys=True, allow_unicode=True) + "---"]
     for i, b in enumerate(blocks):
@@ -369,14 +375,14 @@ def report_markdown(nb: nbformat.NotebookNode, media_dir: Path) -> str:
             path = media_dir / f"{b.label or f'figure-{i}'}.png"
             path.write_bytes(b.png)
             ident = f"{{#{b.label}}}" if b.label else ""
-            parts.append(f"![{b.caption}]({path.name}){ident}")
+            parts.append(f"![{caption(b)}]({path.name}){ident}")
         elif b.kind == "table":
             if not b.markdown:
                 raise RenderError(
                     f"table {b.label} has no text/markdown output for the PDF; "
                     "display tables in the report with helpers.present.tables.report_table"
                 )
-            parts.append(f"{b.markdown.strip()}\n\n: {b.caption} {{#{b.label}}}")
+            parts.append(f"{b.markdown.strip()}\n\n: {caption(b)} {{#{b.label}}}")
         elif b.markdown:
             parts.append(re.sub(r'\s*<a id="(sec-[^"]+)"></a>', r" {#\1}", b.markdown))
     return "\n\n".join(parts) + "\n"
@@ -422,7 +428,7 @@ def render_docx(nb: nbformat.NotebookNode, docx_path: Path) -> Path:
 
     with tempfile.TemporaryDirectory(prefix="report-docx-") as tmp:
         tmpdir = Path(tmp)
-        md = report_markdown(nb, tmpdir)
+        md = report_markdown(nb, tmpdir, numbered=True)
         out = tmpdir / "report.docx"
         pypandoc.convert_text(
             md,
