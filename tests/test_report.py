@@ -206,7 +206,7 @@ def test_quarto_typst_gets_the_same_fonts():
 def test_markdown_for_the_pdf_carries_labels_and_captions(tmp_path):
     md = report.report_markdown(executed_notebook(), tmp_path)
     assert "![A demo curve.](fig-demo.png){#fig-demo}" in md
-    assert "| Arm | n |\n|------|---------|\n| A | 3 (50.0%) |\n\n: A demo table. {#tbl-demo}" in md
+    assert "| Arm | n |\n|:-----|---------|\n| A | 3 (50.0%) |\n\n: A demo table. {#tbl-demo}" in md
     assert "gt_table" not in md and ":::" not in md  # the pipe table alone, not the HTML
     assert (tmp_path / "fig-demo.png").exists()
 
