@@ -559,7 +559,7 @@ def figure_teae_risk_differences(proportions: pd.DataFrame, differences: pd.Data
             label=c,
         )
     right.axvline(0, color="0.5", lw=0.8, ls="--")
-    right.set_xlabel("Risk difference, percentage points (95% CI)")
+    right.set_xlabel(f"Difference from {in_prose(study.reference_arm.short_label)}, percentage points (95% CI)")
     right.grid(axis="y", color="0.92")
     if k > 1:
         right.legend(frameon=False, fontsize=8, loc="lower right")
