@@ -76,7 +76,7 @@ help: ## list targets and the variables you can set
 	@echo "Variables (make report VAR=value):"
 	@grep -E '^[A-Z_]+ +\?=.*## ' Makefile | sed -E 's/^([A-Z_]+) +\?= *([^#]*)## (.*)/\1\t\3 [\2]/' | awk -F'\t' '{ printf "  %-18s%s\n", $$1, $$2 }'
 
-report: $(RUN)/report.html $(RUN)/report.pdf ## run every analysis notebook with papermill and render the report (HTML + PDF)
+report: $(RUN)/report.html $(RUN)/report.pdf $(RUN)/report.docx $(RUN)/ard.parquet $(RUN)/rtf/index.json ## run every analysis notebook with papermill and render the report (HTML, PDF, DOCX; ARD; RTF tables)
 	@$(PY) -m helpers.run.pipeline summary --run '$(RUN)'
 
 test: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## set up and run the whole test suite
@@ -150,7 +150,7 @@ $(RUN)/%.ipynb: notebooks/%.ipynb $(HELPERS_SRC) $(INPUTS) $(INSTALLED) | $(STAT
 
 $(REPORT_NB): $(EXECUTED)
 
-$(RUN)/report.html $(RUN)/report.pdf &: $(REPORT_NB) $(STATE)/renderer-choice
+$(RUN)/report.html $(RUN)/report.pdf $(RUN)/report.docx $(RUN)/ard.parquet $(RUN)/ard.json $(RUN)/rtf/index.json &: $(REPORT_NB) $(STATE)/renderer-choice
 	$(PY) -m helpers.run.pipeline render --run '$(RUN)'
 
 print-%: # `make print-OUT_DIR`: the value of a variable (used by the tests)

@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 from helpers.analysis import cohort, safety
-from helpers.present import tables
+from helpers.present import ard, tables
 from helpers.present.figures import figure_consort
 from helpers.stats.survival import numbers_at_risk
 from helpers.study import load_study
+
+POP = "SAFETY"
 
 STUDY = load_study()
 THREE = load_study(Path(__file__).parent / "studies" / "three_arm.yaml")
@@ -224,7 +226,7 @@ def test_dose_actions_of_an_untreated_arm_read_not_applicable_never_zero():
     got = safety.teae_overview(ADAE, ADSL, STUDY, arm_col="ARM")
     ctrl = got[(got["group"] == "No maintenance") & got["category"].isin(safety.DRUG_ACTIONS)]
     assert len(ctrl) == 3 and not ctrl["applicable"].any() and ctrl["n_patients"].isna().all()
-    shown = tables.table_teae_overview(got).set_index("Patients with")
+    shown = tables.table_teae_overview(ard.ard_teae_overview(got, POP)).set_index("Patients with")
     assert shown.loc["TEAE leading to interruption", "No maintenance (N=2)"] == "not applicable"
     assert shown.loc["TEAE leading to interruption", "Sorafenib maintenance (N=2)"] == "1 (50.0%)"
     assert shown.loc["Any TEAE", "No maintenance (N=2)"] == "1 (50.0%)"
@@ -274,7 +276,7 @@ def test_exposure_by_arm_has_a_row_per_treated_arm_only():
     got = safety.exposure_by_arm(safety.exposure_summary(ADEX, ADSL), ADSL, STUDY, arm_col="ARM")
     assert list(got["group"]) == ["Sorafenib maintenance"]
     assert (got["n_treated"].item(), got["n_interrupted"].item()) == (2, 1)
-    shown = tables.table_exposure(got, STUDY)
+    shown = tables.table_exposure(ard.ard_exposure(got, POP), STUDY)
     assert list(shown.columns) == ["Exposure", "Sorafenib maintenance"]
     assert shown.iloc[4].tolist() == ["Patients with at least one dose reduction, n (%)", "1 (50.0%)"]
 
@@ -311,3 +313,18 @@ def test_arm_counts_list_each_arm_in_display_order_then_the_total():
         "Observation": 3,
         "Total": 7,
     }
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        cohort.consort_flow(SCREEN, ADSL, STUDY, population="PP"),
+        cohort.consort_flow(None, ADSL, STUDY),
+        cohort.consort_flow(None, ADSL3, THREE),
+    ],
+    ids=["screened", "no screening log", "three arms"],
+)
+def test_consort_flow_comes_back_whole_from_its_ard_rows(flow):
+    rows = ard.ard_consort(flow, ard.ALL_RANDOMISED)
+    assert ard.consort_from_ard(rows) == flow
+    assert set(rows["fmt_fun"]) == {"count", "text"}

@@ -382,3 +382,138 @@ def test_the_prose_quotes_the_primary_estimates_with_their_intervals_as_the_tabl
         assert two_years[arm] in prose, arm
     fine_gray = effects[effects["Analysis"] == "Fine-Gray subdistribution HR"].iloc[0]
     assert fine_gray["Effect (95% CI)"] in prose
+
+
+# -- the Analysis Results Dataset, the DOCX report and the RTF tables ---------------------------------
+def _table_builders(study):
+    """Each table of the run, rebuilt from nothing but its ARD rows (as the notebooks build it)."""
+    from helpers.analysis.safety import SUBSET_TABLES
+    from helpers.present import tables as t
+
+    return {
+        "tbl-data-review": t.table_findings,
+        "tbl-baseline": t.table_baseline,
+        "tbl-accrual-sites": t.table_accrual_by_site,
+        "tbl-cif-landmarks": lambda rows: t.table_cif_landmarks(rows, study),
+        "tbl-relapse-effects": t.table_relapse_effects,
+        "tbl-primary-populations": t.table_primary_by_population,
+        "tbl-secondary": lambda rows: t.table_secondary(rows, study),
+        "tbl-teae-overview": t.table_teae_overview,
+        "tbl-teae-terms": t.table_teae_soc_term,
+        **{o: (lambda rows: t.table_teae_soc_term(rows, by_grade=False)) for o in SUBSET_TABLES.values()},
+        "tbl-teae-grades": t.table_teae_grades,
+        "tbl-exposure": lambda rows: t.table_exposure(rows, study),
+        "tbl-subgroups": lambda rows: t.table_subgroups(rows, study, effect_label="sHR"),
+    }
+
+
+_NUMBER = re.compile(r"<?\d+(?:\.\d+)?%?")
+#: Columns of labels (decoded levels, landmark names, arm headers), not statistics.
+_LABEL_COLUMNS = {
+    "Analysis",
+    "Arm",
+    "Characteristic",
+    "Column",
+    "Comparison",
+    "Endpoint",
+    "Event",
+    "Exposure",
+    "First patients",
+    "Level",
+    "Note",
+    "Patients with",
+    "Population",
+    "Preferred term",
+    "Rule",
+    "Site",
+    "Subgroup",
+    "System organ class / Preferred term",
+    "Table",
+    "Test",
+    "Time",
+}
+
+
+def test_the_ard_is_written_as_parquet_and_json_with_the_same_rows(run):
+    from helpers.present import ard
+    from helpers.run import submission
+
+    out, _, _ = run
+    rows = submission.read_ard(out / "ard.parquet")
+    pd.testing.assert_frame_equal(rows, submission.read_ard(out / "ard.json"))
+    assert list(rows.columns) == list(ard.COLUMNS) and len(rows) > 1000
+    assert {"fig-consort", "fig-cif-relapse", "txt-follow-up", "tbl-baseline"} <= set(rows["output_id"])
+    assert set(rows["population"]) >= {"ITT", "SAFETY", ard.ALL_RANDOMISED}
+
+
+def test_every_displayed_cell_of_every_table_is_rebuilt_from_the_ard(run):
+    from helpers.present import ard
+    from helpers.run import submission
+    from helpers.study import load_study
+
+    out, _, _ = run
+    found = ard.Ard(submission.read_ard(out / "ard.parquet"))
+    builders = _table_builders(load_study())
+    shown = {p.name.removesuffix(".display.csv"): p for p in out.glob("*/tbl-*.display.csv")}
+    assert set(shown) == set(builders)  # every table of the run has its rows
+    for output_id, path in shown.items():
+        display = pd.read_csv(path, dtype=str, keep_default_na=False)
+        rebuilt = builders[output_id](found.output(output_id)).fillna("").astype(str)
+        pd.testing.assert_frame_equal(rebuilt, display, obj=output_id)
+        # and every number in a cell is the formatted text of one of the output's rows
+        texts = {t for s in found.output(output_id)["stat_fmt"] for t in _NUMBER.findall(s)}
+        untraced = [
+            (col, n) for col in display if col not in _LABEL_COLUMNS for v in display[col] for n in _NUMBER.findall(v)
+        ]
+        assert [x for x in untraced if x[1] not in texts] == [], output_id
+
+
+def test_every_number_the_prose_quotes_is_a_row_of_the_ard(run):
+    from helpers.run import submission
+
+    out, _, _ = run
+    texts = {t for s in submission.read_ard(out / "ard.parquet")["stat_fmt"] for t in _NUMBER.findall(s)}
+    quoted = {m.group(0) for text in _prose(out) for m in re.finditer(r"(?<![\w.@-])\d+\.\d+%?", text)}
+    assert len(quoted) >= 15 and sorted(quoted - texts) == []
+
+
+def _report_tables(out: Path):
+    import nbformat
+
+    from helpers.run import submission
+
+    return submission.report_tables(out, nbformat.read(out / "90_report.ipynb", as_version=4))
+
+
+def test_docx_report_holds_every_table_as_a_word_table_with_its_cells(run):
+    import docx
+
+    out, result, _ = run
+    assert f"report (docx): {out}/report.docx" in result.stdout
+    specs = _report_tables(out)
+    document = docx.Document(str(out / "report.docx"))
+    assert len(specs) >= 19 and len(document.tables) == len(specs)
+    text = "\n".join(p.text for p in document.paragraphs)
+    for spec, table in zip(specs, document.tables):
+        cells = [[" ".join(c.text.split()) for c in row.cells] for row in table.rows]
+        want = [[" ".join(str(x).split()) for x in row] for row in [list(spec.data.columns), *spec.data.values]]
+        assert cells == want, spec.label
+        assert f"Table {spec.number}" in text, spec.label  # its caption
+    for section in SECTIONS:
+        assert section in text
+
+
+def test_every_table_is_an_rtf_file_with_its_title_footnotes_and_cells(run):
+    from rtfutil import rtf_pages, rtf_rows
+
+    out, _, _ = run
+    specs = _report_tables(out)
+    index = json.loads((out / "rtf" / "index.json").read_text())
+    assert [x["file"] for x in index] == [f"{s.label}.rtf" for s in specs]
+    for spec in specs:
+        text = (out / "rtf" / f"{spec.label}.rtf").read_text(encoding="ascii")
+        header = [str(c).strip() for c in spec.data.columns]
+        body = [r for r in rtf_rows(text) if r != header and len(r) == len(header)]
+        assert body == [[str(x).strip() for x in row] for row in spec.data.values], spec.label
+        for page in rtf_pages(text):
+            assert f"Table {spec.number}:" in page and "Analysis population: ITT" in page, spec.label

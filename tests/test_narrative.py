@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from helpers.present import narrative
+from helpers.analysis.cohort import findings_frame
+from helpers.present import ard, narrative
 from helpers.present.results import RunResults
 from helpers.run import provenance
 from helpers.run.outputs import NotebookOutputs
@@ -18,6 +19,7 @@ STUDY = load_study()
 THREE = load_study(Path(__file__).parent / "studies" / "three_arm.yaml")
 SORA, CTRL = STUDY.comparator_arms[0].label, STUDY.reference_arm.label
 HIGH, LOW, OBS = THREE.arm_labels
+POP = "ITT"
 
 
 def _effects(comparators, ref, k):
@@ -31,6 +33,8 @@ def _effects(comparators, ref, k):
                 "conf_low": None,
                 "conf_high": None,
                 "p_value": 0.0077,
+                "analysis": "Gray's test, all arms",
+                "comparison": "All arms",
                 "note": "",
             }
         )
@@ -38,6 +42,8 @@ def _effects(comparators, ref, k):
         rows += [
             {
                 "key": "gray",
+                "analysis": "Gray's test",
+                "comparison": "c",
                 "comparator_arm": c,
                 "hr": None,
                 "conf_low": None,
@@ -47,6 +53,8 @@ def _effects(comparators, ref, k):
             },
             {
                 "key": "fine_gray",
+                "analysis": "fine_gray",
+                "comparison": "c",
                 "comparator_arm": c,
                 "hr": 0.5 + i / 10,
                 "conf_low": 0.3,
@@ -56,6 +64,8 @@ def _effects(comparators, ref, k):
             },
             {
                 "key": "fine_gray_adjusted",
+                "analysis": "fine_gray_adjusted",
+                "comparison": "c",
                 "comparator_arm": c,
                 "hr": 0.52,
                 "conf_low": 0.3,
@@ -67,6 +77,8 @@ def _effects(comparators, ref, k):
             },
             {
                 "key": "cause_specific_cox",
+                "analysis": "cause_specific_cox",
+                "comparison": "c",
                 "comparator_arm": c,
                 "hr": 0.55,
                 "conf_low": 0.33,
@@ -78,77 +90,117 @@ def _effects(comparators, ref, k):
     return rows
 
 
+def _secondary(paramcd, endpoint, status, note, groups=(SORA, CTRL)):
+    if status == "not delivered":
+        return [{"paramcd": paramcd, "endpoint": endpoint, "status": status, "time_label": "2 years", "note": note}]
+    return [
+        {
+            "paramcd": paramcd,
+            "endpoint": endpoint,
+            "status": status,
+            "time_label": "2 years",
+            "group": g,
+            "estimate": 0.7,
+            "conf_low": 0.6,
+            "conf_high": 0.8,
+            "test": "Log-rank",
+            "p_value": 0.03,
+            "p_value_all_arms": 0.03,
+            "hr": 0.7,
+            "hr_conf_low": 0.5,
+            "hr_conf_high": 0.9,
+            "note": note,
+        }
+        for g in groups
+    ]
+
+
+def _subgroup(subgroup, level, p_interaction):
+    return {
+        "subgroup": subgroup,
+        "level": level,
+        "comparator_arm": SORA,
+        "reference_arm": CTRL,
+        "n_comparator": 50,
+        "events_comparator": 10,
+        "n_reference": 50,
+        "events_reference": 20,
+        "n_missing": 0,
+        "hr": 0.5,
+        "conf_low": 0.3,
+        "conf_high": 0.9,
+        "p_interaction": p_interaction,
+        "note": "",
+    }
+
+
+def _consort(randomised, arms, assessed=None, excluded=None):
+    return {
+        "screening_delivered": assessed is not None,
+        "assessed": assessed,
+        "excluded": excluded,
+        "excluded_reasons": None if excluded is None else {},
+        "randomised": randomised,
+        "population": "ITT",
+        "arms": {a: {"allocated": n, "not_analysed": out} for a, (n, out) in arms.items()},
+    }
+
+
+def _cif(groups, times, base=0.1):
+    return pd.DataFrame(
+        [
+            {"group": g, "cause": c, "time": t, "estimate": e, "conf_low": e - 0.05, "conf_high": e + 0.05}
+            for i, g in enumerate(groups)
+            for c in (1, 2)
+            for t, e in ((t, base * (i + 1) + 0.05 * j) for j, t in enumerate(times))
+        ]
+    )
+
+
 @pytest.fixture
 def results(tmp_path):
     cohort = NotebookOutputs(tmp_path, "01_cohort", {})
-    cohort.value(
-        "consort",
-        {
-            "screening_delivered": True,
-            "assessed": 120,
-            "excluded": 20,
-            "randomised": 100,
-            "population": "ITT",
-            "arms": {SORA: {"allocated": 49, "not_analysed": 0}, CTRL: {"allocated": 51, "not_analysed": 0}},
-        },
-    )
-    cohort.value(
-        "median_follow_up",
-        [{"group": SORA, "median": 700.0}, {"group": CTRL, "median": 760.0}, {"group": "Overall", "median": 730.5}],
-    )
-    cohort.value("findings", [])
+    cohort.ard(ard.ard_consort(_consort(100, {SORA: (49, 0), CTRL: (51, 0)}, 120, 20), ard.ALL_RANDOMISED))
+    follow_up = pd.DataFrame({"group": [SORA, CTRL, "Overall"], "median": [700.0, 760.0, 730.5]})
+    cohort.ard(ard.ard_follow_up(follow_up, POP, STUDY.time))
+    cohort.ard(ard.ard_data_review(findings_frame([]), ard.ALL_RANDOMISED))
     relapse = NotebookOutputs(tmp_path, "02_relapse", {})
-    relapse.value(
-        "cif_landmarks",
-        [
-            {"group": g, "cause": c, "time": t, "estimate": e, "conf_low": e - 0.05, "conf_high": e + 0.05}
-            for g, base in ((SORA, 0.1), (CTRL, 0.2))
-            for c in (1, 2)
-            for t, e in ((365.0, base), (730.0, base + 0.05))
-        ],
-    )
-    relapse.value("relapse_effects", _effects([SORA], CTRL, 2))
-    relapse.value(
-        "secondary",
-        [
-            {"paramcd": "OS", "endpoint": "Overall survival", "status": "delivered", "note": ""},
-            {
-                "paramcd": "GRFS",
-                "endpoint": "GVHD-free relapse-free survival",
-                "status": "not delivered",
-                "note": "GRFS not delivered",
-            },
-            {
-                "paramcd": "AGVHD",
-                "endpoint": "Acute GVHD grade II-IV",
-                "status": "delivered",
-                "note": "delivered for 80 of 100 patients",
-            },
-        ],
-    )
+    relapse.ard(ard.ard_cif_landmarks(_cif((SORA, CTRL), (365.0, 730.0)), POP))
+    relapse.ard(ard.ard_relapse_effects(pd.DataFrame(_effects([SORA], CTRL, 2)), POP))
+    secondary = [
+        *_secondary("OS", "Overall survival", "delivered", ""),
+        *_secondary("GRFS", "GVHD-free relapse-free survival", "not delivered", "GRFS not delivered"),
+        *_secondary("AGVHD", "Acute GVHD grade II-IV", "delivered", "delivered for 80 of 100 patients"),
+    ]
+    relapse.ard(ard.ard_secondary(pd.DataFrame(secondary), POP))
     safety = NotebookOutputs(tmp_path, "03_safety", {})
     safety.value("delivered", {"adae": True, "adex": True})
-    safety.value(
-        "teae_overview",
+    overview = pd.DataFrame(
         [
-            {"category": "TEAE grade 3 or higher", "group": g, "proportion": p}
-            for g, p in ((SORA, 0.709), (CTRL, 0.469))
-        ],
+            {"category": "TEAE grade 3 or higher", "group": g, "n_patients": n, "denominator": d, "proportion": n / d}
+            for g, n, d in ((SORA, 117, 165), (CTRL, 82, 175))
+        ]
     )
-    safety.value(
-        "exposure", [{"group": SORA, "n_treated": 165, "proportion_interrupted": 0.448, "proportion_reduced": 0.424}]
-    )
+    safety.ard(ard.ard_teae_overview(overview, "SAFETY"))
+    exposure = {
+        "group": SORA,
+        "n_treated": 165,
+        "n_interrupted": 74,
+        "proportion_interrupted": 74 / 165,
+        "n_reduced": 70,
+        "proportion_reduced": 70 / 165,
+        **{f"{s}_{m}": 1.0 for s in ("median", "q1", "q3") for m in ("duration_days", "mean_daily_dose_mg")},
+    }
+    safety.ard(ard.ard_exposure(pd.DataFrame([exposure]), "SAFETY"))
     subgroups = NotebookOutputs(tmp_path, "04_subgroups", {})
-    subgroups.value(
-        "subgroups",
-        [
-            {"subgroup": "Overall", "level": "Overall", "comparator_arm": SORA, "p_interaction": None},
-            {"subgroup": "SEX", "level": "F", "comparator_arm": SORA, "p_interaction": 0.4},
-            {"subgroup": "SEX", "level": "M", "comparator_arm": SORA, "p_interaction": 0.4},
-            {"subgroup": "DIAG", "level": "AML", "comparator_arm": SORA, "p_interaction": 0.03},
-            {"subgroup": "MRDPRE", "level": "Positive", "comparator_arm": SORA, "p_interaction": None},
-        ],
-    )
+    effects = [
+        _subgroup("Overall", "Overall", None),
+        _subgroup("SEX", "F", 0.4),
+        _subgroup("SEX", "M", 0.4),
+        _subgroup("DIAG", "AML", 0.03),
+        _subgroup("MRDPRE", "Positive", None),
+    ]
+    subgroups.ard(ard.ard_subgroups(pd.DataFrame(effects), POP))
     return RunResults(tmp_path)
 
 
@@ -160,22 +212,8 @@ def test_cohort_prose_quotes_allocation_and_overall_follow_up(results):
 
 def test_cohort_prose_without_a_screening_log_says_not_delivered(tmp_path):
     out = NotebookOutputs(tmp_path, "01_cohort", {})
-    out.value(
-        "consort",
-        {
-            "screening_delivered": False,
-            "assessed": None,
-            "excluded": None,
-            "randomised": 7,
-            "population": "ITT",
-            "arms": {
-                HIGH: {"allocated": 2, "not_analysed": 0},
-                LOW: {"allocated": 2, "not_analysed": 1},
-                OBS: {"allocated": 3, "not_analysed": 0},
-            },
-        },
-    )
-    out.value("median_follow_up", [{"group": "Overall", "median": 365.25}])
+    out.ard(ard.ard_consort(_consort(7, {HIGH: (2, 0), LOW: (2, 1), OBS: (3, 0)}), ard.ALL_RANDOMISED))
+    out.ard(ard.ard_follow_up(pd.DataFrame({"group": ["Overall"], "median": [365.25]}), POP, THREE.time))
     text = narrative.cohort_text(RunResults(tmp_path), THREE)
     assert text.startswith(
         "7 patients were randomised: 2 to examplinib 300 mg, 2 to examplinib 150 mg and "
@@ -202,17 +240,22 @@ def test_relapse_prose_quotes_the_landmark_estimates_and_models(results):
 
 def test_relapse_prose_says_when_the_adjusted_model_is_not_estimable(results, tmp_path):
     out = NotebookOutputs(tmp_path, "02_relapse", {})
-    out.value("cif_landmarks", results.value("02_relapse", "cif_landmarks"))
+    out.ard(ard.ard_cif_landmarks(_cif((SORA, CTRL), (365.0, 730.0)), POP))
     effects = _effects([SORA], CTRL, 2)
     effects[2] = {
         "key": "fine_gray_adjusted",
+        "analysis": "adjusted",
+        "comparison": "c",
         "comparator_arm": SORA,
         "hr": None,
+        "conf_low": None,
+        "conf_high": None,
+        "p_value": None,
         "n_dropped": 0,
         "left_out": "STRATDS, STRATDT",
         "note": "not estimable: STRATDS is missing for every patient; not estimable: STRATDT has a single level",
     }
-    out.value("relapse_effects", effects)
+    out.ard(ard.ard_relapse_effects(pd.DataFrame(effects), POP))
     text = narrative.relapse_text(RunResults(tmp_path), STUDY)
     assert (
         "The model adjusted for the randomisation strata was not estimable: STRATDS is missing for every "
@@ -222,15 +265,9 @@ def test_relapse_prose_says_when_the_adjusted_model_is_not_estimable(results, tm
 
 def test_relapse_prose_with_three_arms_gives_the_k_sample_test_and_each_comparison(tmp_path):
     out = NotebookOutputs(tmp_path, "02_relapse", {})
-    out.value(
-        "cif_landmarks",
-        [
-            {"group": g, "cause": c, "time": 365.25, "estimate": 0.1, "conf_low": 0.05, "conf_high": 0.15}
-            for g in THREE.arm_labels
-            for c in (1, 2)
-        ],
-    )
-    out.value("relapse_effects", _effects([HIGH, LOW], OBS, 3))
+    cif = _cif(THREE.arm_labels, (365.25,)).assign(estimate=0.1, conf_low=0.05, conf_high=0.15)
+    out.ard(ard.ard_cif_landmarks(cif, POP))
+    out.ard(ard.ard_relapse_effects(pd.DataFrame(_effects([HIGH, LOW], OBS, 3)), POP))
     text = narrative.relapse_text(RunResults(tmp_path), THREE)
     assert text.startswith(
         "At 12 months the cumulative incidence of recurrence was 10.0% (5.0%, 15.0%) with "
@@ -273,13 +310,13 @@ def test_subgroup_prose_counts_every_factor_and_names_untestable_ones(results):
 def test_data_review_prose_counts_findings_or_says_there_are_none(results, tmp_path):
     assert narrative.data_review_text(results).startswith("No findings")
     out = NotebookOutputs(tmp_path / "f", "01_cohort", {})
-    out.value(
-        "findings",
+    findings = findings_frame(
         [
-            {"rule": "age 18-65", "table": "adsl", "n_rows": 2},
-            {"rule": "missing DONORTYP", "table": "adsl", "n_rows": 1},
-        ],
+            {"severity": "finding", "rule": "age 18-65", "table": "adsl", "file": "adsl.csv", "n_rows": 2},
+            {"severity": "finding", "rule": "missing DONORTYP", "table": "adsl", "file": "adsl.csv", "n_rows": 1},
+        ]
     )
+    out.ard(ard.ard_data_review(findings, ard.ALL_RANDOMISED))
     text = narrative.data_review_text(RunResults(tmp_path / "f"))
     assert text.startswith("The data review listed 2 findings (3 rows in adsl; @tbl-data-review)")
     assert "none stopped the analysis" in text
@@ -294,12 +331,15 @@ def test_methods_name_the_study_endpoints_and_strata():
 
 
 def test_missing_result_raises_instead_of_printing_a_default(tmp_path):
-    NotebookOutputs(tmp_path, "01_cohort", {}).value("median_follow_up", [{"group": SORA, "median": 1.0}])
+    follow_up = pd.DataFrame({"group": [SORA], "median": [1.0]})
+    NotebookOutputs(tmp_path, "01_cohort", {}).ard(ard.ard_follow_up(follow_up, POP, STUDY.time))
     fresh = RunResults(tmp_path)
-    with pytest.raises(KeyError, match="recorded no value .consort."):
+    with pytest.raises(KeyError, match="the ARD has no output 'fig-consort'"):
         narrative.cohort_text(fresh, STUDY)
     with pytest.raises(FileNotFoundError, match="03_safety"):
-        fresh.value("03_safety", "exposure")
+        fresh.value("03_safety", "delivered")
+    with pytest.raises(FileNotFoundError, match="no notebook of .* wrote ard.json"):
+        RunResults(tmp_path / "empty").ard()
 
 
 def test_results_serve_display_tables_as_strings(tmp_path):

@@ -15,9 +15,11 @@ import pytest
 
 from helpers.analysis import cohort, endpoints, safety
 from helpers.data.contract import ContractError
-from helpers.present import figures, tables
+from helpers.present import ard, figures, tables
 from helpers.stats import balance
 from helpers.study import load_study
+
+POP = "ITT"
 
 matplotlib.use("Agg")
 
@@ -50,7 +52,7 @@ def test_table1_decodes_levels_shows_missing_rows_and_one_smd_per_variable():
     assert smd["method"].tolist() == ["continuous", "binary", "multinomial"]
     assert math.isnan(smd["smd"].iloc[0])
     assert smd["smd"].iloc[1:].tolist() == pytest.approx([2.0, 1.0])
-    shown = tables.table_baseline(base, smd)
+    shown = tables.table_baseline(ard.ard_baseline(base, POP, smd))
     s, c, t = "Sorafenib maintenance (N=3)", "No maintenance (N=2)", "Total (N=5)"
     assert shown.to_dict("records") == [
         {"Characteristic": "Age, years, median (IQR)", s: "41 (36-46)", c: "62 (62-62)", t: "46 (38-53)", "SMD": "NE"},
@@ -83,7 +85,9 @@ Q6,      Observation,       50,  F
     assert npt[("AGE", "Examplinib 150 mg")] == pytest.approx(10 / math.sqrt(200))
     # SEX 150 mg: P(M) 0 vs 1/2 -> 0.5 / sqrt((0 + 0.25) / 2)
     assert npt[("SEX", "Examplinib 150 mg")] == pytest.approx(0.5 / math.sqrt(0.125))
-    shown = tables.table_baseline(cohort.baseline_characteristics(adsl, THREE, variables=["AGE", "SEX"]), smd)
+    shown = tables.table_baseline(
+        ard.ard_baseline(cohort.baseline_characteristics(adsl, THREE, variables=["AGE", "SEX"]), POP, smd)
+    )
     assert list(shown.columns)[-2:] == ["SMD, 300 mg vs Observation", "SMD, 150 mg vs Observation"]
     assert shown.iloc[0, -2:].tolist() == ["0.45", "0.71"]
     assert shown.iloc[1, -2:].tolist() == ["0.00", "1.41"]
@@ -125,7 +129,7 @@ def test_nested_ae_table_counts_patients_once_per_row_at_their_worst_grade_sorte
         ("term", "Skin", "Rash"),
         ("term", "Skin", "Pruritus"),
     ]
-    shown = tables.table_teae_soc_term(got)
+    shown = tables.table_teae_soc_term(ard.ard_teae_soc_term(got, POP, "tbl-x"))
     s, c = "Sorafenib maintenance (N=4)", "No maintenance (N=2)"
     first = "System organ class / Preferred term"
     rows = shown.set_index(first)
@@ -147,7 +151,9 @@ def test_nested_ae_table_counts_patients_once_per_row_at_their_worst_grade_sorte
 
 
 def test_ae_subsets_keep_serious_fatal_and_discontinuation_and_say_not_applicable_without_the_drug():
-    fatal = tables.table_teae_soc_term(safety.teae_soc_term(ADAE, AE_ADSL, STUDY, subset="fatal"), by_grade=False)
+    fatal = tables.table_teae_soc_term(
+        ard.ard_teae_soc_term(safety.teae_soc_term(ADAE, AE_ADSL, STUDY, subset="fatal"), POP, "tbl-x"), by_grade=False
+    )
     assert fatal.to_dict("records") == [
         {
             "System organ class / Preferred term": "Patients with at least one event",
@@ -171,7 +177,7 @@ def test_ae_subsets_keep_serious_fatal_and_discontinuation_and_say_not_applicabl
     serious = safety.teae_soc_term(ADAE, AE_ADSL, STUDY, subset="serious")
     assert serious.loc[serious["row_type"].eq("overall"), "n_patients"].tolist() == [1, 1, 2]
     stop = safety.teae_soc_term(ADAE, AE_ADSL, STUDY, subset="discontinuation")
-    shown = tables.table_teae_soc_term(stop, by_grade=False)
+    shown = tables.table_teae_soc_term(ard.ard_teae_soc_term(stop, POP, "tbl-x"), by_grade=False)
     assert shown["No maintenance (N=2)"].tolist() == ["not applicable"] * 3
     assert shown["Sorafenib maintenance (N=4)"].tolist() == ["1 (25.0%)"] * 3
     assert stop.loc[stop["group"].eq(CTRL), "n_patients"].isna().all()
@@ -180,7 +186,7 @@ def test_ae_subsets_keep_serious_fatal_and_discontinuation_and_say_not_applicabl
 def test_ae_subset_whose_flag_was_not_delivered_says_so_never_zero():
     got = safety.teae_soc_term(ADAE.drop(columns="AESER"), AE_ADSL, STUDY, subset="serious")
     assert set(got["status"]) == {"not delivered"} and got["n_patients"].isna().all()
-    shown = tables.table_teae_soc_term(got, by_grade=False)
+    shown = tables.table_teae_soc_term(ard.ard_teae_soc_term(got, POP, "tbl-x"), by_grade=False)
     assert shown.iloc[0].tolist() == ["Not delivered: AESER not delivered", *["not delivered"] * 3]
     with pytest.raises(ValueError, match="subset='severe'"):
         safety.teae_soc_term(ADAE, AE_ADSL, STUDY, subset="severe")
@@ -232,7 +238,7 @@ def test_accrual_counts_randomisations_per_month_against_the_planned_rate():
 
 
 def test_accrual_by_site_lists_sites_by_descending_total_with_each_arm():
-    got = tables.table_accrual_by_site(cohort.accrual_by_site(ADSL, STUDY))
+    got = tables.table_accrual_by_site(ard.ard_accrual_by_site(cohort.accrual_by_site(ADSL, STUDY), POP))
     assert got.to_dict("records") == [
         {
             "Site": "1",
@@ -295,7 +301,7 @@ def test_primary_endpoint_by_population_repeats_the_primary_analysis_in_each_pop
     assert itt.loc["fine_gray", "n_events"] == int((trial.data["EVNTCD"] == 1).sum())
     pp = got[got["population"].eq("PP")]
     assert pp["n_patients"].iloc[0] == 240
-    shown = tables.table_primary_by_population(got)
+    shown = tables.table_primary_by_population(ard.ard_primary_by_population(got))
     assert list(shown.columns) == [
         "Population",
         "Comparison",
@@ -356,7 +362,7 @@ def test_table_of_populations_formats_hand_written_results():
             },
         ]
     )
-    assert tables.table_primary_by_population(rows).to_dict("records") == [
+    assert tables.table_primary_by_population(ard.ard_primary_by_population(rows)).to_dict("records") == [
         {
             "Population": "All",
             "Comparison": "A vs B",

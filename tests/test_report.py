@@ -69,6 +69,16 @@ def executed_notebook(extra_markdown: str = "") -> nbformat.NotebookNode:
     return nb
 
 
+def analysis_ard(out: Path) -> None:
+    """What the analysis notebooks leave for the render step: their part of the run's ARD."""
+    from helpers.present import ard
+    from helpers.run.outputs import NotebookOutputs
+    from helpers.study import load_study
+
+    follow_up = pd.DataFrame({"group": ["Overall"], "median": [365.25]})
+    NotebookOutputs(out, "01_cohort", {}).ard(ard.ard_follow_up(follow_up, "ITT", load_study().time))
+
+
 def test_front_matter_is_read_from_the_first_raw_cell():
     meta = report.front_matter(executed_notebook())
     assert meta["title"] == "Demo report"
@@ -239,17 +249,25 @@ def test_quarto_renderer_is_called_without_execution(tmp_path, monkeypatch):
     fake.write_text(f"""#!/usr/bin/env bash
 echo "$@" >> {log}
 src="$2"; fmt="$4"
-if [ "$fmt" = html ]; then echo '<html>quarto</html>' > "${{src%.ipynb}}.html"; else printf '%%PDF-1.7' > "${{src%.ipynb}}.pdf"; fi
+case "$fmt" in
+  html) echo '<html>quarto</html>' > "${{src%.ipynb}}.html";;
+  typst) printf '%%PDF-1.7' > "${{src%.ipynb}}.pdf";;
+  docx) printf 'PK' > "${{src%.ipynb}}.docx";;
+esac
 """)
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
     out = tmp_path / "run"
     out.mkdir()
     nbformat.write(executed_notebook(), out / "90_report.ipynb")
+    analysis_ard(out)
     report.render(out, renderer="auto")
     calls = log.read_text().splitlines()
-    assert [c.split()[2:] for c in calls] == [["--to", "html", "--no-execute"], ["--to", "typst", "--no-execute"]]
+    assert [c.split()[2:4] for c in calls] == [["--to", "html"], ["--to", "typst"], ["--to", "docx"]]
+    assert all(c.split()[4:] == ["--no-execute"] for c in calls)
     assert (out / "report.html").read_text() == "<html>quarto</html>\n"
+    assert (out / "report.docx").read_bytes() == b"PK"
+    assert (out / "ard.parquet").exists() and (out / "rtf" / "tbl-demo.rtf").exists()
     assert (out / ".make" / "renderer").read_text() == "quarto\n"
 
 

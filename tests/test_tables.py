@@ -5,7 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.present import tables
+from helpers.present import ard, tables
+
+POP = "ITT"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +113,7 @@ def test_baseline_display_shows_counts_and_medians_per_arm():
             },
         ]
     )
-    got = tables.table_baseline(tidy)
+    got = tables.table_baseline(ard.ard_baseline(tidy, POP))
     assert got.to_dict("records") == [
         {"Characteristic": "Age, years, median (IQR)", "A (N=2)": "40 (35-45)"},
         {"Characteristic": "Sex, n (%)", "A (N=2)": ""},
@@ -139,7 +141,7 @@ def test_cif_landmarks_use_the_study_cause_and_landmark_labels_and_arm_order():
             for g, e in (("Observation", 0.3), ("Examplinib 150 mg", 0.2), ("Examplinib 300 mg", 0.1))
         ]
     )
-    got = tables.table_cif_landmarks(lm, THREE)
+    got = tables.table_cif_landmarks(ard.ard_cif_landmarks(lm, POP), THREE)
     assert list(got.columns) == ["Event", "Time", "Examplinib 300 mg", "Examplinib 150 mg", "Observation"]
     assert got[["Event", "Time"]].to_dict("records") == [
         {"Event": "Recurrence", "Time": "6 months"},
@@ -175,11 +177,11 @@ def test_relapse_effects_table_names_each_comparison_and_shows_notes_only_when_a
             _effect("fine_gray", "300 mg vs Observation", "Examplinib 300 mg"),
         ]
     )
-    got = tables.table_relapse_effects(effects)
+    got = tables.table_relapse_effects(ard.ard_relapse_effects(effects, POP))
     assert list(got.columns) == ["Comparison", "Analysis", "Effect (95% CI)", "P-value"]
     assert got["Effect (95% CI)"].tolist() == ["", "", "0.50 (0.25, 1.00)"]
     noted = pd.DataFrame([_effect("fine_gray_adjusted", "x", "y", NAN, "not estimable: STRATDT has a single level")])
-    shown = tables.table_relapse_effects(noted)
+    shown = tables.table_relapse_effects(ard.ard_relapse_effects(noted, POP))
     assert shown.iloc[0].to_dict() == {
         "Comparison": "x",
         "Analysis": "A",
@@ -202,7 +204,7 @@ def test_secondary_table_says_not_delivered_in_every_cell_never_zero():
             }
         ]
     )
-    got = tables.table_secondary(summary, THREE)
+    got = tables.table_secondary(ard.ard_secondary(summary, POP), THREE)
     row = got.iloc[0].to_dict()
     assert row["Endpoint"] == "Chronic graft-versus-host disease"
     assert {v for k, v in row.items() if k not in ("Endpoint", "Time", "Note")} == {"not delivered"}
@@ -239,7 +241,7 @@ def test_secondary_table_has_one_effect_column_set_per_comparison():
             ("Observation", None, NAN, NAN),
         )
     ]
-    got = tables.table_secondary(pd.DataFrame(rows), THREE).iloc[0].to_dict()
+    got = tables.table_secondary(ard.ard_secondary(pd.DataFrame(rows), POP), THREE).iloc[0].to_dict()
     assert got == {
         "Endpoint": "Survival",
         "Time": "12 months",
@@ -284,7 +286,7 @@ def test_subgroup_table_has_events_per_arm_and_an_effect_per_comparison():
         ]
         + [row("Examplinib 150 mg", "CONDINT", "", NAN, "not estimable: CONDINT is missing")]
     )
-    got = tables.table_subgroups(effects, THREE, effect_label="sHR")
+    got = tables.table_subgroups(ard.ard_subgroups(effects, POP), THREE, effect_label="sHR")
     assert list(got.columns) == [
         "Subgroup",
         "Level",
@@ -314,21 +316,24 @@ def test_findings_table_lists_rule_table_column_rows_and_patients_or_says_none()
     from helpers.analysis.cohort import findings_frame
 
     got = tables.table_findings(
-        findings_frame(
-            [
-                {
-                    "severity": "finding",
-                    "table": "adsl",
-                    "file": "adsl.csv",
-                    "column": "AGE",
-                    "rule": "age 18-65",
-                    "n_rows": 1,
-                    "ids": ("P7",),
-                }
-            ]
+        ard.ard_data_review(
+            findings_frame(
+                [
+                    {
+                        "severity": "finding",
+                        "table": "adsl",
+                        "file": "adsl.csv",
+                        "column": "AGE",
+                        "rule": "age 18-65",
+                        "n_rows": 1,
+                        "ids": ("P7",),
+                    }
+                ]
+            ),
+            POP,
         )
     )
     assert got.to_dict("records") == [
         {"Rule": "age 18-65", "Table": "adsl", "Column": "AGE", "Rows": "1", "First patients": "P7"}
     ]
-    assert tables.table_findings(findings_frame([]))["Rule"].tolist() == ["No findings."]
+    assert tables.table_findings(ard.ard_data_review(findings_frame([]), POP))["Rule"].tolist() == ["No findings."]

@@ -1,7 +1,8 @@
 """The report's sentences that quote numbers: every number comes from a run's results, none is typed.
 
 Each function takes :class:`helpers.present.results.RunResults` and the :class:`helpers.study.Study` and
-returns Markdown (Quarto cross-references such as ``@fig-cif-relapse`` included) for
+looks every number up in the run's Analysis Results Dataset (``RunResults.ard()``,
+:mod:`helpers.present.ard`), quoting its formatted text as the tables show it; it returns Markdown (Quarto cross-references such as ``@fig-cif-relapse`` included) for
 ``IPython.display.Markdown``. Arms, the drug, endpoints, causes, landmarks and subgroups are named
 from the study, for any number of arms. A result that is missing raises, naming it: the report
 never prints a default in its place. Data that were not delivered are said to be so, never
@@ -10,11 +11,12 @@ counted as zero.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
+from helpers.present.ard import level_text
 from helpers.present.results import RunResults
-from helpers.present.tables import fmt_num, fmt_p, fmt_pct, fmt_pct_ci, fmt_ratio_ci
 from helpers.study import Study, in_prose
 
 __all__ = [
@@ -29,23 +31,8 @@ __all__ = [
 ]
 
 
-def _one(rows: list[dict[str, Any]], what: str, **match: Any) -> dict[str, Any]:
-    found = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
-    if len(found) != 1:
-        raise KeyError(f"expected one {what} with {match}, found {len(found)}")
-    return found[0]
-
-
-def _ci(x: dict[str, Any]) -> str:
-    return fmt_pct_ci(x["estimate"], x["conf_low"], x["conf_high"])
-
-
-def _hr(x: dict[str, Any]) -> str:
-    return fmt_ratio_ci(x["hr"], x["conf_low"], x["conf_high"])
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _plural(n: int | str, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if str(n) == '1' else (plural or word + 's')}"
 
 
 def join_words(items: Sequence[str]) -> str:
@@ -61,12 +48,20 @@ def _sentence_list(labels: Sequence[str]) -> str:
     return join_words([labels[0], *(in_prose(x) for x in labels[1:])]) if labels else ""
 
 
+def _ci(x: dict[str, Any]) -> str:
+    return f"{x['estimate']} ({x['conf_low']}, {x['conf_high']})"
+
+
+def _hr(x: dict[str, Any]) -> str:
+    return "NE" if x["hr"] == "NE" else f"{x['hr']} ({x['conf_low']}, {x['conf_high']})"
+
+
 def cohort_text(r: RunResults, study: Study) -> str:
-    flow = r.value("01_cohort", "consort")
-    fu = _one(r.value("01_cohort", "median_follow_up"), "median follow-up", group="Overall")
-    arms = flow["arms"]
-    allocation = join_words([f"{arms[a.label]['allocated']} to {in_prose(a.label)}" for a in study.arms])
-    if flow.get("screening_delivered", True):
+    a = r.ard()
+    flow = a.record("fig-consort", trial=None)
+    arms = {x["group"]: x for x in a.records("fig-consort", arm=None)}
+    allocation = join_words([f"{arms[arm.label]['allocated']} to {in_prose(arm.label)}" for arm in study.arms])
+    if flow["screening_delivered"] == "true":
         text = (
             f"Of {flow['assessed']} patients assessed for eligibility, {flow['excluded']} were excluded and "
             f"{flow['randomised']} were randomised: {allocation} (@fig-consort)."
@@ -76,17 +71,20 @@ def cohort_text(r: RunResults, study: Study) -> str:
             f"{_plural(flow['randomised'], 'patient')} were randomised: {allocation} (@fig-consort). "
             "The screening log was not delivered, so the numbers assessed and excluded are not known."
         )
-    outside = sum(int(a.get("not_analysed") or 0) for a in arms.values())
-    if outside and flow.get("population"):
+    outside = 0
+    for g in arms:
+        outside += int(a.number("fig-consort", "not_analysed", group=g, arm=None) or 0)
+    if outside and flow["population"]:
         text += (
             f" {_plural(outside, 'randomised patient')} {'is' if outside == 1 else 'are'} not in the "
             f"{flow['population']} population and {'is' if outside == 1 else 'are'} not analysed."
         )
     unit = study.time.unit
+    median = a.cell("txt-follow-up", "median", group="Overall")
     return (
         f"{text} Baseline characteristics by arm, with standardised differences, are in @tbl-baseline; "
-        "accrual against the planned rate and by site in @fig-accrual and @tbl-accrual-sites. Median follow-up (reverse "
-        f"Kaplan-Meier) was {fmt_num(study.time.to_units(fu['median']), 1)} {unit}."
+        "accrual against the planned rate and by site in @fig-accrual and @tbl-accrual-sites. Median follow-up "
+        f"(reverse Kaplan-Meier) was {median} {unit}."
     )
 
 
@@ -97,40 +95,36 @@ def relapse_text(r: RunResults, study: Study) -> str:
     competing = endpoint.causes[3 - cause]
     at = study.time.main_landmark
     at_label = study.time.landmark_label(at)
-    cif = r.value("02_relapse", "cif_landmarks")
-    effects = r.value("02_relapse", "relapse_effects")
+    a = r.ard()
 
     def cif_at(c: int, group: str) -> dict[str, Any]:
-        return _one(cif, "cumulative incidence", cause=c, time=at, group=group)
+        return a.record("tbl-cif-landmarks", cause=str(c), time=level_text(at), group=group)
+
+    def effect(key: str, comparator: str | None) -> dict[str, Any]:
+        return a.record("tbl-relapse-effects", key=key, comparator_arm=comparator)
 
     ref = study.reference_arm
-    by_arm = join_words([f"{_ci(cif_at(cause, a.label))} with {in_prose(a.label)}" for a in study.arms])
+    by_arm = join_words([f"{_ci(cif_at(cause, arm.label))} with {in_prose(arm.label)}" for arm in study.arms])
     if len(study.arms) > 2:
-        gray = _one(effects, "analysis", key="gray_all_arms")
-        test = f"Gray's test over the {len(study.arms)} arms p = {fmt_p(gray['p_value'])}"
+        test = f"Gray's test over the {len(study.arms)} arms p = {effect('gray_all_arms', None)['p_value']}"
     else:
-        gray = _one(effects, "analysis", key="gray", comparator_arm=study.comparator_arms[0].label)
-        test = f"Gray's test p = {fmt_p(gray['p_value'])}"
+        test = f"Gray's test p = {effect('gray', study.comparator_arms[0].label)['p_value']}"
     text = (
         f"At {at_label} the cumulative incidence of {event} was {by_arm} (@fig-cif-relapse, "
         f"@tbl-cif-landmarks; {test})."
     )
     for comp in study.comparator_arms:
-        fg, cs = (
-            _one(effects, "analysis", key=k, comparator_arm=comp.label) for k in ("fine_gray", "cause_specific_cox")
-        )
+        fg, cs = (effect(k, comp.label) for k in ("fine_gray", "cause_specific_cox"))
         text += (
             f" The subdistribution hazard ratio of {event} with {in_prose(comp.label)} vs "
-            f"{in_prose(ref.label)} was {_hr(fg)} (Fine-Gray, p = {fmt_p(fg['p_value'])}) and the "
+            f"{in_prose(ref.label)} was {_hr(fg)} (Fine-Gray, p = {fg['p_value']}) and the "
             f"cause-specific hazard ratio {_hr(cs)} (@tbl-relapse-effects)."
         )
-        adjusted = [
-            x for x in effects if x.get("key") == "fine_gray_adjusted" and x.get("comparator_arm") == comp.label
-        ]
+        adjusted = a.records("tbl-relapse-effects", key="fine_gray_adjusted", comparator_arm=comp.label)
         if adjusted:
             text += _adjusted_text(adjusted[0], study.comparison_label(comp) if len(study.comparator_arms) > 1 else "")
     others = join_words(
-        [f"{fmt_pct(cif_at(3 - cause, a.label)['estimate'])} with {in_prose(a.label)}" for a in study.arms]
+        [f"{cif_at(3 - cause, arm.label)['estimate']} with {in_prose(arm.label)}" for arm in study.arms]
     )
     return (
         text + f" {competing}, the competing event, was {others} at {at_label} (@fig-cif-nrm). "
@@ -149,12 +143,12 @@ def _adjusted_text(row: dict[str, Any], comparison: str) -> str:
     ]
     left_out = [c for c in str(row.get("left_out") or "").split(", ") if c]
     text = ""
-    if row.get("hr") is None and reasons:
+    if row.get("hr") == "NE" and reasons:
         text += f" {model} was not estimable: {join_words(reasons)}."
     elif left_out:
         text += f" {model} left out {join_words(left_out)}: {join_words(reasons)}."
-    n = int(row.get("n_dropped") or 0)
-    if n:
+    n = row.get("n_dropped") or "0"
+    if n not in ("0", "NE"):
         text += f" {model if not text else 'It'} left out {_plural(n, 'patient')} with a missing stratum."
     return text
 
@@ -162,17 +156,17 @@ def _adjusted_text(row: dict[str, Any], comparison: str) -> str:
 def secondary_text(r: RunResults, study: Study) -> str:
     """Which secondary endpoints the table shows, at which landmark, and which were not delivered
     or delivered for only some patients."""
-    rows = r.value("02_relapse", "secondary")
+    rows = r.ard().records("tbl-secondary")
     at_label = study.time.landmark_label(study.time.main_landmark)
     comparisons = join_words([in_prose(a.label) for a in study.comparator_arms])
     text = (
         f"@tbl-secondary gives the secondary endpoints at {at_label} by arm, with the hazard ratio of "
         f"{comparisons} vs {in_prose(study.reference_arm.label)}."
     )
-    missing = list(dict.fromkeys(x["endpoint"] for x in rows if x.get("status") == "not delivered"))
+    missing = list(dict.fromkeys(x["endpoint"] for x in rows if x["status"] == "not delivered"))
     if missing:
         text += f" {join_words(missing)} {'was' if len(missing) == 1 else 'were'} not delivered in this data set."
-    partial = {x["endpoint"]: x["note"] for x in rows if x.get("status") == "delivered" and x.get("note")}
+    partial = {x["endpoint"]: x["note"] for x in rows if x["status"] == "delivered" and x["note"]}
     for name, note in partial.items():
         text += f" {name}: {note}."
     if study.survival_figure:
@@ -185,15 +179,14 @@ def safety_text(r: RunResults, study: Study) -> str:
     drug = study.study.drug
     parts = []
     if delivered.get("adae"):
-        overview = r.value("03_safety", "teae_overview")
+        a = r.ard()
 
         def pct(group: str) -> str:
-            row = _one(overview, "TEAE overview row", category="TEAE grade 3 or higher", group=group)
-            return fmt_pct(row["proportion"])
+            return a.cell("tbl-teae-overview", "proportion", category="TEAE grade 3 or higher", group=group)
 
         arms = study.arms
         by_arm = join_words(
-            [f"{pct(a.label)}{' of patients' if i == 0 else ''} with {in_prose(a.label)}" for i, a in enumerate(arms)]
+            [f"{pct(x.label)}{' of patients' if i == 0 else ''} with {in_prose(x.label)}" for i, x in enumerate(arms)]
         )
         common = study.safety.common_ae_percent if study.safety is not None else 0.0
         parts.append(
@@ -217,25 +210,23 @@ def safety_text(r: RunResults, study: Study) -> str:
             "@tbl-teae-serious, @tbl-teae-fatal and @tbl-teae-discontinuation say so."
         )
     if delivered.get("adex"):
-        exposure = r.value("03_safety", "exposure")
-        treated = [x for x in exposure if x["n_treated"]]
+        a = r.ard()
+        exposure = a.records("tbl-exposure", treated=None) if a.has("tbl-exposure") else []
+        treated = [x for x in exposure if x["n_treated"] != "0"]
         if not treated:
             parts.append(f"No patient of the safety population received {drug} (@tbl-exposure).")
         elif len(exposure) == 1:
             x = exposure[0]
             parts.append(
                 f"Among {x['n_treated']} patients treated with {drug}, "
-                f"{fmt_pct(x['proportion_interrupted'])} had at least one interruption and "
-                f"{fmt_pct(x['proportion_reduced'])} at least one dose reduction (@tbl-exposure)."
+                f"{x['proportion_interrupted']} had at least one interruption and "
+                f"{x['proportion_reduced']} at least one dose reduction (@tbl-exposure)."
             )
         else:
             inter = join_words(
-                [
-                    f"{fmt_pct(x['proportion_interrupted'])} with {in_prose(x['group'])} (of {x['n_treated']})"
-                    for x in treated
-                ]
+                [f"{x['proportion_interrupted']} with {in_prose(x['group'])} (of {x['n_treated']})" for x in treated]
             )
-            red = join_words([f"{fmt_pct(x['proportion_reduced'])} with {in_prose(x['group'])}" for x in treated])
+            red = join_words([f"{x['proportion_reduced']} with {in_prose(x['group'])}" for x in treated])
             parts.append(
                 f"Among the patients treated with {drug}, {inter} had at least one interruption, and "
                 f"{red} at least one dose reduction (@tbl-exposure)."
@@ -248,7 +239,10 @@ def safety_text(r: RunResults, study: Study) -> str:
 
 
 def subgroup_text(r: RunResults, study: Study) -> str:
-    rows = [x for x in r.value("04_subgroups", "subgroups") if x["subgroup"] != "Overall"]
+    a = r.ard()
+    shown, values = a.records("tbl-subgroups"), a.records("tbl-subgroups", "stat")
+    pairs = [(x, y["p_interaction"]) for x, y in zip(shown, values) if x["subgroup"] != "Overall"]
+    rows = [x for x, _ in pairs]
     subgroups = list(dict.fromkeys(x["subgroup"] for x in rows))
     event = in_prose(study.primary_endpoint.causes[study.primary.cause])
     ref = study.reference_arm
@@ -262,16 +256,15 @@ def subgroup_text(r: RunResults, study: Study) -> str:
     )
     smallest = []
     for comp in study.comparator_arms:
-        tested = {
-            x["subgroup"]: x["p_interaction"]
-            for x in rows
-            if x.get("comparator_arm", comp.label) == comp.label and x.get("p_interaction") is not None
-        }
+        tested: dict[str, tuple[float, str]] = {}
+        for x, p in pairs:
+            if x["comparator_arm"] == comp.label and p is not None and not math.isnan(p):
+                tested.setdefault(x["subgroup"], (p, x["p_interaction"]))
         if tested:
-            name, p = min(tested.items(), key=lambda kv: kv[1])
+            name, (_, p_shown) = min(tested.items(), key=lambda kv: kv[1][0])
             where = f"{in_prose(study.subgroup_label(name))}"
             smallest.append(
-                f"{fmt_p(p)} ({where}{', ' + study.comparison_label(comp) if len(study.comparator_arms) > 1 else ''})"
+                f"{p_shown} ({where}{', ' + study.comparison_label(comp) if len(study.comparator_arms) > 1 else ''})"
             )
     if smallest:
         text += (
@@ -281,7 +274,7 @@ def subgroup_text(r: RunResults, study: Study) -> str:
     untested = [
         in_prose(study.subgroup_label(s))
         for s in subgroups
-        if all(x.get("p_interaction") is None for x in rows if x["subgroup"] == s)
+        if all(x["p_interaction"] == "NE" for x in rows if x["subgroup"] == s)
     ]
     if untested:
         text += f" No interaction test was possible for {join_words(untested)} (see the table's notes)."
@@ -290,13 +283,12 @@ def subgroup_text(r: RunResults, study: Study) -> str:
 
 def data_review_text(r: RunResults) -> str:
     """How many findings the data review listed and that none stopped the analysis."""
-    findings = r.value("01_cohort", "findings")
-    if not findings:
+    total = r.ard().record("tbl-data-review", finding="all")
+    if total["n_findings"] == "0":
         return "No findings: every check of the data review passed (@tbl-data-review)."
-    tables = sorted({str(f.get("table") or f.get("file")) for f in findings})
-    n_rows = sum(int(f.get("n_rows") or 0) for f in findings)
+    tables = total["tables"].split(", ")
     return (
-        f"The data review listed {_plural(len(findings), 'finding')} ({_plural(n_rows, 'row')} in "
+        f"The data review listed {_plural(total['n_findings'], 'finding')} ({_plural(total['n_rows'], 'row')} in "
         f"{join_words(tables)}; @tbl-data-review). Findings are reported, not corrected, and none stopped "
         "the analysis: the results below use the data as delivered."
     )

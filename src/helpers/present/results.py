@@ -10,7 +10,11 @@ from typing import Any
 import pandas as pd
 
 from helpers import config
+from helpers.present import ard as ard_rows
 from helpers.present.tables import ReportTable
+
+#: Each notebook's part of the run's Analysis Results Dataset (:mod:`helpers.present.ard`).
+ARD_FILE = "ard.json"
 
 
 class RunResults:
@@ -34,6 +38,26 @@ class RunResults:
                 "(make report runs every notebook before the report)"
             )
         return json.loads(path.read_text(encoding="utf-8"))
+
+    @cache  # noqa: B019 (as results)
+    def ard_frame(self) -> pd.DataFrame:
+        """The run's Analysis Results Dataset: every notebook's ``ard.json``, in notebook order."""
+        parts = []
+        for path in sorted(self.out_dir.glob(f"*/{ARD_FILE}")):
+            if path.parent.name.startswith(".") or path.parent.name.endswith(config.FAILED_SUFFIX):
+                continue
+            parts.append(ard_rows.from_records(json.loads(path.read_text(encoding="utf-8"))))
+        if not parts:
+            raise FileNotFoundError(
+                f"no notebook of {self.out_dir} wrote {ARD_FILE}: run the analysis notebooks first "
+                "(make report runs every notebook before the report)"
+            )
+        return ard_rows.concat(parts)
+
+    @cache  # noqa: B019
+    def ard(self) -> ard_rows.Ard:
+        """The run's ARD with the look-ups the report's sentences use."""
+        return ard_rows.Ard(self.ard_frame())
 
     def value(self, notebook: str, key: str) -> Any:
         values = self.results(notebook)["values"]

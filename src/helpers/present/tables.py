@@ -229,18 +229,39 @@ def fmt_years(days: float) -> str:
     return f"{years:g} year" + ("" if years == 1 else "s")
 
 
-def _in_order(d: pd.DataFrame, order: Sequence[str]) -> list:
-    """Rows of ``d`` with ``group`` in display ``order`` (others after, alphabetically)."""
+# Every table below is built from the ARD rows of its output (:mod:`helpers.present.ard`), which
+# hold each number once with its formatted text: a cell is composed of those texts, never of a
+# number formatted here, so that every cell traces back to rows of the run's ARD.
+def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    from helpers.present.ard import records
+
+    return records(rows)
+
+
+def _headers(recs: Sequence[dict[str, Any]], group: str = "group") -> dict[str, str]:
+    """``"<arm label>" -> "<arm label> (N=173)"`` from the arms' ``denominator`` records."""
+    return {r[group]: f"{r[group]} (N={r['denominator']})" for r in recs if set(r) == {group, "denominator"}}
+
+
+def _n_pct(n: str, denominator: str, proportion: str) -> str:
+    """``"12 (34.3%)"`` from the ARD's texts; a zero denominator gives ``"12"``."""
+    return n if denominator == "0" else f"{n} ({proportion})"
+
+
+def _pct_ci(r: dict[str, Any], est: str = "estimate", low: str = "conf_low", high: str = "conf_high") -> str:
+    """``"12.3% (8.1%, 17.4%)"``, the tidycmprsk / gtsummary style."""
+    return f"{r[est]} ({r[low]}, {r[high]})"
+
+
+def _ratio_ci(r: dict[str, Any], est: str = "hr", low: str = "conf_low", high: str = "conf_high") -> str:
+    """``"0.62 (0.41, 0.94)"``; ``"NE"`` when the ratio is not estimable."""
+    return "NE" if r[est] == "NE" else f"{r[est]} ({r[low]}, {r[high]})"
+
+
+def _arm_rank(arms: Sequence[str], order: Sequence[str]) -> dict[str, int]:
     from helpers.analysis.cohort import order_arms
 
-    rank = {g: i for i, g in enumerate(order_arms(d["group"].astype(str).unique(), order))}
-    return sorted(d.itertuples(), key=lambda r: rank[str(r.group)])
-
-
-def _group_header(tidy: pd.DataFrame, group_col: str = "group") -> dict[str, str]:
-    """``"<arm label>" -> "<arm label> (N=173)"`` from a ``denominator`` column."""
-    first = tidy.drop_duplicates(group_col)
-    return {str(r[group_col]): f"{r[group_col]} (N={int(r['denominator'])})" for _, r in first.iterrows()}
+    return {g: i for i, g in enumerate(order_arms(arms, order))}
 
 
 def fmt_smd(x: float | None) -> str:
@@ -248,226 +269,239 @@ def fmt_smd(x: float | None) -> str:
     return fmt_num(None if x is None or _missing(x) else abs(float(x)), 2)
 
 
-def _smd_columns(smd: pd.DataFrame | None) -> dict[str, dict[str, str]]:
-    """Column header -> variable -> formatted SMD: ``"SMD"`` with one comparison, else
-    ``"SMD, <comparison>"`` per comparison."""
-    if smd is None or smd.empty:
-        return {}
-    comparisons = list(dict.fromkeys(smd["comparison"]))
-    out: dict[str, dict[str, str]] = {}
-    for c in comparisons:
-        d = smd[smd["comparison"] == c]
-        header = "SMD" if len(comparisons) == 1 else f"SMD, {c}"
-        out[header] = {str(r.variable): fmt_smd(r.smd) for r in d.itertuples()}
-    return out
-
-
-def table_baseline(tidy: pd.DataFrame, smd: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Table 1 from :func:`helpers.analysis.cohort.baseline_characteristics`: one row per variable
-    or level with the decoded labels, one column per arm and Total; continuous variables as
-    median (IQR), categorical ones as n (%); missing values in a "Missing" row. With ``smd``
-    (:func:`helpers.analysis.cohort.standardised_differences`) the absolute standardised
+def table_baseline(rows: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 from the ARD (:func:`helpers.present.ard.ard_baseline`) of
+    :func:`helpers.analysis.cohort.baseline_characteristics` and
+    :func:`helpers.analysis.cohort.standardised_differences`: one row per variable or level with
+    the decoded labels, one column per arm and Total; continuous variables as median (IQR),
+    categorical ones as n (%); missing values in a "Missing" row; the absolute standardised
     difference of each comparison on the variable's first row (no p-values)."""
-    headers = _group_header(tidy)
-    smd_cols = _smd_columns(smd)
+    recs = _records(rows)
+    headers = _headers(recs)
+    smd = [r for r in recs if "smd" in r]
+    comparisons = list(dict.fromkeys(r["comparison"] for r in smd))
+    smd_cols = {
+        ("SMD" if len(comparisons) == 1 else f"SMD, {c}"): {
+            r["variable"]: r["smd"] for r in smd if r["comparison"] == c
+        }
+        for c in comparisons
+    }
     blank = {h: "" for h in headers.values()}
-    rows = []
-    for name, v in tidy.groupby("variable", sort=False):
-        label = v["label"].iloc[0]
-        smd_cells = {h: cells.get(str(name), "") for h, cells in smd_cols.items()}
-        if (v["level"] == "").all():
-            cells = {
-                headers[str(r.group)]: f"{fmt_num(r.median, 0)} ({fmt_num(r.q1, 0)}-{fmt_num(r.q3, 0)})"
-                for r in v.itertuples()
-            }
-            rows.append({"Characteristic": f"{label}, median (IQR)", **cells, **smd_cells})
-            if (v["n_missing"] > 0).any():
+    out = []
+    for lab in (r for r in recs if "label" in r and "smd" not in r):
+        var = lab["variable"]
+        mine = [r for r in recs if r.get("variable") == var and "group" in r]
+        smd_cells = {h: cells.get(var, "") for h, cells in smd_cols.items()}
+        no_smd = {h: "" for h in smd_cols}
+        if any("median" in r for r in mine):
+            cells = {headers[r["group"]]: f"{r['median']} ({r['q1']}-{r['q3']})" for r in mine}
+            out.append({"Characteristic": f"{lab['label']}, median (IQR)", **cells, **smd_cells})
+            if any(r["n_missing"] != "0" for r in mine):
                 missing = {
-                    headers[str(r.group)]: fmt_n_pct(int(r.n_missing), int(r.denominator)) for r in v.itertuples()
+                    headers[r["group"]]: _n_pct(r["n_missing"], r["denominator"], r["proportion_missing"]) for r in mine
                 }
-                rows.append({"Characteristic": "\u2003Missing", **missing, **{h: "" for h in smd_cols}})
+                out.append({"Characteristic": "\u2003Missing", **missing, **no_smd})
             continue
-        rows.append({"Characteristic": f"{label}, n (%)", **blank, **smd_cells})
-        for level, lv in v.groupby("level", sort=False):
-            cells = {headers[str(r.group)]: fmt_n_pct(int(r.n), int(r.denominator)) for r in lv.itertuples()}
-            rows.append({"Characteristic": f"\u2003{level}", **cells, **{h: "" for h in smd_cols}})
-    return pd.DataFrame(rows)
+        out.append({"Characteristic": f"{lab['label']}, n (%)", **blank, **smd_cells})
+        for level in dict.fromkeys(r["level"] for r in mine):
+            cells = {
+                headers[r["group"]]: _n_pct(r["n"], r["denominator"], r["proportion"])
+                for r in mine
+                if r["level"] == level
+            }
+            out.append({"Characteristic": f"\u2003{level}", **cells, **no_smd})
+    return pd.DataFrame(out)
 
 
-def table_cif_landmarks(landmarks: pd.DataFrame, study: Study, paramcd: str | None = None) -> pd.DataFrame:
-    """Cumulative incidence at the study's landmarks: one row per cause and time, one column per
-    arm (display order), ``"12.3% (8.1%, 17.4%)"``. ``landmarks`` is
-    ``cumulative_incidence(..., times=study.time.landmark_days)`` of ``paramcd`` (default: the
-    primary endpoint), whose cause labels name the rows."""
+def table_cif_landmarks(rows: pd.DataFrame, study: Study, paramcd: str | None = None) -> pd.DataFrame:
+    """Cumulative incidence at the study's landmarks (:func:`helpers.present.ard.ard_cif_landmarks`
+    of ``cumulative_incidence(..., times=study.time.landmark_days)`` of ``paramcd``, default the
+    primary endpoint): one row per cause and time, one column per arm (display order),
+    ``"12.3% (8.1%, 17.4%)"``; the endpoint's cause labels name the rows."""
     endpoint = study.endpoint(paramcd or study.primary.endpoint)
-    rows = []
-    for (cause, time), d in landmarks.groupby(["cause", "time"], sort=True):
+    recs = _records(rows)
+    rank = _arm_rank([r["group"] for r in recs], study.arm_labels)
+    out = []
+    for cause, time in sorted({(float(r["cause"]), float(r["time"])) for r in recs}):
         label = study.time.landmark_label(time) if time in study.time.landmark_days else fmt_years(time)
-        row = {"Event": endpoint.causes.get(int(cause), f"Cause {cause}"), "Time": label}
-        for r in _in_order(d, study.arm_labels):
-            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _note(x: object) -> str:
-    return x if isinstance(x, str) else ""
+        row = {"Event": endpoint.causes.get(int(cause), f"Cause {cause:g}"), "Time": label}
+        mine = [r for r in recs if float(r["cause"]) == cause and float(r["time"]) == time]
+        for r in sorted(mine, key=lambda r: rank[r["group"]]):
+            row[r["group"]] = _pct_ci(r)
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def table_relapse_effects(effects: pd.DataFrame) -> pd.DataFrame:
-    """Test and model rows of :func:`helpers.analysis.endpoints.relapse_effects` as strings: the
-    comparison, the analysis, the (s)HR with its interval, the p-value, and the notes (patients
-    dropped, covariates left out) when there are any."""
+def table_relapse_effects(rows: pd.DataFrame) -> pd.DataFrame:
+    """Test and model rows of :func:`helpers.analysis.endpoints.relapse_effects` (ARD:
+    :func:`helpers.present.ard.ard_relapse_effects`) as strings: the comparison, the analysis,
+    the (s)HR with its interval, the p-value, and the notes (patients dropped, covariates left
+    out) when there are any."""
+    recs = _records(rows)
     out = pd.DataFrame(
         {
-            "Comparison": effects["comparison"],
-            "Analysis": effects["analysis"],
-            "Effect (95% CI)": [
-                fmt_ratio_ci(e, lo, hi) if k not in ("gray", "gray_all_arms") else ""
-                for k, e, lo, hi in zip(effects["key"], effects["hr"], effects["conf_low"], effects["conf_high"])
-            ],
-            "P-value": [fmt_p(p) for p in effects["p_value"]],
+            "Comparison": [r["comparison"] for r in recs],
+            "Analysis": [r["analysis"] for r in recs],
+            "Effect (95% CI)": ["" if r["key"] in ("gray", "gray_all_arms") else _ratio_ci(r) for r in recs],
+            "P-value": [r["p_value"] for r in recs],
         }
     )
-    notes = [_note(n) for n in effects["note"]]
+    notes = [r["note"] for r in recs]
     if any(notes):
         out["Note"] = notes
     return out
 
 
-def table_secondary(summary: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Secondary endpoints at the main landmark (:func:`helpers.analysis.endpoints.secondary_summary`):
-    the estimate per arm, then for each comparison the (s)HR with its interval and the two-arm
-    test's p-value; with more than two arms also the p-value of the test over all arms. An
-    endpoint that was not delivered says so in every cell."""
+def table_secondary(rows: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Secondary endpoints at the main landmark (:func:`helpers.analysis.endpoints.secondary_summary`,
+    ARD :func:`helpers.present.ard.ard_secondary`): the estimate per arm, then for each comparison
+    the (s)HR with its interval and the two-arm test's p-value; with more than two arms also the
+    p-value of the test over all arms. An endpoint that was not delivered says so in every cell."""
     comparisons = [study.comparison_label(a) for a in study.comparator_arms]
     several = len(comparisons) > 1
-    rows = []
-    for _, d in summary.groupby("paramcd", sort=False):
-        first = d.iloc[0]
-        row: dict[str, str] = {"Endpoint": str(first["endpoint"]), "Time": str(first["time_label"])}
+    recs = _records(rows)
+    out = []
+    for paramcd in dict.fromkeys(r["paramcd"] for r in recs):
+        mine = [r for r in recs if r["paramcd"] == paramcd]
+        first = mine[0]
+        row: dict[str, str] = {"Endpoint": first["endpoint"], "Time": first["time_label"]}
         delivered = first["status"] != NOT_DELIVERED
-        by_group = {str(r.group): r for r in d.itertuples()} if delivered else {}
+        by_group = {r["group"]: r for r in mine} if delivered else {}
         for arm in study.arms:
             r = by_group.get(arm.label)
-            row[arm.label] = NOT_DELIVERED if r is None else fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
-        row["Test"] = str(first["test"]) if delivered else NOT_DELIVERED
+            row[arm.label] = NOT_DELIVERED if r is None else _pct_ci(r)
+        row["Test"] = first["test"] if delivered else NOT_DELIVERED
         if several:
-            row["P-value, all arms"] = fmt_p(first["p_value_all_arms"]) if delivered else NOT_DELIVERED
+            row["P-value, all arms"] = first["p_value_all_arms"] if delivered else NOT_DELIVERED
         for arm, comparison in zip(study.comparator_arms, comparisons):
             r = by_group.get(arm.label)
             row[f"{comparison}: HR or sHR (95% CI)"] = (
-                NOT_DELIVERED if r is None else fmt_ratio_ci(r.hr, r.hr_conf_low, r.hr_conf_high)
+                NOT_DELIVERED if r is None else _ratio_ci(r, "hr", "hr_conf_low", "hr_conf_high")
             )
-            row[f"{comparison}: P-value"] = NOT_DELIVERED if r is None else fmt_p(r.p_value)
-        row["Note"] = _note(first["note"])
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    if "Note" in out and not out["Note"].astype(bool).any():
-        out = out.drop(columns="Note")
-    return out
+            row[f"{comparison}: P-value"] = NOT_DELIVERED if r is None else r["p_value"]
+        row["Note"] = first["note"]
+        out.append(row)
+    frame = pd.DataFrame(out)
+    if "Note" in frame and not frame["Note"].astype(bool).any():
+        frame = frame.drop(columns="Note")
+    return frame
 
 
-def table_subgroups(effects: pd.DataFrame, study: Study, *, effect_label: str = "HR") -> pd.DataFrame:
-    """Subgroup table from :func:`helpers.stats.subgroups.subgroup_effects` (any number of
-    comparisons against one reference arm): events/patients per arm (comparators first, in their
-    order), then for each comparison the effect (``effect_label``, e.g. "sHR") with its interval
-    and the interaction p-value (on each subgroup's first line), and the notes, which say how
-    many patients a missing value left out. Subgroups are named by the study's labels."""
-    comparators = list(dict.fromkeys(effects["comparator_arm"]))
-    reference = str(effects["reference_arm"].iloc[0])
+def table_subgroups(rows: pd.DataFrame, study: Study, *, effect_label: str = "HR") -> pd.DataFrame:
+    """Subgroup table from :func:`helpers.stats.subgroups.subgroup_effects` (ARD
+    :func:`helpers.present.ard.ard_subgroups`; any number of comparisons against one reference
+    arm): events/patients per arm (comparators first, in their order), then for each comparison
+    the effect (``effect_label``, e.g. "sHR") with its interval and the interaction p-value (on
+    each subgroup's first line), and the notes, which say how many patients a missing value left
+    out. Subgroups are named by the study's labels."""
+    recs = _records(rows)
+    comparators = list(dict.fromkeys(r["comparator_arm"] for r in recs))
+    reference = recs[0]["reference_arm"]
     several = len(comparators) > 1
-    keyed = {(str(r.comparator_arm), str(r.subgroup), str(r.level)): r for r in effects.itertuples()}
-    order = list(dict.fromkeys((str(r.subgroup), str(r.level)) for r in effects.itertuples()))
+    keyed = {(r["comparator_arm"], r["subgroup"], r["level"]): r for r in recs}
+    order = list(dict.fromkeys((r["subgroup"], r["level"]) for r in recs))
     seen: set[str] = set()
-    rows = []
+    out = []
     for subgroup, level in order:
         first_line = subgroup not in seen
         seen.add(subgroup)
         label = "Overall" if subgroup == "Overall" else study.subgroup_label(subgroup)
         row = {"Subgroup": label if first_line else "", "Level": "" if level == subgroup else level}
-        ref_row = next(keyed[(c, subgroup, level)] for c in map(str, comparators) if (c, subgroup, level) in keyed)
-        for c in map(str, comparators):
+        ref_row = next(keyed[(c, subgroup, level)] for c in comparators if (c, subgroup, level) in keyed)
+        for c in comparators:
             r = keyed.get((c, subgroup, level))
-            row[f"{c}: events/N"] = "" if r is None else f"{int(r.events_comparator)}/{int(r.n_comparator)}"
-        row[f"{reference}: events/N"] = f"{int(ref_row.events_reference)}/{int(ref_row.n_reference)}"
+            row[f"{c}: events/N"] = "" if r is None else f"{r['events_comparator']}/{r['n_comparator']}"
+        row[f"{reference}: events/N"] = f"{ref_row['events_reference']}/{ref_row['n_reference']}"
         notes = []
-        for c in map(str, comparators):
+        for c in comparators:
             r = keyed.get((c, subgroup, level))
             name = study.comparison_label(c)
-            row[f"{effect_label} (95% CI), {name}"] = "" if r is None else fmt_ratio_ci(r.hr, r.conf_low, r.conf_high)
+            row[f"{effect_label} (95% CI), {name}"] = "" if r is None else _ratio_ci(r)
             p_col = f"P-interaction, {name}" if several else "P-interaction"
-            row[p_col] = fmt_p(r.p_interaction) if r is not None and first_line and pd.notna(r.p_interaction) else ""
+            row[p_col] = r["p_interaction"] if r is not None and first_line and r["p_interaction"] != "NE" else ""
             said = []
-            if r is not None and first_line and int(r.n_missing or 0):
-                said.append(f"{_count(int(r.n_missing), 'patient')} with a missing value left out")
-            if r is not None and _note(r.note):
-                said.append(r.note)
+            if r is not None and first_line and r["n_missing"] not in ("0", "NE"):
+                said.append(f"{_count(int(r['n_missing']), 'patient')} with a missing value left out")
+            if r is not None and r["note"]:
+                said.append(r["note"])
             if said:
                 notes.append(f"{name}: {'; '.join(said)}" if several else "; ".join(said))
         row["Note"] = "; ".join(notes)
-        rows.append(row)
-    return pd.DataFrame(rows)
+        out.append(row)
+    return pd.DataFrame(out)
 
 
-def table_teae_overview(overview: pd.DataFrame) -> pd.DataFrame:
-    """Patients with at least one TEAE of each kind, n (%) per arm and Total; a dose action in
-    an arm without the study drug reads "not applicable"."""
-    headers = _group_header(overview)
-    applicable = overview["applicable"] if "applicable" in overview else pd.Series(True, index=overview.index)
-    wide = overview.assign(
-        cell=[
-            fmt_n_pct(int(n), int(d)) if ok else NOT_APPLICABLE
-            for n, d, ok in zip(overview["n_patients"], overview["denominator"], applicable)
-        ]
-    )
-    out = wide.pivot(index="category", columns="group", values="cell")
-    out = out.loc[list(dict.fromkeys(overview["category"])), list(headers)].rename(columns=headers)
-    return out.reset_index().rename(columns={"category": "Patients with"}).rename_axis(columns=None)
+def table_teae_overview(rows: pd.DataFrame) -> pd.DataFrame:
+    """Patients with at least one TEAE of each kind (ARD :func:`helpers.present.ard.ard_teae_overview`),
+    n (%) per arm and Total; a dose action in an arm without the study drug reads "not applicable"."""
+    recs = _records(rows)
+    headers = _headers(recs)
+    body = [r for r in recs if "category" in r]
+    out = []
+    for category in dict.fromkeys(r["category"] for r in body):
+        cells = {
+            r["group"]: (
+                _n_pct(r["n_patients"], r["denominator"], r["proportion"])
+                if r["applicable"] != "false"
+                else NOT_APPLICABLE
+            )
+            for r in body
+            if r["category"] == category
+        }
+        out.append({"Patients with": category, **{h: cells[g] for g, h in headers.items()}})
+    return pd.DataFrame(out)
 
 
-def table_teae_terms(terms: pd.DataFrame) -> pd.DataFrame:
-    """Preferred terms by arm, any grade and grade >= 3, n (%)."""
-    if terms.empty:
+def table_teae_terms(rows: pd.DataFrame) -> pd.DataFrame:
+    """Preferred terms by arm, any grade and grade >= 3, n (%) (ARD :func:`helpers.present.ard.ard_teae_terms`)."""
+    recs = _records(rows)
+    if not recs:
         return pd.DataFrame(columns=["System organ class", "Preferred term"])
-    headers = _group_header(terms)
-    rows = []
-    for (soc, term), d in terms.groupby(["soc", "term"], sort=False):
+    headers = _headers(recs)
+    body = [r for r in recs if "term" in r]
+    out = []
+    for soc, term in dict.fromkeys((r["soc"], r["term"]) for r in body):
         row = {"System organ class": soc, "Preferred term": term}
-        for r in d.itertuples():
-            h = headers[str(r.group)]
-            row[f"{h}: any grade"] = fmt_n_pct(int(r.n_any), int(r.denominator))
-            row[f"{h}: grade \u22653"] = fmt_n_pct(int(r.n_grade3plus), int(r.denominator))
-        rows.append(row)
-    return pd.DataFrame(rows)
+        for r in body:
+            if (r["soc"], r["term"]) == (soc, term):
+                h = headers[r["group"]]
+                row[f"{h}: any grade"] = _n_pct(r["n_any"], r["denominator"], r["proportion_any"])
+                row[f"{h}: grade \u22653"] = _n_pct(r["n_grade3plus"], r["denominator"], r["proportion_grade3plus"])
+        out.append(row)
+    return pd.DataFrame(out)
 
 
-def table_teae_grades(grades: pd.DataFrame) -> pd.DataFrame:
-    """Patients by worst CTCAE grade for each term (``safety.worst_grade_by_term``): one row per
-    term and arm, one column per grade, n (%)."""
-    if grades.empty:
+def table_teae_grades(rows: pd.DataFrame) -> pd.DataFrame:
+    """Patients by worst CTCAE grade for each term (``safety.worst_grade_by_term``, ARD
+    :func:`helpers.present.ard.ard_teae_grades`): one row per term and arm, one column per grade, n (%)."""
+    recs = _records(rows)
+    if not recs:
         return pd.DataFrame({"Preferred term": ["No terms of special interest are defined"]})
-    headers = _group_header(grades)
-    rows = []
-    for (term, group), d in grades.groupby(["term", "group"], sort=False):
-        row = {"Preferred term": term, "Arm": headers[str(group)]}
-        for r in d.itertuples():
-            row[f"Grade {int(r.grade)}"] = fmt_n_pct(int(r.n_patients), int(r.denominator))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    headers = _headers(recs)
+    body = [r for r in recs if "grade" in r]
+    out = []
+    for term, group in dict.fromkeys((r["term"], r["group"]) for r in body):
+        row = {"Preferred term": term, "Arm": headers[group]}
+        for r in body:
+            if (r["term"], r["group"]) == (term, group):
+                row[f"Grade {r['grade']}"] = _n_pct(r["n_patients"], r["denominator"], r["proportion"])
+        out.append(row)
+    return pd.DataFrame(out)
 
 
-def table_exposure(by_arm: pd.DataFrame, study: Study) -> pd.DataFrame:
+def table_exposure(rows: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Study-drug exposure among treated patients, one column per arm given the drug
-    (:func:`helpers.analysis.safety.exposure_by_arm`): median (IQR), n (%)."""
+    (:func:`helpers.analysis.safety.exposure_by_arm`, ARD :func:`helpers.present.ard.ard_exposure`):
+    median (IQR), n (%)."""
     unit = study.safety.dose_unit if study.safety is not None else "mg/day"
+    recs = _records(rows)
 
-    def med(o: Any, name: str) -> str:
-        return f"{fmt_num(o[f'median_{name}'], 0)} ({fmt_num(o[f'q1_{name}'], 0)}-{fmt_num(o[f'q3_{name}'], 0)})"
+    def med(r: dict[str, Any]) -> str:
+        return f"{r['median']} ({r['q1']}-{r['q3']})"
 
     labels = [
         "Treated patients, n",
@@ -477,14 +511,18 @@ def table_exposure(by_arm: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Patients with at least one dose reduction, n (%)",
     ]
     out = {"Exposure": labels}
-    for _, o in by_arm.iterrows():
-        n = int(o["n_treated"])
-        out[str(o["group"])] = [
-            f"{n}",
-            med(o, "duration_days"),
-            med(o, "mean_daily_dose_mg"),
-            fmt_n_pct(int(o["n_interrupted"]), n),
-            fmt_n_pct(int(o["n_reduced"]), n),
+    for t in (r for r in recs if "treated" in r):
+        arm = t["group"]
+        duration, dose = (
+            next(r for r in recs if r["group"] == arm and m in r) for m in ("duration_days", "mean_daily_dose_mg")
+        )
+        n = t["n_treated"]
+        out[arm] = [
+            n,
+            med(duration),
+            med(dose),
+            _n_pct(t["n_interrupted"], n, t["proportion_interrupted"]),
+            _n_pct(t["n_reduced"], n, t["proportion_reduced"]),
         ]
     return pd.DataFrame(out)
 
@@ -495,106 +533,117 @@ def table_not_delivered(table: str, what: str) -> pd.DataFrame:
     return pd.DataFrame({"Status": [f"Not delivered: this delivery has no {what} ({table.upper()})."]})
 
 
-def table_findings(findings: pd.DataFrame) -> pd.DataFrame:
-    """The data review (:func:`helpers.analysis.cohort.findings_frame`): one row per finding with its rule,
-    table, column, number of rows and first patients (when ``findings`` has ``first_ids``: patient
-    ids, only with PATIENT_LISTINGS=1); one line "No findings." when there are none."""
-    with_ids = "first_ids" in findings
+def table_findings(rows: pd.DataFrame) -> pd.DataFrame:
+    """The data review (:func:`helpers.analysis.cohort.findings_frame`, ARD
+    :func:`helpers.present.ard.ard_data_review`): one row per finding with its rule, table,
+    column, number of rows and first patients (patient ids, only with PATIENT_LISTINGS=1); one
+    line "No findings." when there are none."""
+    recs = _records(rows)
+    total = next(r for r in recs if r.get("finding") == "all")
+    findings = [r for r in recs if r.get("finding") != "all"]
+    with_ids = total["first_ids_listed"] == "true"
     cols = ["Rule", "Table", "Column", "Rows", *(["First patients"] if with_ids else [])]
-    if findings.empty:
+    if not findings:
         return pd.DataFrame([["No findings.", *[""] * (len(cols) - 1)]], columns=cols)
     out = pd.DataFrame(
         {
-            "Rule": findings["rule"].astype(str),
-            "Table": [str(t or f or "") for t, f in zip(findings["table"], findings["file"])],
-            "Column": [c if isinstance(c, str) else "-" for c in findings["column"]],
-            "Rows": [fmt_num(n, 0) if not _missing(n) else "" for n in findings["n_rows"]],
+            "Rule": [r["rule"] for r in findings],
+            "Table": [r["table"] for r in findings],
+            "Column": [r["column"] or "-" for r in findings],
+            "Rows": [r["n_rows"] if r["n_rows"] != "NE" else "" for r in findings],
         }
     )
     if with_ids:
-        out["First patients"] = findings["first_ids"].astype(str).to_numpy()
-    if findings["severity"].nunique() > 1:
-        out.insert(0, "Severity", findings["severity"].astype(str))
+        out["First patients"] = [r["first_ids"] for r in findings]
+    if len({r["severity"] for r in findings}) > 1:
+        out.insert(0, "Severity", [r["severity"] for r in findings])
     return out
 
 
-def table_teae_soc_term(soc_term: pd.DataFrame, *, by_grade: bool = True) -> pd.DataFrame:
-    """The nested adverse-event table of :func:`helpers.analysis.safety.teae_soc_term`: the
-    overall row, each system organ class and its preferred terms indented beneath, n (%) per arm
-    and Total. ``by_grade``: per group "Any grade", "Grade 3-4" and "Grade 5" (patients at their
-    worst grade); otherwise one n (%) column per group. A count that does not apply reads "not
-    applicable"; a subset whose ADAE column was not delivered reads "not delivered"."""
-    headers = _group_header(soc_term)
+def table_teae_soc_term(rows: pd.DataFrame, *, by_grade: bool = True) -> pd.DataFrame:
+    """The nested adverse-event table of :func:`helpers.analysis.safety.teae_soc_term` (ARD
+    :func:`helpers.present.ard.ard_teae_soc_term`): the overall row, each system organ class and
+    its preferred terms indented beneath, n (%) per arm and Total. ``by_grade``: per group "Any
+    grade", "Grade 3-4" and "Grade 5" (patients at their worst grade); otherwise one n (%)
+    column per group. A count that does not apply reads "not applicable"; a subset whose ADAE
+    column was not delivered reads "not delivered"."""
+    recs = _records(rows)
+    headers = _headers(recs)
     title = "System organ class / Preferred term"
-    if (soc_term["status"] == NOT_DELIVERED).any():
-        note = str(soc_term["note"].iloc[0])
+    body = [r for r in recs if "row_type" in r]
+    if any(r["status"] == NOT_DELIVERED for r in body):
+        note = body[0]["note"]
         return pd.DataFrame([{title: f"Not delivered: {note}", **{h: NOT_DELIVERED for h in headers.values()}}])
-    rows = []
-    for (row_type, soc, term), d in soc_term.groupby(["row_type", "soc", "term"], sort=False):
-        label = {"overall": "Patients with at least one event", "soc": soc}.get(str(row_type), f"\u2003{term}")
+    out = []
+    for row_type, soc, term in dict.fromkeys((r["row_type"], r["soc"], r["term"]) for r in body):
+        label = {"overall": "Patients with at least one event", "soc": soc}.get(row_type, f"\u2003{term}")
         row: dict[str, str] = {title: label}
-        for r in d.itertuples():
-            h = headers[str(r.group)]
-            if not r.applicable:
+        for r in body:
+            if (r["row_type"], r["soc"], r["term"]) != (row_type, soc, term):
+                continue
+            h = headers[r["group"]]
+            if r["applicable"] == "false":
                 cells = {h: NOT_APPLICABLE} if not by_grade else dict.fromkeys(_grade_headers(h), NOT_APPLICABLE)
             elif by_grade:
-                n34 = int(r.n_grade3) + int(r.n_grade4)
                 any_h, g34_h, g5_h = _grade_headers(h)
                 cells = {
-                    any_h: fmt_n_pct(int(r.n_patients), int(r.denominator)),
-                    g34_h: fmt_n_pct(n34, int(r.denominator)),
-                    g5_h: fmt_n_pct(int(r.n_grade5), int(r.denominator)),
+                    any_h: _n_pct(r["n_patients"], r["denominator"], r["proportion"]),
+                    g34_h: _n_pct(r["n_grade3_4"], r["denominator"], r["proportion_grade3_4"]),
+                    g5_h: _n_pct(r["n_grade5"], r["denominator"], r["proportion_grade5"]),
                 }
             else:
-                cells = {h: fmt_n_pct(int(r.n_patients), int(r.denominator))}
+                cells = {h: _n_pct(r["n_patients"], r["denominator"], r["proportion"])}
             row.update(cells)
-        rows.append(row)
-    return pd.DataFrame(rows)
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def _grade_headers(header: str) -> tuple[str, str, str]:
     return (f"{header}: any grade", f"{header}: grade 3-4", f"{header}: grade 5")
 
 
-def table_primary_by_population(effects: pd.DataFrame, *, effect_label: str = "sHR") -> pd.DataFrame:
+def table_primary_by_population(rows: pd.DataFrame, *, effect_label: str = "sHR") -> pd.DataFrame:
     """The primary endpoint in each analysis population
-    (:func:`helpers.analysis.endpoints.primary_by_population`): one row per population and
-    comparison, with patients and events, Gray's p-value, and the unadjusted and adjusted
-    model side by side (effect with its interval and p-value); notes when there are any."""
-    rows = []
-    keys = ["population", "comparison"]
-    for (_population, comparison), d in effects.groupby(keys, sort=False):
-        by_key = {str(r.key): r for r in d.itertuples()}
-        first = d.iloc[0]
+    (:func:`helpers.analysis.endpoints.primary_by_population`, ARD
+    :func:`helpers.present.ard.ard_primary_by_population`): one row per population and
+    comparison, with patients and events, Gray's p-value, and the unadjusted and adjusted model
+    side by side (effect with its interval and p-value); notes when there are any."""
+    recs = _records(rows)
+    out = []
+    for pair in dict.fromkeys((r["population_key"], r["comparison"]) for r in recs):
+        mine = [r for r in recs if (r["population_key"], r["comparison"]) == pair]
+        by_key = {r["key"]: r for r in mine}
+        first = mine[0]
         unadjusted, adjusted, gray = by_key.get("fine_gray"), by_key.get("fine_gray_adjusted"), by_key.get("gray")
-        row = {
-            "Population": str(first["population_label"]),
-            "Comparison": str(comparison),
-            "Patients": str(int(first["n_patients"])),
-            "Events": str(int(first["n_events"])),
-            "Gray's test P": fmt_p(gray.p_value) if gray is not None else "NE",
-            f"Unadjusted {effect_label} (95% CI)": "NE"
-            if unadjusted is None
-            else fmt_ratio_ci(unadjusted.hr, unadjusted.conf_low, unadjusted.conf_high),
-            "Unadjusted P": "NE" if unadjusted is None else fmt_p(unadjusted.p_value),
-            f"Adjusted {effect_label} (95% CI)": "NE"
-            if adjusted is None
-            else fmt_ratio_ci(adjusted.hr, adjusted.conf_low, adjusted.conf_high),
-            "Adjusted P": "NE" if adjusted is None else fmt_p(adjusted.p_value),
-            "Note": "; ".join(dict.fromkeys(n for n in map(_note, d["note"]) if n)),
-        }
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    if "Note" in out and not out["Note"].astype(bool).any():
-        out = out.drop(columns="Note")
-    return out
+        out.append(
+            {
+                "Population": first["population_label"],
+                "Comparison": first["comparison"],
+                "Patients": first["n_patients"],
+                "Events": first["n_events"],
+                "Gray's test P": gray["p_value"] if gray is not None else "NE",
+                f"Unadjusted {effect_label} (95% CI)": "NE" if unadjusted is None else _ratio_ci(unadjusted),
+                "Unadjusted P": "NE" if unadjusted is None else unadjusted["p_value"],
+                f"Adjusted {effect_label} (95% CI)": "NE" if adjusted is None else _ratio_ci(adjusted),
+                "Adjusted P": "NE" if adjusted is None else adjusted["p_value"],
+                "Note": "; ".join(dict.fromkeys(r["note"] for r in mine if r["note"])),
+            }
+        )
+    frame = pd.DataFrame(out)
+    if "Note" in frame and not frame["Note"].astype(bool).any():
+        frame = frame.drop(columns="Note")
+    return frame
 
 
-def table_accrual_by_site(by_site: pd.DataFrame) -> pd.DataFrame:
-    """Randomised patients per site (:func:`helpers.analysis.cohort.accrual_by_site`), n (%) per
-    arm and Total, sites by descending total."""
-    headers = _group_header(by_site)
-    wide = by_site.assign(cell=[fmt_n_pct(int(n), int(d)) for n, d in zip(by_site["n"], by_site["denominator"])])
-    out = wide.pivot(index="site", columns="group", values="cell")
-    out = out.loc[list(dict.fromkeys(by_site["site"])), list(headers)].rename(columns=headers)
-    return out.reset_index().rename(columns={"site": "Site"}).rename_axis(columns=None)
+def table_accrual_by_site(rows: pd.DataFrame) -> pd.DataFrame:
+    """Randomised patients per site (:func:`helpers.analysis.cohort.accrual_by_site`, ARD
+    :func:`helpers.present.ard.ard_accrual_by_site`), n (%) per arm and Total, sites by
+    descending total."""
+    recs = _records(rows)
+    headers = _headers(recs)
+    body = [r for r in recs if "site" in r]
+    out = []
+    for site in dict.fromkeys(r["site"] for r in body):
+        cells = {r["group"]: _n_pct(r["n"], r["denominator"], r["proportion"]) for r in body if r["site"] == site}
+        out.append({"Site": site, **{h: cells[g] for g, h in headers.items()}})
+    return pd.DataFrame(out)

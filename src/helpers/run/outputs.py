@@ -99,12 +99,23 @@ class NotebookOutputs:
             "figures": {},
             "values": {},
         }
+        self._ard: list[dict[str, Any]] = []
 
     # -- artefacts -----------------------------------------------------------------------------
-    def table(self, output_id: str, data: pd.DataFrame, *, display: pd.DataFrame | None = None) -> Path:
+    def table(
+        self,
+        output_id: str,
+        data: pd.DataFrame,
+        *,
+        display: pd.DataFrame | None = None,
+        ard: pd.DataFrame | None = None,
+    ) -> Path:
         """Write ``data`` unrounded to ``tbl-*.csv`` and, if given, its formatted ``display``
-        version (strings, as the report shows it) to ``tbl-*.display.csv``."""
+        version (strings, as the report shows it, built from ``ard``) to ``tbl-*.display.csv``;
+        ``ard``, the table's rows of the Analysis Results Dataset, go to ``ard.json``."""
         _check_id(output_id, "tbl")
+        if ard is not None:
+            self.ard(ard, output_id)
         ids = [c for c in (*data.columns, *(display.columns if display is not None else ())) if c in PATIENT_ID_COLUMNS]
         if ids:
             raise ValueError(
@@ -149,6 +160,22 @@ class NotebookOutputs:
         self._results["figures"][output_id] = {"file": path.name, "svg": f"{output_id}.svg"}
         self.save()
         return path
+
+    def ard(self, rows: pd.DataFrame, output_id: str | None = None) -> pd.DataFrame:
+        """Add rows to the notebook's part of the run's Analysis Results Dataset (``ard.json``,
+        :mod:`helpers.present.ard`); with ``output_id``, every row must be that output's. An
+        output's rows are replaced when it is written again (a cell run twice)."""
+        from helpers.present import ard as ard_rows
+
+        rows = ard_rows.check(rows, f"ARD rows of {output_id or self.notebook}")
+        outputs = list(dict.fromkeys(rows["output_id"]))
+        if output_id is not None and outputs not in ([], [output_id]):
+            raise ValueError(f"ARD rows for {output_id} belong to {outputs}; expected only {output_id}")
+        kept = [r for r in self._ard if r["output_id"] not in outputs]
+        self._ard = kept + to_jsonable(rows)
+        ard_rows.from_records(self._ard)  # no two rows the same across outputs either
+        atomic_write_bytes(self.dir / "ard.json", dumps_json(self._ard).encode("utf-8"))
+        return rows
 
     def value(self, key: str, value: Any) -> Any:
         """Record a number (or small structure) that the report's prose quotes."""

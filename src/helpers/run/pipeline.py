@@ -252,7 +252,8 @@ def _outputs(out_dir: Path) -> list[Path]:
     for name in (*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK):
         for stem in (name, name + config.FAILED_SUFFIX):
             found += [out_dir / f"{stem}.ipynb", out_dir / stem]
-    found += [out_dir / "report.html", out_dir / "report.pdf"]
+    found += [out_dir / f"report.{ext}" for ext in ("html", "pdf", "docx")]
+    found += [out_dir / name for name in ("ard.parquet", "ard.json", "rtf")]
     return [p for p in found if p.exists() or p.is_symlink()]
 
 
@@ -374,9 +375,11 @@ def summary(out_dir: str | Path, shown: str | None = None) -> str:
             status, secs = "missing", "-"
         lines.append(f"  {name:<16}{status:<10}{secs:>9}")
     lines.append("")
-    for fmt in ("html", "pdf"):
+    for fmt in ("html", "pdf", "docx"):
         report = out_dir / f"report.{fmt}"
         lines.append(f"  report ({fmt}): {os.path.join(shown, report.name) if report.exists() else 'not built'}")
+    for what, name in (("results (ARD)", "ard.parquet"), ("tables (RTF)", "rtf")):
+        lines.append(f"  {what}: {os.path.join(shown, name) if (out_dir / name).exists() else 'not built'}")
     renderer = state / "renderer"
     if renderer.exists():
         lines.append(f"  rendered with: {renderer.read_text().strip()}")

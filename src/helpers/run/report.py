@@ -1,4 +1,5 @@
-"""Render the executed report notebook to one self-contained HTML file and a PDF.
+"""Render the executed report notebook to one self-contained HTML file, a PDF and a Word file
+(and, through :mod:`helpers.run.submission`, write the run's ARD and RTF tables).
 
 The report source, ``notebooks/90_report.ipynb``, is written for Quarto: YAML front matter in its
 first (raw) cell, ``#| label: fig-...`` / ``#| fig-cap:`` / ``#| tbl-cap:`` cell options and
@@ -420,6 +421,27 @@ def render_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
     return pdf_path
 
 
+def render_docx(nb: nbformat.NotebookNode, docx_path: Path) -> Path:
+    """Word through pandoc (``pypandoc-binary``) from the same Markdown as the PDF: headings,
+    prose, figures, and every table as a real Word table with its caption. Pandoc dates the
+    document by ``SOURCE_DATE_EPOCH`` when it is set (then the file rebuilds byte for byte)."""
+    import pypandoc
+
+    with tempfile.TemporaryDirectory(prefix="report-docx-") as tmp:
+        tmpdir = Path(tmp)
+        md = report_markdown(nb, tmpdir)
+        out = tmpdir / "report.docx"
+        pypandoc.convert_text(
+            md,
+            "docx",
+            format="markdown-smart",  # table cells and quotes exactly as the tables hold them
+            outputfile=str(out),
+            extra_args=["--standalone", f"--resource-path={tmpdir}"],
+        )
+        atomic_write_bytes(docx_path, out.read_bytes())
+    return docx_path
+
+
 def pdf_font_paths() -> list[str]:
     """Folders of the fonts :data:`TYPST_FONTS` names beyond Typst's own: the CJK font's."""
     import cvttf_NotoSansCJK_Regular as cjk
@@ -495,8 +517,8 @@ def with_quarto_typst_fonts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def render_with_quarto(nb: nbformat.NotebookNode, dest: Path, quarto: str = "quarto") -> None:
-    """``quarto render`` the executed notebook (no re-execution) to ``dest/report.html`` and
-    ``dest/report.pdf`` (Typst). A notebook with outputs that make Quarto's HTML load scripts
+    """``quarto render`` the executed notebook (no re-execution) to ``dest/report.html``,
+    ``dest/report.pdf`` (Typst) and ``dest/report.docx`` (Quarto's docx format). A notebook with outputs that make Quarto's HTML load scripts
     from a CDN, or an HTML that loads anything from the network, is a :class:`RenderError`."""
     offending = quarto_cdn_outputs(nb)
     if offending:
@@ -508,7 +530,7 @@ def render_with_quarto(nb: nbformat.NotebookNode, dest: Path, quarto: str = "qua
     with tempfile.TemporaryDirectory(prefix="report-quarto-") as tmp:
         src = Path(tmp) / "report.ipynb"
         nbformat.write(with_quarto_typst_fonts(nb), src)
-        for fmt, ext in (("html", "html"), ("typst", "pdf")):
+        for fmt, ext in (("html", "html"), ("typst", "pdf"), ("docx", "docx")):
             cmd = [quarto, "render", str(src), "--to", fmt, "--no-execute"]
             done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
             if done.returncode != 0:
@@ -520,13 +542,21 @@ def render_with_quarto(nb: nbformat.NotebookNode, dest: Path, quarto: str = "qua
             shutil.copyfile(Path(tmp) / f"report.{ext}", dest / f"report.{ext}")
 
 
-def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
-    """Render ``OUT_DIR/90_report.ipynb`` to ``OUT_DIR/report.html`` and ``OUT_DIR/report.pdf``.
+#: What :func:`render` writes into the run folder besides the report itself.
+DELIVERABLES = ("ard.parquet", "ard.json", "rtf")
 
-    Both files are rendered into a temporary folder and moved into place only when both
+
+def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
+    """Render ``OUT_DIR/90_report.ipynb`` to ``OUT_DIR/report.html``, ``report.pdf`` and
+    ``report.docx``, and write the run's Analysis Results Dataset (``ard.parquet``,
+    ``ard.json``) and every table as RTF (``rtf/``) (:mod:`helpers.run.submission`).
+
+    Everything is written into a temporary folder and moved into place only when all of it
     succeeded; any earlier report is removed first, so a failure never leaves one that looks
     current. Every failure is raised as :class:`RenderError`.
     """
+    from helpers.run import submission
+
     out_dir = Path(out_dir)
     nb_path = out_dir / f"{config.REPORT_NOTEBOOK}.ipynb"
     quarto = shutil.which("quarto")
@@ -534,9 +564,12 @@ def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
         renderer = "quarto" if quarto else "nbconvert"
     if renderer not in ("quarto", "nbconvert"):
         raise ValueError(f"{renderer=}; expected 'auto', 'quarto' or 'nbconvert'")
-    targets = {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf"}
+    targets = {fmt: out_dir / f"report.{fmt}" for fmt in ("html", "pdf", "docx")}
     for stale in targets.values():
         stale.unlink(missing_ok=True)
+    for name in DELIVERABLES:
+        stale = out_dir / name
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
     if not nb_path.exists():
         raise RenderError(f"{nb_path} does not exist: the report notebook has not been executed")
     for leftover in out_dir.glob(".render-*"):  # from a run killed with SIGKILL
@@ -553,23 +586,28 @@ def render(out_dir: str | Path, renderer: str = "auto") -> dict[str, Path]:
                 render_with_quarto(nb, staging, quarto)
             else:
                 (staging / "report.html").write_text(render_html(copy.deepcopy(nb)), encoding="utf-8")
-                render_pdf(nb, staging / "report.pdf")
+                render_pdf(copy.deepcopy(nb), staging / "report.pdf")
+                render_docx(nb, staging / "report.docx")
+            submission.write_ard(out_dir, staging)
+            submission.write_rtf_tables(out_dir, nb, staging)
         except RenderError:
             raise
-        except Exception as error:  # nbformat, nbconvert, pandoc and typst raise their own types
+        except Exception as error:  # nbformat, nbconvert, pandoc, typst and rtflite raise their own types
             raise RenderError(f"{renderer} failed on {nb_path}: {type(error).__name__}: {error}") from error
+        for name in DELIVERABLES:
+            (staging / name).replace(out_dir / name)
         for fmt, target in targets.items():
             atomic_write_bytes(target, (staging / f"report.{fmt}").read_bytes())
     state = out_dir / config.MAKE_STATE_DIR
     state.mkdir(exist_ok=True)
     (state / "renderer").write_text(renderer + "\n")
-    return targets
+    return {**targets, **{name: out_dir / name for name in DELIVERABLES}}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.run.report")
     sub = parser.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("render", help="render OUT_DIR/90_report.ipynb to report.html and report.pdf")
+    r = sub.add_parser("render", help="render OUT_DIR/90_report.ipynb to report.html, .pdf and .docx, ARD and RTF")
     r.add_argument("out_dir")
     r.add_argument("--renderer", default="auto", choices=("auto", "quarto", "nbconvert"))
     args = parser.parse_args(argv)
@@ -583,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nERROR: report rendering stopped ({stop or 'interrupted'}); no report left", file=sys.stderr)
         return 130
     for fmt, path in paths.items():
-        print(f"report ({fmt}): {path}")
+        print(f"{'report (' + fmt + ')' if fmt in ('html', 'pdf', 'docx') else fmt}: {path}")
     return 0
 
 
