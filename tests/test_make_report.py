@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pdfpages
 import pytest
 from makeutil import make
 
@@ -103,6 +104,18 @@ def test_report_runs_every_notebook_and_ends_with_a_summary(run):
     for name in (*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK):
         assert re.search(rf"{name}\s+ok\s+\d+\.\d+", summary)
     assert f"report (html): {out}/report.html" in summary
+
+
+@pytest.mark.skipif(pdfpages.PDFTOTEXT is None, reason="pdftotext (poppler-utils) is not installed")
+def test_pdf_report_keeps_every_table_caption_on_the_page_of_its_table(run):
+    import nbformat
+
+    out, _, _ = run
+    tables = pdfpages.report_tables(nbformat.read(out / "90_report.ipynb", as_version=4))
+    assert len(tables) >= len([x for x in LABELS if x.startswith("tbl-")])
+    assert pdfpages.captions_apart(out / "report.pdf", tables) == []
+    first = pdfpages.pages(out / "report.pdf")[0]
+    assert len(first.strip().splitlines()) > 40, "the first page is half empty"
 
 
 def test_html_report_is_self_contained_and_has_every_section(run):

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import nbformat
 import pandas as pd
+import pdfpages
 import pytest
 
 from helpers.present.tables import report_table, show_table
@@ -208,14 +209,14 @@ def test_quarto_typst_gets_the_same_fonts():
     nb = executed_notebook()
     typst = report.front_matter(report.with_quarto_typst_fonts(nb))["format"]["typst"]
     assert typst["font-paths"] == report.pdf_font_paths()
-    assert typst["include-before-body"] == [{"text": report.TYPST_FONTS}]
+    assert typst["include-before-body"] == [{"text": report.TYPST_FONTS + report.TYPST_LAYOUT}]
     assert report.front_matter(nb)["format"]["html"]["embed-resources"] is True  # the rest kept
 
 
 def test_markdown_for_the_pdf_carries_labels_and_captions(tmp_path):
     md = report.report_markdown(executed_notebook(), tmp_path)
     assert "![A demo curve.](fig-demo.png){#fig-demo}" in md
-    assert "| Arm | n |\n|---|---|\n| A | 3 (50.0%) |\n\n: A demo table. {#tbl-demo}" in md
+    assert "| Arm | n |\n|:-----|---------|\n| A | 3 (50.0%) |\n\n: A demo table. {#tbl-demo}" in md
     assert "gt_table" not in md and ":::" not in md  # the pipe table alone, not the HTML
     assert (tmp_path / "fig-demo.png").exists()
 
@@ -397,3 +398,42 @@ def test_links_and_inline_data_are_not_network_requests():
         "<style>.a { background: url(data:image/svg+xml;base64,AA) }</style>"
     )
     assert report.external_resources(page) == []
+
+
+# -- the PDF's layout, checked on rendered pages ---------------------------------------------------
+def _long_report(paragraph_words: list[int]) -> nbformat.NotebookNode:
+    """A report with a table after each paragraph of the given lengths: some caption lands
+    near the foot of a page whatever the fonts."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_raw_cell(FRONT)]
+    for i, words in enumerate(paragraph_words):
+        nb.cells.append(nbformat.v4.new_markdown_cell(" ".join(["survival"] * words)))
+        cell = nbformat.v4.new_code_cell(f'#| label: tbl-t{i}\n#| tbl-cap: "Caption of table {i}."\nshow()')
+        df = pd.DataFrame({f"Marker{i} column": [f"row {j}" for j in range(12)], "n": ["1 (2.0%)"] * 12})
+        cell.outputs = [nbformat.v4.new_output("display_data", data=report_table(df, f"tbl-t{i}")._repr_mimebundle_())]
+        nb.cells.append(cell)
+    return nb
+
+
+@pytest.mark.skipif(pdfpages.PDFTOTEXT is None, reason="pdftotext (poppler-utils) is not installed")
+def test_no_table_caption_is_left_at_the_foot_of_a_page(tmp_path, monkeypatch):
+    nb = _long_report([40 + 37 * i for i in range(14)])
+    pdf = report.render_pdf(nb, tmp_path / "report.pdf")
+    tables = pdfpages.report_tables(nb)
+    assert len(tables) == 14 and tables[0] == (1, "Marker0")
+    assert pdfpages.captions_apart(pdf, tables) == []
+    # the check itself: without the sticky caption some caption does end a page
+    loose = report.TYPST_LAYOUT.replace("#show figure.caption.where(kind: table): it => block(sticky: true, it)\n", "")
+    monkeypatch.setattr(report, "TYPST_PREAMBLE", report.TYPST_FONTS + loose)
+    apart = pdfpages.captions_apart(report.render_pdf(nb, tmp_path / "loose.pdf"), tables)
+    assert apart, "no caption fell at a page foot even without the rule: lengthen the paragraphs"
+
+
+def test_caption_values_are_filled_in_from_the_report_values():
+    nb = executed_notebook()
+    nb.cells[3].source = nb.cells[3].source.replace('"A demo curve."', '"Stops below {{min_at_risk}} at risk."')
+    filled = report.with_caption_values(nb, {"min_at_risk": 10})
+    assert report.cell_options(filled.cells[3].source)[0]["fig-cap"] == "Stops below 10 at risk."
+    assert "{{min_at_risk}}" in nb.cells[3].source  # the notebook given is not changed
+    with pytest.raises(report.RenderError, match=r"\{\{min_at_risk\}\}, which the report notebook did not record"):
+        report.with_caption_values(nb, {})

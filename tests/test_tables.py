@@ -43,7 +43,14 @@ def test_counts_print_with_percent_of_the_denominator_and_zero_denominators_alon
 
 def test_markdown_table_escapes_pipes_and_prints_missing_as_empty():
     df = pd.DataFrame({"A": ["x|y", None], "B": [1, 2]})
-    assert tables.markdown_table(df) == "| A | B |\n|---|---|\n| x\\|y | 1 |\n|  | 2 |\n"
+    assert tables.markdown_table(df) == "| A | B |\n|:-----|------|\n| x\\|y | 1 |\n|  | 2 |\n"
+
+
+def test_pipe_table_dashes_give_each_column_room_for_its_longest_word_and_cap_long_text():
+    df = pd.DataFrame({"Characteristic": ["Second or later complete remission " * 3], "n": ["12 (34.3%)"]})
+    # 105 characters capped at 40; "Characteristic" (14) > 6; "12 (34.3%)" 10 characters
+    assert tables.column_widths([list(df.columns), list(df.iloc[0])]) == [40, 10]
+    assert tables.markdown_table(df).splitlines()[1] == "|:" + "-" * 39 + "|" + "-" * 10 + "|"
 
 
 def test_html_table_is_deterministic_and_uses_the_output_id():

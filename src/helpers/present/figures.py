@@ -169,33 +169,37 @@ def forest_plot(
     ``text_columns`` maps a title to the text columns printed beside its panel, each
     ``(header, column of the panel's frame, "left" or "right")``.
     """
+    import textwrap
+
     titles = list(panels)
     first = panels[titles[0]]
     n = len(first)
     k = len(titles)
     text_columns = text_columns or {}
-    widths = [2.5]
-    kinds: list[tuple[str, str, int]] = [("label", "", -1)]
-    for i, title in enumerate(titles):
-        cols = text_columns.get(title, ())
-        n_left = sum(c[2] == "left" for c in cols)
-        n_right = sum(c[2] == "right" for c in cols)
-        widths += [0.95 * n_left] if n_left else []
-        kinds += [("left", title, i)] if n_left else []
-        widths.append(2.8)
-        kinds.append(("plot", title, i))
-        widths += [1.0 + 0.55 * (n_right - 1)] if n_right else []
-        kinds += [("right", title, i)] if n_right else []
-    height = 0.3 * n + 1.7 + (0.3 if k > 1 else 0)
-    fig = plt.figure(figsize=(sum(widths), height))
-    grid = fig.add_gridspec(1, len(widths), width_ratios=widths, wspace=0.04)
+    longest = max((len(str(x)) for x in first["label"]), default=10)
+    widths = [max(2.0, 0.068 * longest)]
+    slots: list[tuple[str, str, tuple[str, str, str] | None]] = [("label", "", None)]
+    for title in titles:
+        cols = list(text_columns.get(title, ()))
+        for col in (c for c in cols if c[2] == "left"):
+            widths.append(0.85)
+            slots.append(("text", title, col))
+        widths.append(3.0)
+        slots.append(("plot", title, None))
+        for col in (c for c in cols if c[2] == "right"):
+            texts = panels[title][col[1]].astype(str) if col[1] in panels[title] else pd.Series([""])
+            widths.append(max(0.8, 0.062 * max(len(t) for t in texts)))
+            slots.append(("text", title, col))
+    height = 0.3 * n + 1.9 + (0.3 if k > 1 else 0)
+    fig = plt.figure(figsize=(sum(widths) + 0.3, height))
+    grid = fig.add_gridspec(1, len(widths), width_ratios=widths, wspace=0.03, left=0.02, right=0.98)
     y = np.arange(n)[::-1]
     finite = pd.concat([p[np.isfinite(p["estimate"].astype(float))] for p in panels.values()])
     lo = float(np.nanmin(finite["conf_low"])) if len(finite) else 0.1
     hi = float(np.nanmax(finite["conf_high"])) if len(finite) else 10
     lo, hi = min(lo, 0.5) * 0.8, max(hi, 2.0) * 1.25
-    top = n + 0.4
-    for slot, (kind, title, _) in enumerate(kinds):
+    top = n + 0.9
+    for slot, (kind, title, spec) in enumerate(slots):
         ax = fig.add_subplot(grid[0, slot])
         ax.set_ylim(-0.8, top)
         if kind != "plot":
@@ -209,13 +213,12 @@ def forest_plot(
                 )
             continue
         effects = panels[title]
-        if kind in ("left", "right"):
-            cols = [c for c in text_columns[title] if c[2] == kind]
-            xs = np.linspace(0, 1, len(cols) + 1)[:-1] + 0.5 / len(cols)
-            for x, (header, column, _) in zip(xs, cols):
-                ax.text(x, n - 0.1, header, ha="center", va="bottom", fontsize=8, fontweight="bold")
-                for yi, (_, r) in zip(y, effects.iterrows()):
-                    ax.text(x, yi, str(r.get(column, "") or ""), ha="center", va="center", fontsize=8)
+        if kind == "text" and spec is not None:
+            header, column, _ = spec
+            wrapped = "\n".join(textwrap.fill(part, 14, break_on_hyphens=False) for part in header.split("\n"))
+            ax.text(0.5, n - 0.3, wrapped, ha="center", va="bottom", fontsize=7.5, fontweight="bold")
+            for yi, (_, r) in zip(y, effects.iterrows()):
+                ax.text(0.5, yi, str(r.get(column, "") or ""), ha="center", va="center", fontsize=8)
             continue
         for yi, (_, r) in zip(y, effects.iterrows()):
             if bool(r.get("is_header", False)):
@@ -247,7 +250,7 @@ def forest_plot(
                 textcoords="offset points",
                 ha=ha,
                 va="top",
-                fontsize=8,
+                fontsize=7.5,
             )
     return fig
 
@@ -556,7 +559,7 @@ def figure_teae_risk_differences(proportions: pd.DataFrame, differences: pd.Data
             label=c,
         )
     right.axvline(0, color="0.5", lw=0.8, ls="--")
-    right.set_xlabel("Risk difference, percentage points (95% CI)")
+    right.set_xlabel(f"Difference from {in_prose(study.reference_arm.short_label)}, percentage points (95% CI)")
     right.grid(axis="y", color="0.92")
     if k > 1:
         right.legend(frameon=False, fontsize=8, loc="lower right")

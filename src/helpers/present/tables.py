@@ -80,15 +80,38 @@ def fmt_n_pct(n: int, total: int, digits: int = 1) -> str:
 
 
 # -- display ------------------------------------------------------------------------------------
+#: Bounds of a column's share of a pipe table's width, in characters (:func:`column_widths`).
+_MIN_WIDTH, _MAX_WIDTH = 6, 40
+
+
+def column_widths(cells: Sequence[Sequence[str]]) -> list[int]:
+    """Relative widths of a table's columns from their text (header first): each column's
+    longest body cell (a header wraps), at least its longest word, header included (so that no
+    word is broken), and within [6, 40] characters (a long cell wraps rather than starving the
+    others)."""
+    widths = []
+    for header, *body in zip(*cells):
+        longest = max((len(c) for c in body), default=0)
+        word = max((len(w) for c in (header, *body) for w in c.split()), default=0)
+        widths.append(max(_MIN_WIDTH, word, min(longest, _MAX_WIDTH)))
+    return widths
+
+
 def markdown_table(df: pd.DataFrame) -> str:
-    """A pipe table of the frame's cells as strings (pandoc and Quarto read it)."""
+    """A pipe table of the frame's cells as strings (pandoc and Quarto read it). The dashes
+    under each header are its relative width (:func:`column_widths`): pandoc sizes the columns
+    of a wide table by them, so text columns get room and numbers stay on one line. The first
+    column (the row labels) is left-aligned."""
     cols = [str(c) for c in df.columns]
 
     def cell(v: object) -> str:
         return ("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * len(cols)) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    body = [[cell(v) for v in row] for row in df.itertuples(index=False)]
+    widths = column_widths([cols, *body]) if cols else []
+    rule = [(":" if i == 0 else "-") + "-" * (w - 1) for i, w in enumerate(widths)]  # labels left-aligned
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
     return "\n".join(lines) + "\n"
 
 

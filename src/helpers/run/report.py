@@ -51,13 +51,20 @@ _KIND_NAME = {"fig": "Figure", "tbl": "Table", "sec": "Section"}
 #: (Chinese, Japanese, Korean) Noto Sans CJK from the pinned wheel ``cvttf-NotoSansCJK-Regular``
 #: (:func:`pdf_font_paths`). Fonts installed on the machine are never used: the same PDF everywhere.
 TYPST_FONTS = '#set text(font: ("Libertinus Serif", "Noto Sans CJK TC"))\n'
-#: Typst set-up for the PDF: the fonts, long tables break across pages, in a smaller font.
-TYPST_PREAMBLE = (
-    TYPST_FONTS
-    + """#show figure.where(kind: table): set block(breakable: true)
-#show table: set text(size: 8pt)
+#: Typst layout rules of the PDF, with both renderers: a table's caption above it and kept on
+#: the page where the table starts (a sticky block; the table itself may break across pages,
+#: its header repeated), table cells in a smaller font wrapped at spaces, never hyphenated,
+#: and figures placed as floats at the top or bottom of a page, so that a large figure does
+#: not leave the rest of a page (the first one too) empty while the text goes on around it.
+TYPST_LAYOUT = """#show figure.where(kind: table): set block(breakable: true)
+#show figure.where(kind: table): set figure.caption(position: top)
+#show figure.caption.where(kind: table): it => block(sticky: true, it)
+#show figure.where(kind: image): set figure(placement: auto)
+#show table: set text(size: 8pt, hyphenate: false)
+#show table: set par(justify: false)
 """
-)
+#: Typst set-up for the PDF: the fonts, then the layout.
+TYPST_PREAMBLE = TYPST_FONTS + TYPST_LAYOUT
 
 
 class RenderError(RuntimeError):
@@ -497,9 +504,9 @@ def external_resources(page: str) -> list[str]:
 
 
 def with_quarto_typst_fonts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``nb`` whose Typst format uses the PDF's fonts (:data:`TYPST_FONTS`): their
-    folders as ``font-paths``, the font list set at the start of the body (after Quarto's
-    template has set its own font)."""
+    """A copy of ``nb`` whose Typst format uses the PDF's fonts (:data:`TYPST_FONTS`) and layout
+    (:data:`TYPST_LAYOUT`): the fonts' folders as ``font-paths``, the font list and the layout
+    rules set at the start of the body (after Quarto's template has set its own)."""
     meta = front_matter(nb)
     formats = dict(meta.get("format") or {})
     typst = formats.get("typst")
@@ -507,7 +514,10 @@ def with_quarto_typst_fonts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     paths = typst.get("font-paths") or []
     typst["font-paths"] = [*([paths] if isinstance(paths, str) else paths), *pdf_font_paths()]
     before = typst.get("include-before-body") or []
-    typst["include-before-body"] = [{"text": TYPST_FONTS}, *([before] if isinstance(before, str | dict) else before)]
+    typst["include-before-body"] = [
+        {"text": TYPST_FONTS + TYPST_LAYOUT},
+        *([before] if isinstance(before, str | dict) else before),
+    ]
     formats["typst"] = typst
     return with_front_matter(nb, {"format": formats})
 
