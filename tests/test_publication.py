@@ -426,14 +426,14 @@ def test_forest_rows_carry_events_per_arm_the_effect_and_the_interaction_p():
             },
         ]
     )
-    rows = figures.forest_rows(effects, STUDY)
+    rows = figures.forest_rows(ard.ard_subgroups(effects, POP), STUDY)
     assert rows[["label", "events_comparator", "events_reference", "effect_text", "p_text"]].values.tolist() == [
         ["Overall", "10/50", "18/48", "0.50 (0.25, 0.99)", ""],
         ["Sex", "", "", "", "0.457"],
         ["    Male", "6/30", "11/28", "0.45 (0.20, 1.10)", ""],
         ["    Female", "4/20", "0/20", "NE", ""],
     ]
-    fig = figures.figure_forest(effects, STUDY, estimate_label="sHR", effect_label="sHR")
+    fig = figures.figure_forest(ard.ard_subgroups(effects, POP), STUDY, estimate_label="sHR", effect_label="sHR")
     texts = {t.get_text() for ax in fig.axes for t in ax.texts}
     assert {"10/50", "18/48", "0.50 (0.25, 0.99)", "0.457", "sHR (95% CI)", "P-interaction"} <= texts
 

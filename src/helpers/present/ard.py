@@ -581,7 +581,8 @@ def ard_secondary(summary: pd.DataFrame, population: str, output_id: str = "tbl-
 
 def ard_subgroups(effects: pd.DataFrame, population: str, output_id: str = "tbl-subgroups") -> pd.DataFrame:
     """Subgroup effects per comparison (:func:`helpers.stats.subgroups.subgroup_effects`)."""
-    d = effects.assign(note=effects["note"].map(_text))
+    d = effects.assign(note=effects.get("note", pd.Series("", index=effects.index)).map(_text))
+    d = d.assign(n_missing=effects.get("n_missing", 0))
     return from_frame(
         d,
         output_id=output_id,

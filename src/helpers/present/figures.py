@@ -255,59 +255,67 @@ def forest_plot(
     return fig
 
 
-def forest_rows(effects: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Lines of a forest plot from one comparison of ``subgroup_effects``: the Overall line, then
-    a bold header per subgroup (the study's label) and its levels; with their numbers as text:
-    ``events_comparator`` and ``events_reference`` ("events/patients"), ``effect_text`` (the
-    effect with its interval) and ``p_text`` (the interaction p-value, on the subgroup's header)."""
-    from helpers.present.tables import fmt_p, fmt_ratio_ci
+def forest_rows(rows: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Lines of a forest plot from the ARD rows (:func:`helpers.present.ard.ard_subgroups`) of
+    one comparison of ``subgroup_effects``: the Overall line, then a bold header per subgroup
+    (the study's label) and its levels; the estimate and interval (numbers, for the drawing)
+    and, as the table shows them, ``events_comparator`` and ``events_reference``
+    ("events/patients"), ``effect_text`` (the effect with its interval) and ``p_text`` (the
+    interaction p-value, on the subgroup's header)."""
+    from helpers.present.ard import records
 
-    def numbers(r: Any) -> dict[str, object]:
-        estimable = np.isfinite(float(r.hr))
+    def numbers(r: dict[str, Any], t: dict[str, Any]) -> dict[str, object]:
         return {
-            "estimate": r.hr,
-            "conf_low": r.conf_low,
-            "conf_high": r.conf_high,
-            "events_comparator": f"{int(r.events_comparator)}/{int(r.n_comparator)}",
-            "events_reference": f"{int(r.events_reference)}/{int(r.n_reference)}",
-            "effect_text": fmt_ratio_ci(r.hr, r.conf_low, r.conf_high) if estimable else "NE",
+            "estimate": r["hr"],
+            "conf_low": r["conf_low"],
+            "conf_high": r["conf_high"],
+            "events_comparator": f"{t['events_comparator']}/{t['n_comparator']}",
+            "events_reference": f"{t['events_reference']}/{t['n_reference']}",
+            "effect_text": "NE" if t["hr"] == "NE" else f"{t['hr']} ({t['conf_low']}, {t['conf_high']})",
             "p_text": "",
         }
 
-    rows: list[dict[str, object]] = []
-    for subgroup, d in effects.groupby("subgroup", sort=False):
-        if len(d) == 1 and str(d["level"].iloc[0]) == str(subgroup):
-            rows.append({"label": str(subgroup), **numbers(next(d.itertuples())), "is_header": False})
+    pairs = list(zip(records(rows, "stat"), records(rows, "stat_fmt")))
+    lines: list[dict[str, object]] = []
+    for subgroup in dict.fromkeys(t["subgroup"] for _, t in pairs):
+        mine = [(r, t) for r, t in pairs if t["subgroup"] == subgroup]
+        if len(mine) == 1 and mine[0][1]["level"] == subgroup:
+            lines.append({"label": subgroup, **numbers(*mine[0]), "is_header": False})
             continue
-        p = d["p_interaction"].dropna()
-        rows.append(
+        tested = [t["p_interaction"] for _, t in mine if t["p_interaction"] != "NE"]
+        lines.append(
             {
-                "label": study.subgroup_label(str(subgroup)),
+                "label": study.subgroup_label(subgroup),
                 "estimate": np.nan,
                 "conf_low": np.nan,
                 "conf_high": np.nan,
                 "events_comparator": "",
                 "events_reference": "",
                 "effect_text": "",
-                "p_text": fmt_p(float(p.iloc[0])) if len(p) else "NE",
+                "p_text": tested[0] if tested else "NE",
                 "is_header": True,
             }
         )
-        for r in d.itertuples():
-            rows.append({"label": f"    {r.level or 'all values missing'}", **numbers(r), "is_header": False})
-    return pd.DataFrame(rows)
+        for r, t in mine:
+            lines.append({"label": f"    {t['level'] or 'all values missing'}", **numbers(r, t), "is_header": False})
+    frame = pd.DataFrame(lines)
+    for c in ("estimate", "conf_low", "conf_high"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce")
+    return frame
 
 
-def figure_forest(effects: pd.DataFrame, study: Study, *, estimate_label: str, effect_label: str = "HR") -> Figure:
-    """The forest plot of :func:`helpers.stats.subgroups.subgroup_effects`: one panel per comparison
-    (comparator vs the reference arm, titled with the short labels), favours labels from the arms,
-    and beside each panel its numbers: events/patients of the comparator and of the reference
-    arm, the effect (``effect_label``, e.g. "sHR") with its 95% CI and the interaction p-value."""
+def figure_forest(rows: pd.DataFrame, study: Study, *, estimate_label: str, effect_label: str = "HR") -> Figure:
+    """The forest plot of :func:`helpers.stats.subgroups.subgroup_effects` from its ARD rows
+    (:func:`helpers.present.ard.ard_subgroups`): one panel per comparison (comparator vs the
+    reference arm, titled with the short labels), favours labels from the arms, and beside each
+    panel its numbers as the table shows them: events/patients of the comparator and of the
+    reference arm, the effect (``effect_label``, e.g. "sHR") with its 95% CI and the
+    interaction p-value."""
     panels, favours, text = {}, {}, {}
     reference = study.reference_arm.short_label
-    for comp in dict.fromkeys(effects["comparator_arm"]):
+    for comp in dict.fromkeys(rows["group1_level"]):
         title = study.comparison_label(str(comp))
-        panels[title] = forest_rows(effects[effects["comparator_arm"] == comp], study)
+        panels[title] = forest_rows(rows[rows["group1_level"] == comp], study)
         favours[title] = favours_labels(study, str(comp))
         text[title] = [
             (f"{study.arm(str(comp)).short_label}\nevents/N", "events_comparator", "left"),
