@@ -170,7 +170,7 @@ def test_default_run_holds_no_patient_level_file_and_no_patient_id(run):
         if path.suffix == ".csv":
             columns = set(pd.read_csv(path, nrows=0).columns)
             assert not columns & {"USUBJID", "SUBJID"}, path
-        if path.suffix in (".csv", ".json", ".ipynb", ".html"):
+        if path.suffix in (".csv", ".json", ".ipynb", ".html", ".rtf"):
             text = path.read_text(encoding="utf-8")
             assert "USUBJID" not in text or path.suffix in (".ipynb", ".html"), path
             found = {i for i in ids if i in text}

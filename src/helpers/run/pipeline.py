@@ -418,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--no-progress", action="store_true")
     for step, text in (
         ("validate", "validate the run's data; retire outputs that no longer match"),
-        ("render", "render the report (HTML and PDF)"),
+        ("render", "render the report (HTML, PDF, DOCX) and write the ARD and the RTF tables"),
         ("summary", "print the one-screen summary of a run folder"),
     ):
         sub.add_parser(step, help=text).add_argument("--run", required=True)
@@ -442,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"\nERROR: report rendering failed: {error}", file=sys.stderr)
                     return 1
                 for fmt, path in paths.items():
-                    print(f"report ({fmt}): {path}")
+                    print(f"report ({fmt}): {path}" if fmt in ("html", "pdf", "docx") else f"{fmt}: {path}")
                 return 0
             if args.command == "data":
                 make_synthetic()

@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nERROR: report rendering stopped ({stop or 'interrupted'}); no report left", file=sys.stderr)
         return 130
     for fmt, path in paths.items():
-        print(f"{'report (' + fmt + ')' if fmt in ('html', 'pdf', 'docx') else fmt}: {path}")
+        print(f"report ({fmt}): {path}" if fmt in ("html", "pdf", "docx") else f"{fmt}: {path}")
     return 0
 
 

@@ -125,14 +125,11 @@ def report_tables(out_dir: str | Path, nb: Any) -> list[ReportTableSpec]:
     return found
 
 
-def _column_widths(data: pd.DataFrame) -> list[float]:
-    """Relative widths from the longest word and the length of each column's cells."""
-    widths = []
-    for c in data.columns:
-        cells = [str(c), *data[c].astype(str)]
-        longest = max((len(w) for x in cells for w in x.split()), default=1)
-        widths.append(max(longest, min(40, max(len(x) for x in cells)) * 0.6, 4))
-    return widths
+def _column_widths(data: pd.DataFrame) -> list[int]:
+    """Relative column widths, as the report's pipe tables size them (:func:`helpers.present.tables.column_widths`)."""
+    from helpers.present.tables import column_widths
+
+    return column_widths([[str(c) for c in data.columns], *data.astype(str).values.tolist()])
 
 
 def rtf_escape(text: str) -> str:
