@@ -21,6 +21,8 @@ import pytest
 from makeutil import make
 
 from helpers import config
+from helpers.present import ard
+from helpers.run import submission
 from helpers.study import Study, load_study
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make")]
@@ -111,11 +113,12 @@ def test_a_report_of_another_trial_spells_nothing_of_this_trial(three_arm):
 
 def test_every_arm_is_compared_with_the_reference_and_all_arms_together(three_arm):
     out, _ = three_arm
-    effects = json.loads((out / "02_relapse" / "results.json").read_text())["values"]["relapse_effects"]
+    effects = pd.read_csv(out / "02_relapse" / "tbl-relapse-effects.csv").to_dict("records")
     comparisons = {e["comparison"] for e in effects}
     assert {"300 mg vs Observation", "150 mg vs Observation"} <= comparisons
     assert any(e["key"] == "gray_all_arms" and e["df"] == 2 for e in effects)
-    flow = json.loads((out / "01_cohort" / "results.json").read_text())["values"]["consort"]
+    cohort_rows = submission.read_ard(out / "01_cohort" / "ard.json")
+    flow = ard.consort_from_ard(cohort_rows[cohort_rows["output_id"] == "fig-consort"])
     assert sum(a["allocated"] for a in flow["arms"].values()) == flow["randomised"] == 300
     assert len(flow["arms"]) == 3
 
