@@ -117,6 +117,8 @@ class ExploreApp:
         self.code = pn.pane.HTML("", visible=False, css_classes=["explore-code"], sizing_mode="stretch_width")
         self.timing = pn.pane.HTML("", css_classes=["explore-timing"], styles={"color": "#777", "font-size": "11px"})
         self.current: View | None = None
+        #: refreshes so far (the label's ``data-refresh``: a browser test waits for it to change)
+        self.refreshes = 0
 
         controls = [self.endpoint, self.cause, self.population, self.cutoff, self.landmark, self.min_grade, self.soc]
         for w in [self.view, *controls, *self.categories.values(), *self.ranges.values()]:
@@ -191,13 +193,18 @@ class ExploreApp:
         try:
             view = compute(self.source, self.selection())
         except ValueError as error:
-            self.error.object = f"<p>{html.escape(str(error))}</p>"
+            self.refreshes += 1
+            self.error.object = (
+                f"<p class='explore-error-text' data-refresh='{self.refreshes}'>{html.escape(str(error))}</p>"
+            )
             return
         self.error.object = ""
         self.current = view
+        self.refreshes += 1
         kind = "prespecified" if view.label.prespecified else "exploratory"
         self.label.object = (
-            f"<div class='explore-label-text' data-kind='{kind}' style='{_LABEL_STYLE[kind]}'>"
+            f"<div class='explore-label-text' data-kind='{kind}' data-view='{view.key}' "
+            f"data-refresh='{self.refreshes}' style='{_LABEL_STYLE[kind]}'>"
             f"{html.escape(view.label.text)}</div>"
         )
         self.message.object = f"<p>{html.escape(view.message)}</p>" if view.message else ""

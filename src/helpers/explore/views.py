@@ -361,6 +361,7 @@ def compute(source: TrialSource, selection: Selection) -> View:
         view.message = "No patient matches the filters."
     else:
         plt.close("all")
+        figures.set_style()  # as the code does: the same figure, byte for byte
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             BUILDERS[s.view](trial, s, settings, study, code, view)
