@@ -507,7 +507,8 @@ def subgroup_data(data: pd.DataFrame, study: Study) -> pd.DataFrame:
         present = sorted(codes.dropna().unique())
         levels = dict(var.levels or {})
         order = [*levels.values(), *(c for c in present if c not in levels)]
-        decoded = codes.map(lambda c, levels=levels: levels.get(c, c) if pd.notna(c) else np.nan)
+        mapped = codes.map(levels)  # vectorised: a code the study does not list stays as it is
+        decoded = mapped.where(mapped.notna(), codes)
         out[col] = pd.Categorical(decoded, categories=order).remove_unused_categories()
     return out
 

@@ -208,7 +208,7 @@ class ExploreApp:
             f"{html.escape(view.label.text)}</div>"
         )
         self.message.object = f"<p>{html.escape(view.message)}</p>" if view.message else ""
-        self.figure.object = figure_bytes(view.figure, "png") if view.figure is not None else None
+        self.figure.object = view.png()
         self.figure.visible = view.figure is not None
         self.numbers[:] = [
             pn.Column(

@@ -12,6 +12,7 @@ comparative is computed: curves and tables are pooled, the subgroup forest plot 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import warnings
 from collections import OrderedDict
@@ -59,6 +60,14 @@ class View:
     code: str = ""
     #: why something is not shown (open mode, no patient left, data not delivered), or ""
     message: str = ""
+    #: the figure as PNG, once drawn (:meth:`png`)
+    _png: bytes | None = None
+
+    def png(self) -> bytes | None:
+        """The figure as PNG bytes (:func:`figure_bytes`), drawn once."""
+        if self.figure is not None and self._png is None:
+            self._png = figure_bytes(self.figure, "png")
+        return self._png
 
 
 class TrialSource:
@@ -67,8 +76,10 @@ class TrialSource:
 
     def __init__(self, settings: Settings, study: Study, everyone: Trial, *, keep: int = 8):
         self.settings, self.study, self.everyone = settings, study, everyone
-        self._cache: OrderedDict[tuple[str, str | None], Trial] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str | None, bool], Trial] = OrderedDict()
         self._keep = keep
+        #: views computed, by resolved selection: going back to a view costs nothing
+        self.views: OrderedDict[Selection, View] = OrderedDict()
 
     @classmethod
     def load(cls, settings: Settings, out_dir: str | Path | None = None) -> TrialSource:
@@ -82,13 +93,16 @@ class TrialSource:
         everyone = saved or load_trial(settings.data_dir, study=study, cutoff=settings.cutoff or None, population=None)
         return cls(settings, study, everyone)
 
-    def trial(self, cutoff: str, population: str | None) -> Trial:
-        """The trial at ``cutoff`` ("" = the run's) in ``population`` (None: every randomised patient)."""
-        key = (cutoff, population)
+    def trial(self, cutoff: str, population: str | None, *, safety: bool = True) -> Trial:
+        """The trial at ``cutoff`` ("" = the run's) in ``population`` (None: every randomised
+        patient). ``safety=False`` leaves out ADAE and ADEX (not delivered in the result): the
+        efficacy views need neither, and at registry scale cutting and selecting them is most of
+        the time an interaction takes."""
+        key = (cutoff, population, safety)
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        trial = self.everyone
+        trial = self.everyone if safety else dataclasses.replace(self.everyone, adae=None, adex=None)
         if cutoff and cutoff != self.settings.cutoff:
             trial = apply_cutoff(trial, cutoff, study=self.study)
         if population is not None:
@@ -350,8 +364,11 @@ def compute(source: TrialSource, selection: Selection) -> View:
     """The view of ``selection`` (resolved against the run and the study first)."""
     settings, study = source.settings, source.study
     s = selection.resolved(settings, study)
+    if s in source.views:
+        source.views.move_to_end(s)
+        return source.views[s]
     population = population_of(s, study)
-    trial = source.trial(s.cutoff, population)
+    trial = source.trial(s.cutoff, population, safety=s.view == "adverse_events")
     label = assess(s, settings, study, trial.adsl)
     trial = keep_patients(trial, s.filters, s.range_filters)
     view = View(key=s.view, title=VIEWS[s.view], label=label)
@@ -368,4 +385,7 @@ def compute(source: TrialSource, selection: Selection) -> View:
         said = list(dict.fromkeys(str(w.message) for w in caught))
         view.message = " ".join([view.message, *(f"Warning: {w}" for w in said)]).strip()
     view.code = code.text()
+    source.views[s] = view
+    if len(source.views) > 4 * source._keep:
+        source.views.popitem(last=False)
     return view
