@@ -13,6 +13,7 @@ of seconds per interaction; nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -45,7 +46,6 @@ def steps(app: ExploreApp) -> list[tuple[str, Callable[[], None]]]:
         return lambda: setattr(widget, "value", value)
 
     return [
-        ("first view (primary endpoint)", app.refresh),
         (f"endpoint -> {survival}", put(app.endpoint, survival)),
         (f"subgroup filter {variable}", put(app.categories[variable], [first_level])),
         (f"cutoff -> {cutoff}", put(app.cutoff, cutoff)),
@@ -81,7 +81,9 @@ def main() -> None:
                     lambda settings=settings: holder.setdefault("source", TrialSource.load(settings))
                 )
                 app: dict[str, ExploreApp] = {}
-                times["build the page"] = timed(lambda: app.setdefault("app", ExploreApp(holder["source"])))
+                times["build the page (draws the first view)"] = timed(
+                    lambda: app.setdefault("app", ExploreApp(holder["source"]))
+                )
                 for name, step in steps(app["app"]):
                     times[name] = timed(step)
                 columns[f"{n:,} {report}"] = times
@@ -89,6 +91,8 @@ def main() -> None:
     table = pd.DataFrame(columns)
     table.index.name = "seconds"
     print(table.to_string(float_format="{:.2f}".format))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end (1, 5, 15 min): {load}; cores: {os.cpu_count()}")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,13 @@ class TrialSource:
         if out_dir is not None:
             saved = notebook.saved_trial(out_dir, study=study, data_dir=settings.data_dir, cutoff=settings.cutoff)
         everyone = saved or load_trial(settings.data_dir, study=study, cutoff=settings.cutoff or None, population=None)
-        return cls(settings, study, everyone)
+        source = cls(settings, study, everyone)
+        # the trials of the first view of each kind, selected once here rather than on a click
+        population = Selection().resolved(settings, study).population
+        for view in ("time_to_event", "adverse_events", "accrual"):
+            first = Selection(view=view, population=population)
+            source.trial(settings.cutoff, population_of(first, study), safety=view == "adverse_events")
+        return source
 
     def trial(self, cutoff: str, population: str | None, *, safety: bool = True) -> Trial:
         """The trial at ``cutoff`` ("" = the run's) in ``population`` (None: every randomised
