@@ -2,8 +2,9 @@
 Debian's headless Chromium (Playwright cannot download its own browser here), and every number and
 figure the page shows is checked against the helpers' values for the same selection.
 
-Marked e2e (``make test`` runs them, ``make test-fast`` does not) and in one xdist group (one
-server and one browser at a time). Skipped, with the reason, only when Chromium is not installed
+Marked e2e (``make test`` runs them, ``make test-fast`` does not) and in the xdist group of the
+other tests that run make in the project ("make"): `make explore` validates, and may first write,
+the synthetic trial, which two makes at once would race on. Skipped, with the reason, only when Chromium is not installed
 (``.ci/run`` installs Debian's ``chromium``)."""
 
 import base64
@@ -32,7 +33,7 @@ from helpers.study import in_prose, load_study
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.xdist_group("browser"),
+    pytest.mark.xdist_group("make"),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)"),
 ]
 STUDY = load_study(config.DEFAULT_STUDY)
