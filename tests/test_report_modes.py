@@ -225,11 +225,13 @@ def test_report_parameter_from_the_command_line_is_checked():
 def test_report_variable_defaults_to_closed_and_names_the_run_folder(tmp_path):
     assert params.check_all({"REPORT": ""}) == {"REPORT": "closed"}
     assert params.run_parameters({"DATA_DIR": "d", "REPORT": "open"}, Path("/p"))["notebook"]["report"] == "open"
-    folder = {r: params.default_out_dir({"DATA_DIR": "data/synthetic", "REPORT": r}, tmp_path) for r in ("closed", "open")}
+    folder = {
+        r: params.default_out_dir({"DATA_DIR": "data/synthetic", "REPORT": r}, tmp_path) for r in ("closed", "open")
+    }
     assert folder == {"closed": "reports/synthetic-dmc-closed", "open": "reports/synthetic-open"}
-    assert params.default_out_dir({"DATA_DIR": "data/synthetic", "CUTOFF": "2025-06-30", "REPORT": "open"}, tmp_path) == (
-        "reports/synthetic-cut2025-06-30-open"
-    )
+    assert params.default_out_dir(
+        {"DATA_DIR": "data/synthetic", "CUTOFF": "2025-06-30", "REPORT": "open"}, tmp_path
+    ) == ("reports/synthetic-cut2025-06-30-open")
     with pytest.raises(params.ParameterError, match="REPORT='draft' is not allowed; expected one of closed, open"):
         params.check_all({"REPORT": "draft"})
 
@@ -263,7 +265,11 @@ def test_clean_open_run_passes_the_check(tmp_path):
 @pytest.mark.parametrize(
     ("file", "content", "found"),
     [
-        ("02_relapse/tbl-by-arm.csv", "group,estimate\nNo maintenance,0.2\nSorafenib maintenance,0.1\n", "No maintenance"),
+        (
+            "02_relapse/tbl-by-arm.csv",
+            "group,estimate\nNo maintenance,0.2\nSorafenib maintenance,0.1\n",
+            "No maintenance",
+        ),
         ("02_relapse/tbl-effect.csv", "comparison,estimate\nx,0.6\n", "comparison"),
         ("02_relapse/results.json", '{"values": {"effects": [{"hr": 0.6}]}}', "hr"),
         ("02_relapse/fig-cif.svg", "<svg><!-- CTRL --></svg>", "CTRL"),
