@@ -90,8 +90,9 @@ class NotebookRun:
         notebook: the populations below are selected from it."""
         saved = saved_trial(self.out_dir, study=self.definition, data_dir=self.data_dir, cutoff=self.cutoff)
         self.trial_source = "saved" if saved is not None else "read"
-        trial = saved or load_trial(self.data_dir, study=self.definition, cutoff=self.cutoff or None, population=None)
-        return trial if self.closed else pool_arms(trial)
+        if saved is None:
+            saved = load_trial(self.data_dir, study=self.definition, cutoff=self.cutoff or None, population=None)
+        return saved if self.closed else pool_arms(saved)  # the open report: arms pooled before any use
 
     @cached_property
     def files(self) -> dict[str, InputFile]:
@@ -225,6 +226,6 @@ def setup(
     run.study  # noqa: B018 (fail early with the study-definition error)
     if trial:
         run.trial  # noqa: B018 (fail early with the contract error)
-    run.out  # noqa: B018
+    run.out.save()  # results.json records the parameters even of a notebook with nothing to show
     figures.set_style()
     return run
