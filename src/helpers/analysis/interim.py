@@ -16,8 +16,9 @@ Which look a data cut is (:func:`locate_look`):
 
 At the final analysis the final look spends all the alpha left, whatever its information
 (underrun); with more primary events than planned (overrun), ``design.overrun`` must say what to
-do: ``spend-remaining`` takes every look's information fraction over the events observed at the
-final analysis. Without it the analysis stops with an error naming ``design.overrun``.
+do: ``spend-remaining`` spends the alpha left at the final look and takes the correlations of the
+looks over the events observed at the final analysis
+(:func:`helpers.stats.group_sequential.update`). Without it the analysis stops with an error naming ``design.overrun``.
 
 The primary statistic (``design.statistic``) compares the first comparator arm with the reference
 arm on the primary endpoint and cause: ``gray``, the signed square root of Gray's statistic
@@ -145,9 +146,9 @@ class LookPosition:
 
     ``look`` (1-based) of ``looks``; ``final`` whether it is the final analysis; ``events`` primary
     events observed and ``planned_events`` at the final analysis; ``information_fraction`` their
-    ratio; ``fractions`` the information fractions of looks 1..``look`` as the boundaries use them
-    (over the events observed at an overrun final analysis); ``overrun`` whether more events were
-    observed than planned; ``table`` one row per planned look (:data:`LOOK_COLUMNS`).
+    ratio; ``fractions`` the information fractions of looks 1..``look`` over the planned events
+    (the last above 1 at an overrun final analysis); ``overrun`` whether more events were observed
+    than planned (always the final analysis); ``table`` one row per planned look (:data:`LOOK_COLUMNS`).
     """
 
     look: int
@@ -202,19 +203,15 @@ def locate_look(trial: Trial, study: Study) -> LookPosition:
         held_events[j] = float(primary_events(trial, study, at=d))
         info[j] = held_events[j] / planned
         basis[j] = f"events by {d.date()}"
-    overrun = events > planned
-    if overrun and final:
-        if design.overrun is None:
-            where = study.source.name if study.source is not None else "the study definition"
-            raise ValueError(
-                f"{events} primary events observed, more than design.planned_events = {planned}, and "
-                f"design.overrun is not set in {where}; set design.overrun (spend-remaining) to say "
-                "how the final analysis spends the alpha left"
-            )
-        # spend-remaining: information over the events observed at the final analysis
-        used = [f * planned / events for f in info] + [1.0]
-    else:
-        used = [*info, observed]
+    overrun = events > planned  # then the final analysis (rule 1)
+    if overrun and design.overrun is None:
+        where = study.source.name if study.source is not None else "the study definition"
+        raise ValueError(
+            f"{events} primary events observed, more than design.planned_events = {planned}, and "
+            f"design.overrun is not set in {where}; set design.overrun (spend-remaining) to say "
+            "how the final analysis spends the alpha left"
+        )
+    used = [*info, observed]
     if look > 1 and used[-1] <= used[-2]:
         raise ValueError(
             f"the cut at {cutoff.date() if cutoff is not None else 'the data as delivered'} has {events} primary "
@@ -255,7 +252,7 @@ def locate_look(trial: Trial, study: Study) -> LookPosition:
         planned_events=planned,
         information_fraction=observed,
         fractions=tuple(used),
-        overrun=overrun and final,
+        overrun=overrun,
         table=pd.DataFrame(rows, columns=LOOK_COLUMNS),
     )
 

@@ -1,0 +1,151 @@
+"""The interim analysis: signed statistics against R, the event-date projection, which look a data cut
+is, and the committee's decision at a cut that crosses the efficacy boundary and at one that does not.
+
+Reference values: tests/reference/interim.R (R 4.2.2, survival 3.5-3, cmprsk 2.2-11, rpact 3.3.4)
+into tests/reference/interim/.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import numpy.testing as npt
+import pandas as pd
+import pytest
+
+from helpers.stats.competing_risks import gray_test, gray_z
+from helpers.stats.event_prediction import piecewise_rates, predict_event_days
+from helpers.stats.survival import logrank_test, logrank_z
+
+REF = Path(__file__).parent / "reference"
+SIGNED = pd.read_csv(REF / "interim" / "signed.csv")
+DATA = {
+    "survival/bmt.csv": ("ftime", "status", "dis"),
+    "competing_risks/myeloid.csv": ("relapse_time", "relapse_status", "trt"),
+}
+
+
+# ----------------------------------------------------------------------------- signed statistics
+@pytest.mark.parametrize("row", SIGNED.to_dict("records"), ids=lambda r: f"{r['file']}-cause{r['cause']}")
+def test_signed_gray_and_logrank_statistics_match_r(row):
+    time, status, group = DATA[row["file"]]
+    data = pd.read_csv(REF / row["file"])
+    cause = int(row["cause"])
+    # R 4.2.2, cmprsk 2.2-11: -s / sqrt(v) of .Fortran("crstm") as cuminc calls it
+    got = gray_z(data, time, status, group, cause=cause)
+    npt.assert_allclose(got["statistic"].iloc[0], row["gray_z"], rtol=1e-9)
+    # R: cuminc(...)$Tests[cause, "stat"] is its square
+    npt.assert_allclose(got["statistic"].iloc[0] ** 2, row["gray_chisq"], rtol=1e-9)
+    # R 4.2.2, survival 3.5-3: with(survdiff(...), (obs[2] - exp[2]) / sqrt(var[2, 2]))
+    cs = data.assign(_e=(data[status] == cause).astype(int))
+    npt.assert_allclose(logrank_z(cs, time, "_e", group)["statistic"].iloc[0], row["logrank_z"], rtol=1e-9)
+
+
+def test_signed_statistics_square_to_the_tests_and_share_their_p_values():
+    data = pd.read_csv(REF / "competing_risks" / "myeloid.csv")
+    z = gray_z(data, "relapse_time", "relapse_status", "trt", cause=1).iloc[0]
+    g = gray_test(data, "relapse_time", "relapse_status", "trt", causes=[1]).iloc[0]
+    npt.assert_allclose([z["statistic"] ** 2, z["p_value"]], [g["statistic"], g["p_value"]], rtol=1e-9)
+    cs = data.assign(_e=(data["relapse_status"] == 1).astype(int))
+    lz, lr = logrank_z(cs, "relapse_time", "_e", "trt").iloc[0], logrank_test(cs, "relapse_time", "_e", "trt").iloc[0]
+    npt.assert_allclose([lz["statistic"] ** 2, lz["p_value"]], [lr["statistic"], lr["p_value"]], rtol=1e-9)
+
+
+def test_signed_statistics_are_positive_when_the_second_group_has_more_events():
+    # group b: every patient has the event early; group a: late or censored
+    data = pd.DataFrame(
+        {
+            "time": [1, 2, 3, 4, 10, 11, 12, 13, 14, 15],
+            "status": [1, 1, 1, 2, 0, 1, 0, 2, 0, 0],
+            "group": ["b", "b", "b", "b", "b", "a", "a", "a", "a", "a"],
+        }
+    )
+    assert gray_z(data, "time", "status", "group", cause=1)["statistic"].iloc[0] > 0
+    cs = data.assign(e=(data["status"] == 1).astype(int))
+    assert logrank_z(cs, "time", "e", "group")["statistic"].iloc[0] > 0
+    flipped = data.assign(group=pd.Categorical(data["group"], categories=["b", "a"]))
+    assert gray_z(flipped, "time", "status", "group", cause=1)["statistic"].iloc[0] < 0
+
+
+def test_signed_statistics_refuse_more_than_two_groups():
+    data = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "e": [1, 0, 1, 2, 1, 0], "g": list("aabbcc")})
+    with pytest.raises(ValueError, match="group_col='g' holds 3 groups"):
+        gray_z(data, "t", "e", "g")
+    with pytest.raises(ValueError, match="group_col='g' holds 3 groups"):
+        logrank_z(data.assign(e=(data["e"] == 1).astype(int)), "t", "e", "g")
+
+
+# ----------------------------------------------------------------------------- event projection
+def test_piecewise_rates_are_events_over_person_time_in_each_piece():
+    data = pd.DataFrame({"t": [5, 12, 20, 30], "e": [1, 2, 1, 0]})
+    got = piecewise_rates(data, "t", "e", breaks=[10, 100])
+    # 100 lies beyond the longest follow-up: two pieces, [0, 10] and (10, inf)
+    # exposure [0, 10]: 5 + 10 + 10 + 10 = 35; (10, inf): 2 + 10 + 20 = 32
+    expected = pd.DataFrame(
+        {
+            "start": [0.0, 0.0, 10.0, 10.0],
+            "end": [10.0, 10.0, np.inf, np.inf],
+            "cause": [1, 2, 1, 2],
+            "n_event": [1, 0, 1, 1],
+            "exposure": [35.0, 35.0, 32.0, 32.0],
+            "rate": [1 / 35, 0.0, 1 / 32, 1 / 32],
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def _constant_hazard_data() -> pd.DataFrame:
+    # exposure 1000 x 100 days; 100 events of cause 1 and 50 of cause 2: rates 0.001 and 0.0005 a day
+    codes = np.r_[np.ones(100), np.full(50, 2), np.zeros(850)].astype(int)
+    return pd.DataFrame({"t": np.full(1000, 100.0), "e": codes})
+
+
+def test_projection_with_a_fixed_seed_is_deterministic():
+    data = _constant_hazard_data()
+    args = dict(cause=1, at_risk=np.zeros(300), targets=[40, 80], observed=10, n_sim=300)
+    a = predict_event_days(data, "t", "e", seed=7, **args)
+    pd.testing.assert_frame_equal(a, predict_event_days(data, "t", "e", seed=7, **args))
+    assert not a.equals(predict_event_days(data, "t", "e", seed=8, **args))
+
+
+def test_projected_median_is_near_the_expected_time_of_the_constant_hazard_model():
+    data = _constant_hazard_data()
+    lam1, lam2 = 0.001, 0.0005
+    n, observed, target = 500, 20, 120
+    # expected events of cause 1 among n patients at risk by day s: n lam1 / lam (1 - exp(-lam s))
+    lam = lam1 + lam2
+    s_expected = -math.log(1 - (target - observed) * lam / (n * lam1)) / lam
+    got = predict_event_days(
+        data, "t", "e", cause=1, at_risk=np.zeros(n), targets=[target], observed=observed, seed=1, n_sim=2000
+    ).iloc[0]
+    assert got["additional_events"] == 100
+    npt.assert_allclose(got["days"], s_expected, rtol=0.05)  # Monte Carlo and posterior spread
+    assert got["days_low"] < got["days"] < got["days_high"]
+    assert got["probability_reached"] == 1.0 and got["note"] == ""
+
+
+def test_projection_with_patients_to_come_reaches_later_than_without():
+    data = _constant_hazard_data()
+    common = dict(cause=1, targets=[150], observed=0, seed=3, n_sim=500)
+    # 100 at risk now and 200 to come at one a day: the target needs the newcomers
+    late = predict_event_days(data, "t", "e", at_risk=np.zeros(100), n_new=200, accrual=(100, 100.0), **common)
+    early = predict_event_days(data, "t", "e", at_risk=np.zeros(300), **common)
+    assert late["days"].iloc[0] > early["days"].iloc[0]
+
+
+def test_a_target_beyond_the_patients_left_is_not_reached():
+    data = _constant_hazard_data()
+    got = predict_event_days(data, "t", "e", cause=1, at_risk=np.zeros(10), targets=[5, 50], observed=0, seed=1)
+    assert got["probability_reached"].iloc[1] == 0.0 and np.isnan(got["days"].iloc[1])
+    assert got["note"].iloc[1].startswith("not reached in 100.0% of simulated trials")
+    reached = predict_event_days(data, "t", "e", cause=1, at_risk=np.zeros(10), targets=[3], observed=3, seed=1)
+    assert reached["days"].iloc[0] == 0.0
+
+
+def test_projection_needs_the_accrual_of_patients_to_come():
+    with pytest.raises(ValueError, match=r"n_new=5 patients still to enter need accrual"):
+        predict_event_days(
+            _constant_hazard_data(), "t", "e", cause=1, at_risk=[1.0], targets=[3], observed=0, seed=1, n_new=5
+        )
