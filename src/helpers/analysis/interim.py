@@ -72,7 +72,7 @@ LOOK_COLUMNS = [
     "events",
     "information_fraction",
     "basis",
-    "current",
+    "status",
     "final",
 ]
 #: Columns of :func:`primary_statistic`.
@@ -239,7 +239,7 @@ def locate_look(trial: Trial, study: Study) -> LookPosition:
                 "events": ev,
                 "information_fraction": frac,
                 "basis": b,
-                "current": k == look,
+                "status": "held" if k < look else ("current" if k == look else "to come"),
                 "final": k == n_looks,
             }
         )
