@@ -15,7 +15,18 @@ from hypothesis import strategies as st
 from scipy import integrate, special
 
 from helpers import config
-from helpers.stats.group_sequential import crossing_probabilities, design, spending, update
+from helpers.stats.group_sequential import (
+    Boundaries,
+    conditional_power,
+    crossing_probabilities,
+    design,
+    latouche_events,
+    predictive_power,
+    repeated_confidence_interval,
+    schoenfeld_events,
+    spending,
+    update,
+)
 
 REF_DIR = config.PROJECT_ROOT / "tests" / "reference" / "group_sequential"
 DESIGNS = {d["id"]: d for d in json.loads((REF_DIR / "designs.json").read_text())["designs"]}
@@ -335,3 +346,107 @@ def test_an_underrun_final_analysis_spends_the_alpha_left():
     npt.assert_allclose(b.efficacy[0], d.efficacy[0], atol=1e-12)
     h0 = crossing_probabilities(b.efficacy, None, b.information_fractions, 0.0)
     npt.assert_allclose(h0["cumulative_efficacy"].iloc[-1], 0.025, rtol=1e-7)
+
+
+# ---- monitoring ---------------------------------------------------------------------------------
+
+MONITORING = json.loads((REF_DIR / "monitoring.json").read_text())
+
+
+def monitored_design():
+    return design(MONITORING["informationRates"], alpha=0.025, sided=1, power=0.8, alpha_spending="obrien-fleming")
+
+
+def test_conditional_power_matches_rpact():
+    d = monitored_design()
+    t1 = MONITORING["events"][0] / scalar(MONITORING["maxEvents"])
+    z1 = MONITORING["logRanks"][0]
+    # drift of HR 1.6 at 120 events, 1:1: log(1.6) sqrt(120 / 4)
+    drift = math.log(scalar(MONITORING["thetaH1"])) * math.sqrt(scalar(MONITORING["maxEvents"]) / 4)
+    # R 4.2.2, rpact 3.3.4: getConditionalPower(getStageResults(design, dataset, stage = 1),
+    #   nPlanned = c(40, 40), thetaH1 = 1.6)$conditionalPower (cumulative over the looks left)
+    npt.assert_allclose(conditional_power(z1, t1, d, theta=drift), MONITORING["conditionalPower_thetaH1"][2], rtol=1e-6)
+    two_looks = Boundaries(d.information_fractions[:2], d.efficacy[:2])
+    npt.assert_allclose(
+        conditional_power(z1, t1, two_looks, theta=drift), MONITORING["conditionalPower_thetaH1"][1], rtol=1e-6
+    )
+    # without thetaH1 rpact uses the current estimate
+    npt.assert_allclose(
+        conditional_power(z1, t1, d, theta="estimate"), MONITORING["conditionalPower_estimate"][2], rtol=1e-6
+    )
+
+
+def test_conditional_power_with_the_final_look_left_is_lan_and_wittes_closed_form():
+    d = design([0.5, 1.0], alpha=0.025, sided=1, power=0.8, alpha_spending="obrien-fleming")
+    z, t, c = 1.5, 0.5, d.efficacy[1]
+    # 1 - Phi((c - z sqrt(t) - theta (1 - t)) / sqrt(1 - t)), theta the design's drift
+    expected = special.ndtr(-(c - z * math.sqrt(t) - d.drift * (1 - t)) / math.sqrt(1 - t))
+    npt.assert_allclose(conditional_power(z, t, d), expected, rtol=1e-12)
+    npt.assert_allclose(conditional_power(z, t, c, theta=d.drift), expected, rtol=1e-12)
+
+
+def test_predictive_power_with_the_final_look_left_is_the_closed_form():
+    d = design([0.5, 1.0], alpha=0.025, sided=1, power=0.8, alpha_spending="obrien-fleming")
+    for z in (-0.5, 0.8, 1.5, 2.5):
+        # flat prior: Phi((z - c sqrt(t)) / sqrt(1 - t)) (Jennison and Turnbull 2000, (10.8))
+        expected = special.ndtr((z - d.efficacy[1] * math.sqrt(0.5)) / math.sqrt(0.5))
+        npt.assert_allclose(predictive_power(z, 0.5, d), expected, rtol=1e-9)
+
+
+def test_predictive_power_with_several_looks_left_averages_conditional_power():
+    d = monitored_design()
+    pp = predictive_power(1.2, 1 / 3, d)
+    # between the conditional power at the estimate and at drifts one posterior sd either side
+    lo = conditional_power(1.2, 1 / 3, d, theta=1.2 / math.sqrt(1 / 3) - math.sqrt(3))
+    hi = conditional_power(1.2, 1 / 3, d, theta=1.2 / math.sqrt(1 / 3) + math.sqrt(3))
+    assert lo < pp < hi
+
+
+def test_repeated_confidence_intervals_match_rpact():
+    d = monitored_design()
+    events = np.array(MONITORING["events"], dtype=float)
+    log_hr = 2 * np.array(MONITORING["logRanks"]) / np.sqrt(events)
+    low, high = repeated_confidence_interval(log_hr, 2 / np.sqrt(events), d.efficacy[:2])
+    # rpact 3.3.4: getRepeatedConfidenceIntervals(design, dataInput = dataset, stage = 2)
+    npt.assert_allclose(low, MONITORING["rci_lower"], rtol=1e-6)
+    npt.assert_allclose(high, MONITORING["rci_upper"], rtol=1e-6)
+    assert repeated_confidence_interval(0.0, 0.2, 1.96) == pytest.approx((math.exp(-0.392), math.exp(0.392)))
+
+
+def test_monitoring_refuses_a_look_after_the_last_and_a_design_drift_without_a_design():
+    d = monitored_design()
+    with pytest.raises(ValueError, match="no look is left"):
+        conditional_power(1.0, 1.0, d)
+    with pytest.raises(ValueError, match="theta='design' needs a GroupSequentialDesign"):
+        conditional_power(1.0, 0.5, d.boundaries)
+    with pytest.raises(ValueError, match="std_error"):
+        repeated_confidence_interval(0.1, 0.0, 2.0)
+
+
+# ---- events and patients ------------------------------------------------------------------------
+
+
+def test_schoenfeld_events():
+    # 4 (z_0.975 + z_0.8)^2 / log(0.6)^2 = 120.3 (the trial's fixed design: 121 relapses)
+    npt.assert_allclose(schoenfeld_events(0.6, alpha=0.05, sided=2, power=0.8), 120.3157043775, rtol=1e-10)
+    # one-sided 0.025 is two-sided 0.05; 2:1 allocation, p = 2/3: 7.848880 / (2/9 log(0.65)^2) = 190.33
+    assert schoenfeld_events(0.65, alpha=0.025, sided=1, power=0.8) == pytest.approx(
+        schoenfeld_events(0.65, alpha=0.05, sided=2, power=0.8)
+    )
+    npt.assert_allclose(schoenfeld_events(0.65, alpha=0.05, sided=2, power=0.8, allocation=2 / 3), 190.328, atol=1e-3)
+
+
+def test_latouche_events_and_patients():
+    # Latouche, Porcher and Chevret (2004): D = (z_0.975 + z_0.8)^2 / (p (1 - p) log(2)^2) and
+    # n = D / psi; theta = 2, 1:1, psi = 0.505: D = 65.35, n = 129.4
+    got = latouche_events(2.0, event_probability=0.505, alpha=0.05, sided=2, power=0.8)
+    npt.assert_allclose(got.events, 7.848879734349 / (0.25 * math.log(2) ** 2), rtol=1e-10)
+    npt.assert_allclose(got.patients, got.events / 0.505, rtol=1e-12)
+    # the events do not depend on the event probability; a subdistribution ratio below 1 is symmetric
+    assert latouche_events(0.5, event_probability=0.2, alpha=0.05, sided=2, power=0.8).events == pytest.approx(
+        got.events
+    )
+    with pytest.raises(ValueError, match="event_probability=1.2"):
+        latouche_events(2.0, event_probability=1.2, alpha=0.05, sided=2, power=0.8)
+    with pytest.raises(ValueError, match="subdistribution_hazard_ratio=1"):
+        latouche_events(1, event_probability=0.5, alpha=0.05, sided=2, power=0.8)

@@ -135,3 +135,24 @@ updates <- list(
 )
 write_json(list(rpact_version = as.character(packageVersion("rpact")), updates = updates), "updates.json")
 cat("wrote", length(results), "designs and", length(updates), "updates to", out_dir, "\n")
+
+# ---- monitoring: conditional power and repeated confidence intervals ---------------------------
+# A three-look O'Brien-Fleming design, 120 events at the end; log-rank z of 1.2 at 40 events,
+# 2.3 at 80.  rpact's log-rank estimate of the log hazard ratio is 2 z / sqrt(events) (1:1).
+mon_design <- getDesignGroupSequential(kMax = 3, alpha = 0.025, sided = 1, typeOfDesign = "asOF",
+                                       informationRates = c(1, 2, 3) / 3)
+mon_data <- getDataset(overallEvents = c(40, 80), overallLogRanks = c(1.2, 2.3),
+                       overallAllocationRatios = c(1, 1))
+stage1 <- getStageResults(mon_design, dataInput = getDataset(overallEvents = 40, overallLogRanks = 1.2,
+                                                              overallAllocationRatios = 1), stage = 1)
+cp_h1 <- getConditionalPower(stage1, nPlanned = c(40, 40), thetaH1 = 1.6)
+cp_est <- getConditionalPower(stage1, nPlanned = c(40, 40))
+rci <- suppressMessages(getRepeatedConfidenceIntervals(mon_design, dataInput = mon_data, stage = 2))
+monitoring <- list(
+  rpact_version = as.character(packageVersion("rpact")),
+  informationRates = c(1, 2, 3) / 3, maxEvents = 120, events = c(40, 80), logRanks = c(1.2, 2.3),
+  criticalValues = mon_design$criticalValues, thetaH1 = 1.6,
+  conditionalPower_thetaH1 = cp_h1$conditionalPower, conditionalPower_estimate = cp_est$conditionalPower,
+  rci_lower = rci[1, 1:2], rci_upper = rci[2, 1:2]
+)
+write_json(monitoring, "monitoring.json")
