@@ -7,6 +7,8 @@ into tests/reference/interim/.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
 from pathlib import Path
 
@@ -15,9 +17,14 @@ import numpy.testing as npt
 import pandas as pd
 import pytest
 
+from helpers import config
+from helpers.analysis import interim
+from helpers.data.contract import load_trial
+from helpers.stats import group_sequential as gs
 from helpers.stats.competing_risks import gray_test, gray_z
 from helpers.stats.event_prediction import piecewise_rates, predict_event_days
 from helpers.stats.survival import logrank_test, logrank_z
+from helpers.study import load_study
 
 REF = Path(__file__).parent / "reference"
 SIGNED = pd.read_csv(REF / "interim" / "signed.csv")
@@ -149,3 +156,83 @@ def test_projection_needs_the_accrual_of_patients_to_come():
         predict_event_days(
             _constant_hazard_data(), "t", "e", cause=1, at_risk=[1.0], targets=[3], observed=0, seed=1, n_new=5
         )
+
+
+# ----------------------------------------------------------------------------- the look of a data cut
+SYNTHETIC = config.PROJECT_ROOT / "data" / "synthetic"
+
+
+@pytest.fixture(scope="module")
+def study():
+    return load_study()
+
+
+@functools.cache
+def _trial(data_dir: str, cutoff: str | None):
+    study = load_study()
+    return load_trial(data_dir, study=study, cutoff=cutoff, population=None).select(study.default_population)
+
+
+def with_design(study, **changes):
+    return study.model_copy(update={"design": study.design.model_copy(update=changes)})
+
+
+def test_the_data_as_delivered_are_the_final_analysis(study):
+    # the synthetic trial as delivered: 97 relapses of the 121 planned
+    pos = interim.locate_look(_trial(str(SYNTHETIC), None), study)
+    assert (pos.look, pos.looks, pos.final, pos.events, pos.planned_events) == (2, 2, True, 97, 121)
+    npt.assert_allclose(pos.fractions, [0.5, 97 / 121])
+    assert list(pos.table["status"]) == ["held", "current"]
+    assert list(pos.table["basis"]) == ["planned fraction", "this analysis"]
+
+
+def test_a_cut_is_the_planned_look_nearest_its_information(study):
+    pos = interim.locate_look(_trial(str(SYNTHETIC), "2024-03-01"), study)  # 63 relapses: 52% of 121
+    assert (pos.look, pos.final, pos.events) == (1, False, 63)
+    npt.assert_allclose(pos.fractions, [63 / 121])
+    assert list(pos.table["status"]) == ["current", "to come"]
+
+
+def test_listed_look_cutoffs_make_the_cut_the_next_look_with_the_information_recomputed(study):
+    listed = with_design(study, look_cutoffs=(dt.date(2023, 6, 30),))
+    trial = _trial(str(SYNTHETIC), "2025-01-01")
+    pos = interim.locate_look(trial, listed)
+    held = interim.primary_events(trial, listed, at=pd.Timestamp("2023-06-30"))
+    assert held == 41 and (pos.look, pos.final, pos.events) == (2, True, 81)
+    npt.assert_allclose(pos.fractions, [41 / 121, 81 / 121])
+    assert pos.table["basis"].iloc[0] == "events by 2023-06-30"
+    # the boundary of the held look is the spending function's at its own information
+    result = interim.interim_analysis(trial, listed, pos)
+    planned = interim.interim_analysis(trial, with_design(listed, look_cutoffs=()), None)
+    assert result.boundaries["efficacy_z"].iloc[0] > planned.boundaries["efficacy_z"].iloc[0]
+
+
+def test_a_cut_after_every_listed_look_is_an_error_naming_the_setting(study):
+    full = with_design(study, look_cutoffs=(dt.date(2023, 6, 30), dt.date(2024, 3, 1)))
+    with pytest.raises(ValueError, match=r"design.look_cutoffs lists 2 looks held before the cutoff 2025-01-01"):
+        interim.locate_look(_trial(str(SYNTHETIC), "2025-01-01"), full)
+
+
+def test_a_cut_without_more_information_than_the_previous_look_is_an_error(study):
+    late = with_design(study, look_cutoffs=(dt.date(2024, 3, 1),))
+    with pytest.raises(ValueError, match=r"not more than look 1 .*check design.look_cutoffs"):
+        interim.locate_look(_trial(str(SYNTHETIC), "2024-03-02"), late)
+
+
+def test_events_beyond_planned_without_an_overrun_rule_name_design_overrun(study):
+    small = with_design(study, planned_events=80, overrun=None)
+    with pytest.raises(ValueError, match=r"97 primary events observed, more than design.planned_events = 80.*design.overrun"):
+        interim.locate_look(_trial(str(SYNTHETIC), None), small)
+
+
+def test_an_overrun_final_analysis_spends_the_alpha_left_over_the_events_observed(study):
+    small = with_design(study, planned_events=80)  # the study's rule: spend-remaining
+    result = interim.interim_analysis(_trial(str(SYNTHETIC), None), small)
+    assert result.position.overrun and result.position.final
+    npt.assert_allclose(result.position.fractions, [0.5, 97 / 80])
+    b = result.boundaries
+    npt.assert_allclose(b["information_fraction"], [0.5, 97 / 80])
+    # two looks at 40 and 97 events: the final boundary spends the rest of 0.025 a side with the
+    # correlation sqrt(40/97) (helpers.stats.group_sequential.update, checked against rpact there)
+    expected = gs.update(interim.group_sequential_design(small), [0.5, 97 / 80], final=True)
+    npt.assert_allclose(b["efficacy_z"], expected.efficacy, rtol=1e-12)

@@ -43,24 +43,33 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from helpers.analysis.endpoints import arm_term, comparison_data
 from helpers.data.contract import Trial
 from helpers.stats import competing_risks as cr
+from helpers.stats import group_sequential as gs
 from helpers.stats import survival
 from helpers.stats.event_prediction import predict_event_days
 from helpers.study import Design, Study
 
 __all__ = [
+    "BOUNDARY_COLUMNS",
     "LOOK_COLUMNS",
+    "N_SIM",
+    "SUMMARY_COLUMNS",
     "PROJECTION_COLUMNS",
     "STATISTIC_COLUMNS",
+    "InterimAnalysis",
     "LookPosition",
     "design_of",
+    "information_summary",
+    "interim_analysis",
     "locate_look",
     "primary_events",
     "primary_statistic",
     "projected_looks",
+    "projection_model",
 ]
 
 #: Columns of :attr:`LookPosition.table`.
@@ -113,6 +122,8 @@ _STATISTIC_NAMES = {
     "fine-gray": "Fine-Gray Wald z",
     "logrank": "Cause-specific log-rank z",
 }
+#: Simulated trials of the projection.
+N_SIM = 2000
 #: ADSL end-of-study status of a patient who left the study (CDISC controlled terminology).
 DISCONTINUED = "DISCONTINUED"
 
@@ -275,8 +286,6 @@ def primary_statistic(trial: Trial, study: Study) -> pd.DataFrame:
     design), and the unadjusted Fine-Gray estimate (``log_hr``, ``std_error``, ``hr``, its 95%
     Wald interval); ``n_events`` the primary events of the two arms.
     """
-    from scipy.stats import norm
-
     design = design_of(study)
     cause = study.primary.cause
     comparator = study.comparator_arms[0]
@@ -331,13 +340,59 @@ def projection_data(trial: Trial, study: Study) -> pd.DataFrame:
     return pd.DataFrame({"AVAL": data["AVAL"].to_numpy(dtype=float), "CODE": code})
 
 
+def _accrual(trial: Trial, cut: pd.Timestamp) -> tuple[int, float]:
+    """Patients randomised by the cut and the days from the first randomisation to the cut."""
+    rand = pd.to_datetime(trial.adsl["RANDDT"])
+    n = int(rand.notna().sum())
+    return n, float((cut - rand.min()).days) if n else 0.0
+
+
+def information_summary(position: LookPosition) -> dict[str, object]:
+    """The look and its information as the report quotes them (pooled: nothing by arm)."""
+    return {
+        "look": position.look,
+        "looks": position.looks,
+        "final": position.final,
+        "cutoff": position.cutoff,
+        "events": position.events,
+        "planned_events": position.planned_events,
+        "information_fraction": position.information_fraction,
+        "overrun": position.overrun,
+    }
+
+
+def projection_model(
+    trial: Trial, study: Study, position: LookPosition, *, seed: int, n_sim: int = N_SIM
+) -> dict[str, object]:
+    """What :func:`projected_looks` simulated, for the report to state: ``n_sim``, ``seed``, the
+    hazards' change points ``breaks`` (days since randomisation, those below the longest
+    follow-up), the patients randomised ``n_randomised`` and still to come ``n_new`` of
+    ``n_patients``, and the events of each kind the hazards were fitted to."""
+    design = design_of(study)
+    data = projection_data(trial, study)
+    longest = float(data["AVAL"].max()) if len(data) else 0.0
+    n_rand = _accrual(trial, position.cutoff)[0] if position.cutoff is not None else int(len(trial.adsl))
+    codes = data["CODE"].value_counts()
+    return {
+        "n_sim": n_sim,
+        "seed": seed,
+        "breaks": [b for b in study.time.landmark_days if b < longest],
+        "n_randomised": n_rand,
+        "n_new": max(design.n_patients - n_rand, 0),
+        "n_patients": design.n_patients,
+        "primary_events": int(codes.get(1, 0)),
+        "competing_events": int(codes.get(2, 0)),
+        "dropouts": int(codes.get(3, 0)),
+    }
+
+
 def projected_looks(
     trial: Trial,
     study: Study,
     position: LookPosition,
     *,
     seed: int,
-    n_sim: int = 2000,
+    n_sim: int = N_SIM,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """Projected calendar dates at which the looks after this one reach their planned primary
@@ -354,10 +409,8 @@ def projected_looks(
     cut = position.cutoff
     data = projection_data(trial, study)
     at_risk = data.loc[data["CODE"] == 0, "AVAL"].to_numpy()
-    rand = pd.to_datetime(trial.adsl["RANDDT"])
-    n_rand = int(rand.notna().sum())
+    n_rand, days = _accrual(trial, cut)
     n_new = max(design.n_patients - n_rand, 0)
-    days = float((cut - rand.min()).days) if n_rand else 0.0
     look_events = planned_look_events(design)
     to_come = list(range(position.look + 1, position.looks + 1))
     pred = predict_event_days(
@@ -398,3 +451,198 @@ def projected_looks(
             }
         )
     return pd.DataFrame(rows, columns=PROJECTION_COLUMNS)
+
+
+#: Columns of :attr:`InterimAnalysis.boundaries`.
+BOUNDARY_COLUMNS = ["look", "status", "final", "information_fraction", "basis", "efficacy_z", "futility_z", "nominal_p"]
+#: Columns of :attr:`InterimAnalysis.summary`.
+SUMMARY_COLUMNS = [
+    "look",
+    "looks",
+    "final",
+    "cutoff",
+    "events",
+    "planned_events",
+    "information_fraction",
+    "sided",
+    *STATISTIC_COLUMNS[:7],
+    "efficacy_z",
+    "futility_z",
+    "nominal_p",
+    "decision",
+    "decision_text",
+    "hr",
+    "rci_low",
+    "rci_high",
+    "rci_level",
+    "drift_planned",
+    "conditional_power_planned",
+    "conditional_power_trend",
+    "predictive_power",
+    "note",
+]
+
+
+@dataclass(frozen=True)
+class InterimAnalysis:
+    """The committee's analysis of a look (:func:`interim_analysis`).
+
+    ``position`` the look (:func:`locate_look`); ``statistic`` the primary statistic
+    (:func:`primary_statistic`); ``boundaries`` one row per look (:data:`BOUNDARY_COLUMNS`): the
+    efficacy and futility z of the looks held and this one at their observed information, of the
+    looks to come at their planned information, and the nominal p-value at the efficacy boundary;
+    ``summary`` one row (:data:`SUMMARY_COLUMNS`) with the decision, the repeated confidence
+    interval and the conditional and predictive power.
+    """
+
+    position: LookPosition
+    statistic: pd.DataFrame
+    boundaries: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def _decision(z: float, efficacy: float, futility: float, sided: int, final: bool) -> tuple[str, str]:
+    """The decision on the scale oriented to the planned effect: a code and its words."""
+    if z >= efficacy:
+        return (
+            ("reject", "final boundary crossed: the null hypothesis is rejected")
+            if final
+            else ("efficacy", "efficacy boundary crossed")
+        )
+    if sided == 2 and z <= -efficacy:
+        return (
+            ("reject-opposite", "final boundary crossed in the direction opposite to the planned effect")
+            if final
+            else ("opposite", "boundary crossed in the direction opposite to the planned effect")
+        )
+    if final:
+        return "not-rejected", "final boundary not crossed: the null hypothesis is not rejected"
+    if np.isfinite(futility) and z <= futility:
+        return "futility", "futility boundary crossed"
+    return "continue", "no boundary crossed: continue"
+
+
+def group_sequential_design(study: Study) -> gs.GroupSequentialDesign:
+    """The study's planned group-sequential design (boundaries at the planned fractions)."""
+    d = design_of(study)
+    fut = d.futility
+    return gs.design(
+        d.information_fractions,
+        alpha=d.alpha,
+        sided=d.sided,
+        power=d.power,
+        alpha_spending=d.alpha_spending.function,
+        alpha_parameter=d.alpha_spending.parameter,
+        futility_spending=fut.spending.function if fut is not None else None,
+        futility_parameter=fut.spending.parameter if fut is not None else None,
+        binding=fut.binding if fut is not None else False,
+    )
+
+
+def planned_drift(study: Study) -> float:
+    """E[Z] at the planned primary events under the planned effect, on the scale oriented to it:
+    ``|log HR| sqrt(p (1 - p) D)`` with ``p`` the comparator's share of the two arms' allocation
+    (Schoenfeld 1983; Latouche, Porcher and Chevret 2004 for a subdistribution HR)."""
+    d = design_of(study)
+    ref, comp = study.reference_arm, study.comparator_arms[0]
+    p = comp.allocation / (comp.allocation + ref.allocation)
+    return abs(math.log(d.hazard_ratio)) * math.sqrt(p * (1 - p) * d.planned_events)
+
+
+def interim_analysis(trial: Trial, study: Study, position: LookPosition | None = None) -> InterimAnalysis:
+    """The committee's analysis of this data cut (see the module docstring for the look rule).
+
+    Boundaries: the design's spending functions at the information observed at the looks held and
+    this one (:func:`helpers.stats.group_sequential.update`), the looks to come at their planned
+    fractions; at the final analysis the final look spends all the alpha left. The decision compares
+    ``z_planned`` with this look's boundaries: efficacy boundary crossed, (two-sided) crossed in the
+    direction opposite to the planned effect, futility boundary crossed, or continue; at the final
+    analysis the null hypothesis is rejected or not.
+
+    The repeated confidence interval of the Fine-Gray subdistribution hazard ratio is
+    ``exp(log_hr -/+ c_k se)`` with ``c_k`` this look's efficacy boundary (coverage ``rci_level``
+    over all looks together). At an interim look, conditional power (B-value method, Lan and Wittes
+    1988) is the probability of crossing a later efficacy boundary given the current ``z_planned``,
+    under the planned effect (drift :func:`planned_drift`) and under the current trend (drift
+    ``z / sqrt(t)``), and predictive power averages it over the drift's posterior under a flat
+    prior; both NaN at the final analysis.
+    """
+    design = design_of(study)
+    position = locate_look(trial, study) if position is None else position
+    stat = primary_statistic(trial, study)
+    s = stat.iloc[0]
+    gsd = group_sequential_design(study)
+    t_now = position.fractions[-1]
+    to_come = [(k, f) for k, f in enumerate(design.information_fractions, start=1) if k > position.look and f > t_now]
+    bounds = gs.update(gsd, [*position.fractions, *(f for _, f in to_come)], final=True)
+    by_look = dict(zip([*range(1, position.look + 1), *(k for k, _ in to_come)], range(bounds.looks)))
+    rows = []
+    for r in position.table.itertuples():
+        i = by_look.get(int(r.look))
+        eff = bounds.efficacy[i] if i is not None else np.nan
+        fut = bounds.futility[i] if i is not None and bounds.futility is not None else np.nan
+        frac = position.fractions[i] if i is not None and i < position.look else r.planned_fraction
+        rows.append(
+            {
+                "look": int(r.look),
+                "status": r.status,
+                "final": bool(r.final),
+                "information_fraction": float(frac),
+                "basis": r.basis if r.status != "to come" else "planned fraction",
+                "efficacy_z": eff,
+                "futility_z": fut,
+                "nominal_p": float(design.sided * norm.sf(eff)) if np.isfinite(eff) else np.nan,
+            }
+        )
+    boundaries = pd.DataFrame(rows, columns=BOUNDARY_COLUMNS)
+    now = boundaries.loc[boundaries["status"] == "current"].iloc[0]
+    z = float(s["z_planned"])
+    code, words = _decision(z, float(now["efficacy_z"]), float(now["futility_z"]), design.sided, position.final)
+    summary = {
+        **information_summary(position),
+        "sided": design.sided,
+        **{c: s[c] for c in STATISTIC_COLUMNS[:7]},
+        "efficacy_z": float(now["efficacy_z"]),
+        "futility_z": float(now["futility_z"]),
+        "nominal_p": float(now["nominal_p"]),
+        "decision": code,
+        "decision_text": words,
+        "hr": float(s["hr"]),
+        "note": s["note"],
+    }
+    summary.update(_monitoring(s, position, bounds, planned_drift(study), study, float(now["efficacy_z"])))
+    return InterimAnalysis(
+        position=position,
+        statistic=stat,
+        boundaries=boundaries,
+        summary=pd.DataFrame([summary], columns=SUMMARY_COLUMNS),
+    )
+
+
+def _monitoring(
+    s: pd.Series, position: LookPosition, bounds: gs.Boundaries, drift: float, study: Study, c_now: float
+) -> dict[str, float]:
+    """The repeated confidence interval of the subdistribution HR at this look and, at an interim
+    look, the conditional power under the planned effect and the current trend and the predictive
+    power (:mod:`helpers.stats.group_sequential`)."""
+    design = design_of(study)
+    nan = float("nan")
+    if np.isfinite(s["std_error"]) and s["std_error"] > 0:
+        low, high = gs.repeated_confidence_interval(float(s["log_hr"]), float(s["std_error"]), c_now)
+    else:
+        low, high = nan, nan
+    out = {
+        "rci_low": float(low),
+        "rci_high": float(high),
+        "rci_level": 1 - design.alpha * (2 / design.sided),
+        "drift_planned": drift,
+        "conditional_power_planned": nan,
+        "conditional_power_trend": nan,
+        "predictive_power": nan,
+    }
+    if not position.final:
+        z, t = float(s["z_planned"]), position.information_fraction
+        out["conditional_power_planned"] = gs.conditional_power(z, t, bounds, theta=drift)
+        out["conditional_power_trend"] = gs.conditional_power(z, t, bounds, theta="estimate")
+        out["predictive_power"] = gs.predictive_power(z, t, bounds)
+    return out

@@ -503,7 +503,10 @@ def table_interim_information(looks: pd.DataFrame) -> pd.DataFrame:
 
 def table_interim_projection(projection: pd.DataFrame) -> pd.DataFrame:
     """Projected dates at which the looks to come reach their planned primary events
-    (``helpers.analysis.interim.projected_looks``): median date and prediction interval."""
+    (``helpers.analysis.interim.projected_looks``): median date and prediction interval. At the
+    final analysis (no look left) one row says so."""
+    if projection.empty:
+        return pd.DataFrame({"Look": ["None: this is the final analysis"]})
     return pd.DataFrame(
         {
             "Look": [f"{k}{' (final)' if f else ''}" for k, f in zip(projection["look"], projection["final"])],
