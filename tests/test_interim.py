@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy.testing as npt
 import pandas as pd
 import pytest
 
-from helpers import config
+from helpers import config, synthetic
 from helpers.analysis import interim
 from helpers.data.contract import load_trial
 from helpers.stats import group_sequential as gs
@@ -221,7 +222,9 @@ def test_a_cut_without_more_information_than_the_previous_look_is_an_error(study
 
 def test_events_beyond_planned_without_an_overrun_rule_name_design_overrun(study):
     small = with_design(study, planned_events=80, overrun=None)
-    with pytest.raises(ValueError, match=r"97 primary events observed, more than design.planned_events = 80.*design.overrun"):
+    with pytest.raises(
+        ValueError, match=r"97 primary events observed, more than design.planned_events = 80.*design.overrun"
+    ):
         interim.locate_look(_trial(str(SYNTHETIC), None), small)
 
 
@@ -236,3 +239,96 @@ def test_an_overrun_final_analysis_spends_the_alpha_left_over_the_events_observe
     # correlation sqrt(40/97) (helpers.stats.group_sequential.update, checked against rpact there)
     expected = gs.update(interim.group_sequential_design(small), [0.5, 97 / 80], final=True)
     npt.assert_allclose(b["efficacy_z"], expected.efficacy, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the committee's decision
+MONITORING = json.loads((REF / "interim" / "monitoring.json").read_text())
+#: the strong-effect synthetic trial of tests/reference/interim.R
+STRONG = {"hazard_ratios": {"SORA": 0.3}, "seed": 11}
+
+
+@pytest.fixture(scope="module")
+def strong_data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("strong")
+    study = load_study()
+    synthetic.write_trial(synthetic.generate(study, **STRONG), folder, "csv", study=study)
+    return str(folder)
+
+
+def _look(name: str, data_dir: str, cutoff: str):
+    study = load_study()
+    trial = _trial(data_dir, cutoff)
+    # the data R read are this cut's primary endpoint
+    rel = trial.endpoint(study.primary.endpoint)
+    written = pd.read_csv(REF / "interim" / f"{name}.csv")
+    assert rel["AVAL"].tolist() == written["AVAL"].tolist() and rel["EVNTCD"].tolist() == written["EVNTCD"].tolist()
+    return trial, interim.interim_analysis(trial, study), MONITORING[name]
+
+
+def _check_against_r(result, ref):
+    s = result.summary.iloc[0]
+    # R 4.2.2, rpact 3.3.4: getDesignGroupSequential(kMax = 2, alpha = 0.025, sided = 1,
+    #   typeOfDesign = "asOF", informationRates = c(t, 1))$criticalValues[1]
+    npt.assert_allclose(s["efficacy_z"], ref["efficacy_z"], atol=1e-4)
+    npt.assert_allclose(result.boundaries["efficacy_z"].iloc[1], ref["final_z"], atol=1e-4)
+    # cmprsk 2.2-11: s / sqrt(v) of crstm (Gray's score), oriented to the planned HR < 1
+    npt.assert_allclose([s["events"], s["information_fraction"]], [ref["events"], ref["information_fraction"]])
+    npt.assert_allclose(s["z_planned"], ref["z_planned"], rtol=1e-9)
+    # crr(...)$coef, sqrt(diag(crr(...)$var)); RCI exp(b -/+ c_1 se)
+    npt.assert_allclose(result.statistic[["log_hr", "std_error"]].iloc[0], [ref["log_hr"], ref["std_error"]], rtol=1e-6)
+    npt.assert_allclose([s["rci_low"], s["rci_high"]], [ref["rci_low"], ref["rci_high"]], rtol=1e-4)
+    # Lan-Wittes conditional power and flat-prior predictive power, one look left (hand formulas in R)
+    npt.assert_allclose(s["drift_planned"], ref["drift_planned"], rtol=1e-12)
+    got = s[["conditional_power_planned", "conditional_power_trend", "predictive_power"]].astype(float)
+    want = [ref["conditional_power_planned"], ref["conditional_power_trend"], ref["predictive_power"]]
+    npt.assert_allclose(got, want, atol=1e-4)
+
+
+def test_an_interim_that_crosses_the_efficacy_boundary(strong_data):
+    trial, result, ref = _look("strong_cut_2024-03-31", strong_data, "2024-03-31")
+    s = result.summary.iloc[0]
+    assert (s["look"], s["final"], s["decision"]) == (1, False, "efficacy")
+    assert s["decision_text"] == "efficacy boundary crossed"
+    assert s["statistic"] < 0 < s["z_planned"]  # fewer relapses with the comparator
+    _check_against_r(result, ref)
+
+
+def test_an_interim_that_crosses_no_boundary_continues():
+    trial, result, ref = _look("synthetic_cut_2024-03-01", str(SYNTHETIC), "2024-03-01")
+    s = result.summary.iloc[0]
+    assert (s["look"], s["final"], s["decision"]) == (1, False, "continue")
+    assert s["decision_text"] == "no boundary crossed: continue"
+    _check_against_r(result, ref)
+
+
+def test_the_final_analysis_rejects_with_the_final_boundary_and_has_no_conditional_power():
+    result = interim.interim_analysis(_trial(str(SYNTHETIC), None), load_study())
+    s = result.summary.iloc[0]
+    assert (s["final"], s["decision"]) == (True, "reject")
+    assert s["z_planned"] >= s["efficacy_z"]
+    assert np.isnan(s[["conditional_power_planned", "conditional_power_trend", "predictive_power"]].astype(float)).all()
+    assert list(result.boundaries["status"]) == ["held", "current"]
+
+
+@pytest.mark.parametrize("case", ["synthetic", "strong"])
+def test_projected_dates_of_the_final_analysis_follow_the_cut_and_repeat_with_the_seed(case, strong_data):
+    data_dir, cutoff = (str(SYNTHETIC), "2024-03-01") if case == "synthetic" else (strong_data, "2024-03-31")
+    study, trial = load_study(), _trial(data_dir, cutoff)
+    position = interim.locate_look(trial, study)
+    got = interim.projected_looks(trial, study, position, seed=5, n_sim=400)
+    pd.testing.assert_frame_equal(got, interim.projected_looks(trial, study, position, seed=5, n_sim=400))
+    row = got.iloc[0]
+    assert (row["look"], row["final"], row["planned_events"]) == (2, True, 121)
+    assert row["additional_events"] == 121 - position.events
+    assert pd.Timestamp(cutoff) < row["date_low"] < row["date"]
+    assert pd.isna(row["date_high"]) or row["date"] < row["date_high"]
+    # the synthetic trial's own follow-up ends 2026-01-15 with 97 relapses: 121 come later if at all
+    if case == "synthetic":
+        assert row["date"] > pd.Timestamp("2026-01-15")
+
+
+def test_the_projection_model_is_stated_from_the_pooled_data():
+    study, trial = load_study(), _trial(str(SYNTHETIC), "2024-03-01")
+    model = interim.projection_model(trial, study, interim.locate_look(trial, study), seed=5)
+    assert model["breaks"] == [365, 730] and model["n_patients"] == 346
+    assert model["primary_events"] == 63 and model["n_randomised"] + model["n_new"] == 346

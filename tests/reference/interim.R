@@ -54,3 +54,47 @@ for (cause in 1:2) {
 }
 dir.create(out_dir, showWarnings = FALSE)
 write.csv(do.call(rbind, rows), file.path(out_dir, "signed.csv"), row.names = FALSE, quote = FALSE)
+
+# --- a look of the synthetic trial's design --------------------------------------------------------
+# Design (studies/nct04674345.yaml): 121 planned relapses, two looks at 50% and 100%, two-sided
+# alpha 0.05 spent as 0.025 a side with the Lan-DeMets O'Brien-Fleming-type function, planned HR 0.6
+# at 1:1. Two cuts written by Python from the synthetic trials (primary endpoint, comparator = 1):
+#   synthetic_cut_2024-03-01.csv  the default synthetic trial at 2024-03-01 (no boundary crossed)
+#   strong_cut_2024-03-31.csv     helpers.synthetic.generate(hazard_ratios = {SORA: 0.3}, seed = 11)
+#                                 at 2024-03-31 (efficacy boundary crossed)
+# At look 1 (the cut) with information t = events / 121 the boundaries are rpact's at
+# informationRates c(t, 1); the statistic is the signed square root of Gray's test oriented to the
+# planned effect (positive: fewer relapses with the comparator); the repeated CI of the
+# subdistribution HR is exp(b -/+ c_1 se) with crr's b and se; conditional power (Lan and Wittes
+# 1988, one look left) 1 - Phi((c_2 - z sqrt(t) - theta (1 - t)) / sqrt(1 - t)) under the planned
+# drift theta = |log 0.6| sqrt(121 / 4) and the trend theta = z / sqrt(t); predictive power (flat
+# prior) Phi((z - c_2 sqrt(t)) / sqrt(1 - t)).
+planned <- 121; hr <- 0.6
+looks <- list()
+for (name in c("synthetic_cut_2024-03-01", "strong_cut_2024-03-31")) {
+  d <- read.csv(file.path(out_dir, paste0(name, ".csv")))
+  events <- sum(d$EVNTCD == 1)
+  t <- events / planned
+  design <- getDesignGroupSequential(kMax = 2, alpha = 0.025, sided = 1, typeOfDesign = "asOF",
+                                     informationRates = c(t, 1))
+  c1 <- design$criticalValues[1]; c2 <- design$criticalValues[2]
+  g <- gray_score(d$AVAL, d$EVNTCD, d$COMPARATOR, 1)
+  z <- g[["score"]] / sqrt(g[["variance"]])  # oriented: -(signed z), the planned HR being below 1
+  fit <- crr(d$AVAL, d$EVNTCD, cov1 = cbind(d$COMPARATOR), failcode = 1, cencode = 0)
+  b <- unname(fit$coef[1]); se <- sqrt(fit$var[1, 1])
+  drift <- abs(log(hr)) * sqrt(planned / 4)
+  cp <- function(theta) 1 - pnorm((c2 - z * sqrt(t) - theta * (1 - t)) / sqrt(1 - t))
+  looks[[name]] <- list(
+    events = events, information_fraction = t, z_planned = z, efficacy_z = c1, final_z = c2,
+    nominal_p = 2 * (1 - pnorm(c1)), log_hr = b, std_error = se,
+    rci_low = exp(b - c1 * se), rci_high = exp(b + c1 * se), drift_planned = drift,
+    conditional_power_planned = cp(drift), conditional_power_trend = cp(z / sqrt(t)),
+    predictive_power = pnorm((z - c2 * sqrt(t)) / sqrt(1 - t)))
+}
+num <- function(v) if (is.numeric(v)) sprintf("%.17g", v) else sprintf('"%s"', v)
+json <- paste0("{\n", paste(vapply(names(looks), function(n) {
+  x <- looks[[n]]
+  paste0('  "', n, '": {\n', paste(sprintf('    "%s": %s', names(x), vapply(x, num, "")), collapse = ",\n"), "\n  }")
+}, ""), collapse = ",\n"), ',\n  "rpact_version": "', as.character(packageVersion("rpact")), '"\n}\n')
+writeLines(json, file.path(out_dir, "monitoring.json"), sep = "")
+cat(json)
