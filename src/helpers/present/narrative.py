@@ -342,7 +342,7 @@ def interim_information_text(r: RunResults, study: Study) -> str:
     info = r.value("05_interim", "interim_information")
     projection = r.value("05_interim", "interim_projection")
     event = in_prose(study.primary_endpoint.causes[study.primary.cause])
-    cut = info["cutoff"] or "the data as delivered"
+    cut = f"the data cutoff {info['cutoff']}" if info["cutoff"] else "the end of the data as delivered"
     text = (
         f"This is {interim_look_label(info['look'], info['looks'], info['final'])} of the group-sequential design: "
         f"{info['events']} of the {info['planned_events']} planned events of {event} by {cut}, "
@@ -361,13 +361,14 @@ def interim_information_text(r: RunResults, study: Study) -> str:
     model = r.value("05_interim", "interim_projection_model")
     causes = study.primary_endpoint.causes
     competing = in_prose(causes[3 - study.primary.cause])
+    breaks = [f"{b:g}" for b in model["breaks"]]
+    pieces = f"changing at {join_words(breaks)} days after randomisation" if breaks else "one piece"
     return text + (
         f" Projected from the data of all arms pooled, the trial reaches {dates} (@tbl-interim-projection). "
         f"The projection simulates {model['n_sim']} trials with seed {model['seed']}: the cause-specific hazards "
-        f"of {event}, of {competing} and of dropout (leaving the study without either) are constant between "
-        f"{join_words(model['breaks'])} days after randomisation and fitted to the pooled data; each simulated "
-        "trial draws them from their posterior under Jeffreys' prior (Gamma with shape events + 1/2 and rate "
-        "person-time), follows the patients still at risk from their current follow-up and enrols the "
+        f"of {event}, of {competing} and of dropout (leaving the study without either) are piecewise constant "
+        f"({pieces}) and fitted to the pooled data; each simulated trial draws them from their posterior "
+        "under Jeffreys' prior (Gamma with shape events + 1/2 and rate person-time), follows the patients still at risk from their current follow-up and enrols the "
         f"{model['n_new']} patients still to come at the observed accrual rate (drawn likewise), until "
         f"{model['n_patients']} are randomised."
     )
