@@ -25,7 +25,7 @@ PY     := $(VENV)/bin/python
 KERNEL := nct04674345
 
 SYNTHETIC_DIR := data/synthetic
-NOTEBOOKS := 01_cohort 02_relapse 03_safety 04_subgroups
+NOTEBOOKS := 01_cohort 02_relapse 03_safety 04_subgroups 05_interim
 HELPERS_SRC := $(shell find src/helpers -type f \( -name '*.py' -o -path 'src/helpers/run/templates/*' \) ! -path '*/__pycache__/*' | sort)
 INSTALLED := $(VENV)/.installed
 KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL)/kernel.json

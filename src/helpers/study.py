@@ -303,7 +303,9 @@ class Design(_Model):
     events; subdistribution: Latouche, Porcher and Chevret's).  ``overrun`` says what the final
     analysis does when more primary events are observed than planned: ``spend-remaining`` (the
     final look spends the alpha left, information fractions taken over the events observed); none
-    is an error.
+    is an error.  ``look_cutoffs`` lists the data cutoff dates of the looks already held, in
+    order; the interim analysis recomputes their information from the data at those dates (without
+    them, earlier looks are taken at their planned fractions; :mod:`helpers.analysis.interim`).
     """
 
     n_patients: int = Field(ge=2)
@@ -320,6 +322,22 @@ class Design(_Model):
     overrun: Literal["spend-remaining"] | None = None
     accrual_months: float = Field(gt=0)
     follow_up_months: float = Field(gt=0)
+    look_cutoffs: tuple[dt.date, ...] = Field(default=(), description="data cutoffs of the looks already held")
+
+    @field_validator("look_cutoffs")
+    @classmethod
+    def _look_cutoffs(cls, v: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+        if any(b <= a for a, b in zip(v, v[1:])):
+            raise ValueError(f"look_cutoffs {[d.isoformat() for d in v]} must be in increasing order")
+        return v
+
+    @model_validator(mode="after")
+    def _held_looks(self) -> Design:
+        if len(self.look_cutoffs) > self.looks:
+            raise ValueError(
+                f"look_cutoffs lists {len(self.look_cutoffs)} dates for {self.looks} looks (information_fractions)"
+            )
+        return self
 
     @field_validator("information_fractions")
     @classmethod

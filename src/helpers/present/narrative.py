@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from helpers.present.results import RunResults
-from helpers.present.tables import fmt_num, fmt_p, fmt_pct, fmt_pct_ci, fmt_ratio_ci
+from helpers.present.tables import fmt_num, fmt_p, fmt_pct, fmt_pct_ci, fmt_ratio_ci, interim_look_label
 from helpers.study import Study, in_prose
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "banner_text",
     "cohort_text",
     "data_review_text",
+    "interim_decision_text",
+    "interim_information_text",
     "join_words",
     "methods_text",
     "open_cohort_text",
@@ -474,3 +476,70 @@ def open_methods_text(study: Study) -> str:
         "the study drug are left out. Missing baseline values are shown as Missing. Every estimator is "
         "checked in the test suite against reference values computed with R."
     )
+
+
+def interim_information_text(r: RunResults, study: Study) -> str:
+    """Where this data cut stands in the design and when the looks to come are expected, from the
+    pooled data only (open and closed reports alike), with the projection's model."""
+    info = r.value("05_interim", "interim_information")
+    projection = r.value("05_interim", "interim_projection")
+    event = in_prose(study.primary_endpoint.causes[study.primary.cause])
+    cut = f"the data cutoff {info['cutoff']}" if info["cutoff"] else "the end of the data as delivered"
+    text = (
+        f"This is {interim_look_label(info['look'], info['looks'], info['final'])} of the group-sequential design: "
+        f"{info['events']} of the {info['planned_events']} planned events of {event} by {cut}, "
+        f"{fmt_pct(info['information_fraction'])} of the planned information (@tbl-interim-information)."
+    )
+    if not projection:
+        return text + " No look is left after it, so no date is projected."
+    dates = join_words(
+        [
+            f"{interim_look_label(p['look'], info['looks'], p['final'])} ({p['planned_events']} events) around "
+            f"{p['date'] or 'no date (not reached)'} ({fmt_pct(p['conf_level'], 0)} prediction interval "
+            f"{p['date_low'] or 'NE'} to {p['date_high'] or 'NE'})"
+            for p in projection
+        ]
+    )
+    model = r.value("05_interim", "interim_projection_model")
+    causes = study.primary_endpoint.causes
+    competing = in_prose(causes[3 - study.primary.cause])
+    breaks = [f"{b:g}" for b in model["breaks"]]
+    pieces = f"changing at {join_words(breaks)} days after randomisation" if breaks else "one piece"
+    return text + (
+        f" Projected from the data of all arms pooled, the trial reaches {dates} (@tbl-interim-projection). "
+        f"The projection simulates {model['n_sim']} trials with seed {model['seed']}: the cause-specific hazards "
+        f"of {event}, of {competing} and of dropout (leaving the study without either) are piecewise constant "
+        f"({pieces}) and fitted to the pooled data; each simulated trial draws them from their posterior "
+        "under Jeffreys' prior (Gamma with shape events + 1/2 and rate person-time), follows the patients still at risk from their current follow-up and enrols the "
+        f"{model['n_new']} patients still to come at the observed accrual rate (drawn likewise), until "
+        f"{model['n_patients']} are randomised."
+    )
+
+
+def interim_decision_text(r: RunResults, study: Study) -> str:
+    """The committee's part (closed report only): the primary statistic against this look's
+    boundary, the decision, the repeated confidence interval and the conditional and predictive
+    power, as @tbl-interim-decision shows them."""
+    x = r.value("05_interim", "interim_summary")
+    shown = {
+        row["Quantity"]: row["Value"] for row in r.table_data("05_interim", "tbl-interim-decision").to_dict("records")
+    }
+    text = (
+        f"The primary statistic ({x['statistic_name']}, {x['comparison']}) is {shown['Statistic (z)']}, "
+        f"nominal p = {shown['Nominal p-value']}; oriented to the planned effect it is {shown['z in the planned direction']} "
+        f"against the {'final ' if x['final'] else ''}efficacy boundary {shown['Efficacy boundary (z)']}"
+    )
+    if "Futility boundary (z)" in shown:
+        text += f" and the futility boundary {shown['Futility boundary (z)']}"
+    text += (
+        f" (@fig-interim-boundaries, @tbl-interim-boundaries). Decision: **{x['decision_text']}**. "
+        f"The subdistribution hazard ratio is {shown['Subdistribution HR (repeated CI)']} with its repeated "
+        "confidence interval at this look (@tbl-interim-decision)."
+    )
+    if not x["final"]:
+        text += (
+            f" Conditional power (B-value method of Lan and Wittes) is {shown['Conditional power, planned effect']} "
+            f"under the planned hazard ratio and {shown['Conditional power, current trend']} under the current "
+            f"trend; predictive power is {shown['Predictive power']}."
+        )
+    return text
