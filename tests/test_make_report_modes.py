@@ -151,7 +151,7 @@ def test_every_output_of_the_open_report_is_free_of_arms_and_comparisons(runs):
     for png in unread:
         assert png.with_suffix(".svg").exists(), png
     # the forbidden texts are the study's: arm codes, labels, short labels, the drug
-    terms = {what for what, _ in blinding.forbidden(STUDY)}
+    terms = {what for what, _, _ in blinding.forbidden(STUDY)}
     assert {a.code for a in STUDY.arms} | {a.label for a in STUDY.arms} | {a.short_label for a in STUDY.arms} <= terms
     assert "hr" in terms and "p_value" in terms
 
