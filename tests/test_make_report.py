@@ -27,6 +27,7 @@ SECTIONS = [
     "Data review",
     "Trial profile",
     "Primary endpoint",
+    "Interim analysis",
     "Secondary endpoints",
     "Safety",
     "Subgroup analyses",
@@ -36,11 +37,19 @@ SECTIONS = [
 LABELS = [
     "tbl-data-review",
     "fig-consort",
+    "fig-accrual",
     "tbl-baseline",
+    "tbl-completeness",
     "fig-cif-relapse",
     "tbl-cif-landmarks",
     "tbl-relapse-effects",
     "fig-cif-nrm",
+    "tbl-event-counts",
+    "tbl-interim-information",
+    "tbl-interim-projection",
+    "fig-interim-boundaries",
+    "tbl-interim-decision",
+    "tbl-interim-boundaries",
     "tbl-secondary",
     "fig-km-os",
     "tbl-teae-overview",
@@ -203,6 +212,7 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
             "population": "ITT",
             "seed": 20201215,
             "patient_listings": False,
+            "report": "closed",
         }
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()
@@ -282,10 +292,11 @@ def test_other_data_and_cutoffs_get_their_own_run_folder(tmp_path):
     def out_dir(*args: str) -> str:
         return make("-s", "print-OUT_DIR", *args).stdout.strip()
 
-    assert out_dir() == "reports/synthetic"
-    assert re.fullmatch(rf"reports/{tmp_path.name}-[0-9a-f]{{8}}", out_dir(f"DATA_DIR={tmp_path}"))
+    assert out_dir() == "reports/synthetic-dmc-closed"
+    assert re.fullmatch(rf"reports/{tmp_path.name}-[0-9a-f]{{8}}-dmc-closed", out_dir(f"DATA_DIR={tmp_path}"))
     assert out_dir(f"DATA_DIR={tmp_path}") != out_dir(f"DATA_DIR={tmp_path / 'x' / '..' / 'y'}")
-    assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP"
+    assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP-dmc-closed"
+    assert out_dir("REPORT=open") == "reports/synthetic-open"
 
 
 def test_bad_data_stop_the_run_with_the_contract_error_and_retire_the_previous_outputs(tmp_path):
@@ -362,3 +373,29 @@ def test_the_prose_quotes_the_primary_estimates_with_their_intervals_as_the_tabl
         assert two_years[arm] in prose, arm
     fine_gray = effects[effects["Analysis"] == "Fine-Gray subdistribution HR"].iloc[0]
     assert fine_gray["Effect (95% CI)"] in prose
+
+
+def test_the_report_gives_the_interim_look_its_boundary_and_the_decision(run):
+    """The synthetic trial as delivered is the final analysis (no cutoff): 97 of the 121 planned
+    relapses, the final boundary recomputed at that information, and the decision in words."""
+    out, _, _ = run
+    values = json.loads((out / "05_interim" / "results.json").read_text())["values"]
+    info, summary = values["interim_information"], values["interim_summary"]
+    assert (info["look"], info["looks"], info["final"], info["events"], info["planned_events"]) == (2, 2, True, 97, 121)
+    assert summary["decision"] == "reject" and summary["z_planned"] >= summary["efficacy_z"]
+    shown = pd.read_csv(out / "05_interim" / "tbl-interim-decision.display.csv", dtype=str)
+    shown = dict(zip(shown["Quantity"], shown["Value"]))
+    prose = "\n".join(_prose(out))
+    assert "look 2 of 2 (final analysis)" in prose and "97 of the 121 planned events" in prose
+    assert "80.2% of the planned information" in prose  # 97 / 121
+    for quantity in (
+        "Statistic (z)",
+        "z in the planned direction",
+        "Efficacy boundary (z)",
+        "Subdistribution HR (repeated CI)",
+    ):
+        assert shown[quantity] in prose, quantity
+    assert f"Decision: **{summary['decision_text']}**" in prose
+    html = (out / "report.html").read_text()
+    assert summary["decision_text"] in html and shown["Efficacy boundary (z)"] in html
+    assert "No look is left after it, so no date is projected." in prose

@@ -262,6 +262,8 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
 
     The drug's name comes from the study: "Discontinued <drug>" for an arm given it, "No <drug>
     given" for an arm without it. Without a screening log the enrolment boxes say "not delivered".
+    The open report's pooled study (:meth:`helpers.study.Study.pooled`) has one column for every
+    patient, without the drug's lines and who received it (counts of the drug's arm alone).
     Arrows join the drawn boxes' edges, whatever the number of lines in a box.
     """
     arms = {a.label: flow["arms"][a.label] for a in study.arms if a.label in flow["arms"]}  # display order
@@ -294,21 +296,22 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
         x = 100 * (i + 0.5) / k
         received = (
             ""
-            if c.get("received") is None
+            if c.get("received") is None or study.is_pooled  # pooled: the drug arm's non-starters
             else f"\n   Received allocated strategy (n={c['received']})"
             f"\n   Did not receive it (n={c['allocated'] - c['received']})"
         )
         if c["treated"]:
-            stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}"
+            stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}\n"
         else:
-            stopped = f"No {drug} given"
+            stopped = "" if study.is_pooled else f"No {drug} given\n"
+        allocated = f"{label}, all arms pooled" if study.is_pooled else f"Allocated to {in_prose(label)}"
         columns.append(
             [
-                put(x, 60, f"Allocated to {in_prose(label)} (n={c['allocated']}){received}"),
+                put(x, 60, f"{allocated} (n={c['allocated']}){received}"),
                 put(
                     x,
                     38,
-                    f"{stopped}\nDied (n={c['died']})\n"
+                    f"{stopped}Died (n={c['died']})\n"
                     f"Left the study alive (n={c['left_study']}){_reasons(c['left_study_reasons'])}",
                 ),
                 put(x, 9, f"{analysed} (n={c['analysed']})\n   Not in the analysis population (n={c['not_analysed']})"),
@@ -425,4 +428,78 @@ def figure_accrual(accrual: pd.DataFrame, study: Study) -> Figure:
     ax.set_ylabel("Patients randomised")
     ax.legend(frameon=False, loc="upper left")
     fig.autofmt_xdate()
+    return fig
+
+
+def figure_monthly_accrual(accrual: pd.DataFrame, study: Study) -> Figure:
+    """Cumulative randomisations by calendar month (:func:`helpers.analysis.cohort.monthly_accrual`),
+    pooled over the arms, with the design's planned accrual (``design.n_patients`` evenly over
+    ``design.accrual_months`` from the first randomisation) when the study has a design."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    months = pd.to_datetime(accrual["month"])
+    ends = months + pd.offsets.MonthBegin(1)
+    x = [months.iloc[0], *ends] if len(months) else []
+    y = [0, *accrual["cum_randomised"]] if len(months) else []
+    ax.step(x, y, where="post", color="0.2", lw=1.8, label="Randomised")
+    if study.design is not None and len(months):
+        start = months.iloc[0]
+        end = start + pd.DateOffset(months=round(study.design.accrual_months))
+        ax.plot([start, end], [0, study.design.n_patients], ls="--", color="0.55", lw=1.2, label="Planned")
+    ax.set_ylabel("Patients randomised (cumulative)")
+    ax.set_xlabel("Month of randomisation")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left")
+    fig.autofmt_xdate()
+    return fig
+
+
+def figure_interim_boundaries(looks: pd.DataFrame, summary: Mapping[str, Any], study: Study) -> Figure:
+    """The group-sequential boundaries against the information fraction, with the observed statistic.
+
+    ``looks`` is the interim analysis's table of looks (``helpers.analysis.interim``): per look its
+    ``information_fraction`` (observed, or planned for a look to come), ``efficacy_z`` and
+    ``futility_z`` on the scale oriented to the planned effect, and ``status`` (``held``,
+    ``current``, ``to come``). ``summary`` holds the current look's ``information_fraction``,
+    ``z_planned``, ``sided`` and ``comparator_arm``. The efficacy boundary is drawn above zero (and
+    mirrored below for a two-sided design), the futility boundary below it; boundaries of looks to
+    come are hollow. The sides are labelled with the arm the statistic favours.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    x = looks["information_fraction"].astype(float).to_numpy()
+    eff = looks["efficacy_z"].astype(float).to_numpy()
+    fut = looks["futility_z"].astype(float).to_numpy() if "futility_z" in looks else np.full(len(looks), np.nan)
+    coming = (looks["status"] == "to come").to_numpy()
+    sided = int(summary["sided"])
+    colour_eff, colour_fut, colour_obs = "#B2182B", "#2166AC", "0.1"
+    lines: list[tuple[np.ndarray, str, str | None]] = [(eff, colour_eff, "Efficacy boundary")]
+    if sided == 2:
+        lines.append((-eff, colour_eff, None))
+    if np.isfinite(fut).any():
+        lines.append((fut, colour_fut, "Futility boundary"))
+    for y, colour, label in lines:
+        ok = np.isfinite(y)
+        ax.plot(x[ok], y[ok], color=colour, lw=1.4, label=label)
+        ax.scatter(x[ok & ~coming], y[ok & ~coming], color=colour, s=30, zorder=3)
+        ax.scatter(x[ok & coming], y[ok & coming], facecolors="white", edgecolors=colour, s=30, zorder=3)
+    z = float(summary["z_planned"])
+    t = float(summary["information_fraction"])
+    ax.scatter([t], [z], marker="D", s=55, color=colour_obs, zorder=4, label="Observed statistic")
+    ax.annotate(f"z = {z:.2f}", (t, z), xytext=(8, 6), textcoords="offset points", fontsize=9)
+    ax.axhline(0, color="0.6", lw=0.8)
+    finite = np.concatenate([y[np.isfinite(y)] for y, _, _ in lines] + [np.array([z])])
+    top = max(4.0, float(np.max(np.abs(finite))) * 1.1)
+    ax.set_ylim(-top if sided == 2 or np.isfinite(fut).any() or z < 0 else -1.0, top)
+    ax.set_xlim(0, max(1.0, float(np.nanmax(x))) * 1.05)
+    ax.set_xlabel("Information fraction (primary events observed / planned)")
+    ax.set_ylabel("Standardised test statistic (z)")
+    for lk, xi in zip(looks["look"], x):
+        if np.isfinite(xi):
+            ax.annotate(f"look {lk}", (xi, 0), xytext=(0, -12), textcoords="offset points", ha="center", fontsize=8)
+    comparator = str(summary["comparator_arm"])
+    favours_comp, favours_ref = favours_labels(study, comparator)
+    planned_lower = study.design is None or study.design.hazard_ratio < 1
+    upper, lower = (favours_comp, favours_ref) if planned_lower else (favours_ref, favours_comp)
+    ax.text(0.01, 0.98, f"\u2191 {upper}", transform=ax.transAxes, va="top", fontsize=8)
+    ax.text(0.01, 0.02, f"\u2193 {lower}", transform=ax.transAxes, va="bottom", fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
     return fig

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -491,3 +491,143 @@ def table_findings(findings: pd.DataFrame) -> pd.DataFrame:
     if findings["severity"].nunique() > 1:
         out.insert(0, "Severity", findings["severity"].astype(str))
     return out
+
+
+def _date(x: object) -> str:
+    """A date as ``YYYY-MM-DD``; missing prints as ``"NE"``."""
+    if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)):
+        return "NE"
+    return pd.Timestamp(str(x)).date().isoformat()
+
+
+def _events(x: object) -> str:
+    return "" if _missing(x) else f"{int(x)}"  # type: ignore[call-overload]
+
+
+def interim_look_label(look: int, looks: int, final: bool) -> str:
+    """``"look 1 of 2 (interim analysis)"`` or ``"look 2 of 2 (final analysis)"``."""
+    return f"look {look} of {looks} ({'final' if final else 'interim'} analysis)"
+
+
+def table_interim_information(looks: pd.DataFrame) -> pd.DataFrame:
+    """The looks of the design (``helpers.analysis.interim.LookPosition.table``): planned fraction
+    and events, the data cutoff and the primary events and information fraction of the looks held
+    and of this one, and what their information rests on. Pooled: nothing by arm."""
+    return pd.DataFrame(
+        {
+            "Look": [f"{k}{' (final)' if f else ''}" for k, f in zip(looks["look"], looks["final"])],
+            "Planned information": [fmt_pct(x, 0) for x in looks["planned_fraction"]],
+            "Planned events": [str(int(x)) for x in looks["planned_events"]],
+            "Data cutoff": ["" if pd.isna(c) else _date(c) for c in looks["cutoff"]],
+            "Events": [_events(x) for x in looks["events"]],
+            "Information": ["" if _missing(x) else fmt_pct(x, 1) for x in looks["information_fraction"]],
+            "Basis": looks["basis"],
+        }
+    )
+
+
+def table_interim_projection(projection: pd.DataFrame) -> pd.DataFrame:
+    """Projected dates at which the looks to come reach their planned primary events
+    (``helpers.analysis.interim.projected_looks``): median date and prediction interval. At the
+    final analysis (no look left) one row says so."""
+    if projection.empty:
+        return pd.DataFrame({"Look": ["None: this is the final analysis"]})
+    return pd.DataFrame(
+        {
+            "Look": [f"{k}{' (final)' if f else ''}" for k, f in zip(projection["look"], projection["final"])],
+            "Planned events": [str(int(x)) for x in projection["planned_events"]],
+            "Events still to come": [str(int(x)) for x in projection["additional_events"]],
+            "Projected date": [_date(x) for x in projection["date"]],
+            "Prediction interval": [
+                f"{_date(lo)} to {_date(hi)} ({fmt_pct(c, 0)})"
+                for lo, hi, c in zip(projection["date_low"], projection["date_high"], projection["conf_level"])
+            ],
+            "Reached in simulations": [fmt_pct(x, 1) for x in projection["probability_reached"]],
+        }
+    )
+
+
+def table_interim_boundaries(boundaries: pd.DataFrame) -> pd.DataFrame:
+    """Boundaries of every look (``helpers.analysis.interim.InterimAnalysis.boundaries``) on the z
+    scale oriented to the planned effect, with their nominal p-values, at the information each
+    look had (planned for the looks to come)."""
+    out = pd.DataFrame(
+        {
+            "Look": [f"{k}{' (final)' if f else ''}" for k, f in zip(boundaries["look"], boundaries["final"])],
+            "Status": boundaries["status"],
+            "Information": [fmt_pct(x, 1) for x in boundaries["information_fraction"]],
+            "Efficacy boundary (z)": [fmt_num(x, 3) for x in boundaries["efficacy_z"]],
+            "Nominal p-value": [fmt_num(x, 4) for x in boundaries["nominal_p"]],
+        }
+    )
+    if boundaries["futility_z"].notna().any():
+        out.insert(4, "Futility boundary (z)", [fmt_num(x, 3) for x in boundaries["futility_z"]])
+    return out
+
+
+def table_interim_decision(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """The committee's summary of this look (``helpers.analysis.interim.InterimAnalysis.summary``,
+    one row as a mapping): information, statistic, boundary, decision, the subdistribution hazard
+    ratio with its repeated confidence interval, and at an interim look the conditional and
+    predictive power. Two columns: ``Quantity``, ``Value``."""
+    s = summary
+    rows = [
+        ("Look", interim_look_label(int(s["look"]), int(s["looks"]), bool(s["final"]))),
+        ("Primary events", f"{int(s['events'])} of {int(s['planned_events'])} planned"),
+        ("Information", fmt_pct(s["information_fraction"])),
+        (f"Comparison ({s['statistic_name']})", str(s["comparison"])),
+        ("Statistic (z)", fmt_num(s["statistic"], 3)),
+        ("z in the planned direction", fmt_num(s["z_planned"], 3)),
+        ("Nominal p-value", fmt_p(s["p_value"])),
+        ("Efficacy boundary (z)", fmt_num(s["efficacy_z"], 3)),
+    ]
+    if not _missing(s.get("futility_z")):
+        rows.append(("Futility boundary (z)", fmt_num(s["futility_z"], 3)))
+    rows += [
+        ("Nominal p-value at the boundary", fmt_num(s["nominal_p"], 4)),
+        ("Decision", str(s["decision_text"])),
+        ("Subdistribution HR (repeated CI)", fmt_ratio_ci(s["hr"], s["rci_low"], s["rci_high"])),
+    ]
+    if not bool(s["final"]):
+        rows += [
+            ("Conditional power, planned effect", fmt_pct(s["conditional_power_planned"])),
+            ("Conditional power, current trend", fmt_pct(s["conditional_power_trend"])),
+            ("Predictive power", fmt_pct(s["predictive_power"])),
+        ]
+    return pd.DataFrame(rows, columns=["Quantity", "Value"])
+
+
+def table_completeness(completeness: pd.DataFrame) -> pd.DataFrame:
+    """Data completeness (:func:`helpers.analysis.cohort.data_completeness`): one row per baseline
+    variable or endpoint, with the patients who have a value or a record, n (%), and those
+    without."""
+    kinds = {"variable": "Baseline variable", "endpoint": "Endpoint"}
+    return pd.DataFrame(
+        {
+            "Data": [kinds.get(k, str(k)) for k in completeness["kind"]],
+            "Item": list(completeness["label"]),
+            "Patients with a value or record, n (%)": [
+                fmt_n_pct(int(n), int(d)) for n, d in zip(completeness["n_known"], completeness["n_patients"])
+            ],
+            "Missing, n": [str(int(n)) for n in completeness["n_missing"]],
+        }
+    )
+
+
+def table_event_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """Events of every endpoint (:func:`helpers.analysis.endpoints.event_counts`): rows the event,
+    the competing event and censoring of each endpoint, one column per group, n (%) of the
+    patients with a record."""
+    rows = []
+    for _, e in counts.groupby("paramcd", sort=False):
+        first = e.iloc[0]
+        kinds = [("n_event", f"{first['event']}")]
+        if first["competing_event"]:
+            kinds.append(("n_competing", f"{first['competing_event']} (competing)"))
+        kinds.append(("n_censored", "Censored"))
+        for col, what in kinds:
+            row = {"Endpoint": str(first["endpoint"]), "Outcome": what}
+            for r in e.itertuples():
+                row[str(r.group)] = fmt_n_pct(int(getattr(r, col)), int(r.n_patients))
+            rows.append(row)
+    return pd.DataFrame(rows)
