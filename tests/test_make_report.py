@@ -28,6 +28,7 @@ SECTIONS = [
     "Data review",
     "Trial profile",
     "Primary endpoint",
+    "Interim analysis",
     "Secondary endpoints",
     "Safety",
     "Subgroup analyses",
@@ -40,11 +41,18 @@ LABELS = [
     "tbl-baseline",
     "fig-accrual",
     "tbl-accrual-sites",
+    "tbl-completeness",
     "fig-cif-relapse",
     "tbl-cif-landmarks",
     "tbl-relapse-effects",
     "tbl-primary-populations",
     "fig-cif-nrm",
+    "tbl-event-counts",
+    "tbl-interim-information",
+    "tbl-interim-projection",
+    "fig-interim-boundaries",
+    "tbl-interim-decision",
+    "tbl-interim-boundaries",
     "tbl-secondary",
     "fig-km-os",
     "tbl-teae-overview",
@@ -223,6 +231,7 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
             "population": "ITT",
             "seed": 20201215,
             "patient_listings": False,
+            "report": "closed",
         }
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()
@@ -302,10 +311,11 @@ def test_other_data_and_cutoffs_get_their_own_run_folder(tmp_path):
     def out_dir(*args: str) -> str:
         return make("-s", "print-OUT_DIR", *args).stdout.strip()
 
-    assert out_dir() == "reports/synthetic"
-    assert re.fullmatch(rf"reports/{tmp_path.name}-[0-9a-f]{{8}}", out_dir(f"DATA_DIR={tmp_path}"))
+    assert out_dir() == "reports/synthetic-dmc-closed"
+    assert re.fullmatch(rf"reports/{tmp_path.name}-[0-9a-f]{{8}}-dmc-closed", out_dir(f"DATA_DIR={tmp_path}"))
     assert out_dir(f"DATA_DIR={tmp_path}") != out_dir(f"DATA_DIR={tmp_path / 'x' / '..' / 'y'}")
-    assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP"
+    assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP-dmc-closed"
+    assert out_dir("REPORT=open") == "reports/synthetic-open"
 
 
 def test_bad_data_stop_the_run_with_the_contract_error_and_retire_the_previous_outputs(tmp_path):
@@ -394,6 +404,12 @@ def _table_builders(study):
         "tbl-data-review": t.table_findings,
         "tbl-baseline": t.table_baseline,
         "tbl-accrual-sites": t.table_accrual_by_site,
+        "tbl-completeness": t.table_completeness,
+        "tbl-event-counts": t.table_event_counts,
+        "tbl-interim-information": t.table_interim_information,
+        "tbl-interim-projection": t.table_interim_projection,
+        "tbl-interim-boundaries": t.table_interim_boundaries,
+        "tbl-interim-decision": t.table_interim_decision,
         "tbl-cif-landmarks": lambda rows: t.table_cif_landmarks(rows, study),
         "tbl-relapse-effects": t.table_relapse_effects,
         "tbl-primary-populations": t.table_primary_by_population,
@@ -415,15 +431,20 @@ _LABEL_COLUMNS = {
     "Characteristic",
     "Column",
     "Comparison",
+    "Data",
     "Endpoint",
     "Event",
     "Exposure",
     "First patients",
+    "Item",
     "Level",
+    "Look",
     "Note",
+    "Outcome",
     "Patients with",
     "Population",
     "Preferred term",
+    "Quantity",
     "Rule",
     "Site",
     "Subgroup",
@@ -517,3 +538,42 @@ def test_every_table_is_an_rtf_file_with_its_title_footnotes_and_cells(run):
         assert body == [[str(x).strip() for x in row] for row in spec.data.values], spec.label
         for page in rtf_pages(text):
             assert f"Table {spec.number}:" in page and "Analysis population: ITT" in page, spec.label
+
+
+def test_the_report_gives_the_interim_look_its_boundary_and_the_decision(run):
+    """The synthetic trial as delivered is the final analysis (no cutoff): 97 of the 121 planned
+    relapses, the final boundary recomputed at that information, and the decision in words (read
+    from the ARD: the notebook records no values)."""
+    from helpers.present import ard
+    from helpers.run import submission
+
+    out, _, _ = run
+    found = ard.Ard(submission.read_ard(out / "ard.parquet"))
+    info = found.record("tbl-interim-information", "stat", current=None)
+    texts = found.record("tbl-interim-information", current=None)
+    assert (info["look"], info["looks"], texts["final"], info["events"], info["planned_events"]) == (
+        2,
+        2,
+        "true",
+        97,
+        121,
+    )
+    summary = found.record("tbl-interim-decision", "stat_fmt", interim_decision=None)
+    numbers = found.record("tbl-interim-decision", "stat", interim_decision=None)
+    assert summary["decision"] == "reject" and numbers["z_planned"] >= numbers["efficacy_z"]
+    shown = pd.read_csv(out / "05_interim" / "tbl-interim-decision.display.csv", dtype=str)
+    shown = dict(zip(shown["Quantity"], shown["Value"]))
+    prose = "\n".join(_prose(out))
+    assert "look 2 of 2 (final analysis)" in prose and "97 of the 121 planned events" in prose
+    assert "80.2% of the planned information" in prose  # 97 / 121
+    for quantity in (
+        "Statistic (z)",
+        "z in the planned direction",
+        "Efficacy boundary (z)",
+        "Subdistribution HR (repeated CI)",
+    ):
+        assert shown[quantity] in prose, quantity
+    assert f"Decision: **{summary['decision_text']}**" in prose
+    html = (out / "report.html").read_text()
+    assert summary["decision_text"] in html and shown["Efficacy boundary (z)"] in html
+    assert "No look is left after it, so no date is projected." in prose

@@ -16,17 +16,21 @@ from helpers.stats import balance
 from helpers.study import Study
 
 __all__ = [
+    "ACCRUAL_COLUMNS",
     "FINDING_COLUMNS",
     "MISSING",
     "SMD_COLUMNS",
     "TOTAL",
+    "accrual",
     "accrual_by_month",
     "accrual_by_site",
     "arm_counts",
     "arm_levels",
     "baseline_characteristics",
     "consort_flow",
+    "data_completeness",
     "findings_frame",
+    "has_total",
     "order_arms",
     "standardised_differences",
 ]
@@ -56,10 +60,16 @@ def arm_levels(adsl: pd.DataFrame, study: Study, arm_col: str = "ARM") -> list[s
     return list(study.arm_labels)
 
 
+def has_total(study: Study) -> bool:
+    """Whether a table by arm adds a Total: when the study has more than one arm (the open
+    report's pooled study, :meth:`helpers.study.Study.pooled`, has one, which is the total)."""
+    return len(study.arms) > 1
+
+
 def arm_counts(adsl: pd.DataFrame, study: Study, arm_col: str = "ARM") -> dict[str, int]:
-    """Patients per arm, in display order, plus the total."""
+    """Patients per arm, in display order, plus the total (:func:`has_total`)."""
     counts = {arm: int((adsl[arm_col] == arm).sum()) for arm in arm_levels(adsl, study, arm_col)}
-    return {**counts, TOTAL: int(len(adsl))}
+    return {**counts, TOTAL: int(len(adsl))} if has_total(study) else counts
 
 
 def _reason_counts(reasons: pd.Series) -> dict[str, int]:
@@ -137,7 +147,8 @@ def _categorical_levels(values: pd.Series, levels: dict[str, str] | None) -> lis
 def baseline_characteristics(
     adsl: pd.DataFrame, study: Study, *, variables: Sequence[str] | None = None, arm_col: str = "ARM"
 ) -> pd.DataFrame:
-    """Baseline characteristics by arm and in total, one row per variable, level and group.
+    """Baseline characteristics by arm and in total (:func:`has_total`), one row per variable,
+    level and group.
 
     ``variables`` (default ``study.baseline``) are summarised in their order with the study's
     labels: continuous variables by median, quartiles and range of the known values; categorical
@@ -149,7 +160,8 @@ def baseline_characteristics(
     minimum, maximum, n_missing``.
     """
     names = list(study.baseline if variables is None else variables)
-    groups = [(arm, adsl[adsl[arm_col] == arm]) for arm in arm_levels(adsl, study, arm_col)] + [(TOTAL, adsl)]
+    groups = [(arm, adsl[adsl[arm_col] == arm]) for arm in arm_levels(adsl, study, arm_col)]
+    groups += [(TOTAL, adsl)] if has_total(study) else []
     nan = float("nan")
     rows: list[dict[str, object]] = []
     for name in names:
@@ -394,3 +406,60 @@ def accrual_by_site(
                 }
             )
     return pd.DataFrame(rows, columns=["site", "group", "n", "denominator", "proportion"])
+
+
+#: Columns of :func:`accrual`, in order.
+ACCRUAL_COLUMNS = ["group", "date", "n_randomised", "cum_randomised", "denominator"]
+
+
+def accrual(adsl: pd.DataFrame, study: Study, *, by_arm: bool = True, arm_col: str = "ARM") -> pd.DataFrame:
+    """Randomisations over calendar time: one row per group and randomisation date (``RANDDT``).
+
+    ``n_randomised`` counts the patients randomised that day, ``cum_randomised`` those randomised
+    up to and including it, ``denominator`` the group's patients. Groups: every arm of the study in
+    display order (an arm without patients has no rows), then ``"Total"``; ``by_arm=False`` gives
+    ``"Total"`` only (pooled, blind to arm). Columns: :data:`ACCRUAL_COLUMNS`.
+    """
+    groups = [(arm, adsl[adsl[arm_col] == arm]) for arm in arm_levels(adsl, study, arm_col)] if by_arm else []
+    groups.append((TOTAL, adsl))
+    parts = []
+    for group, d in groups:
+        daily = d["RANDDT"].dropna().value_counts().sort_index()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "date": daily.index.to_numpy(),
+                    "n_randomised": daily.to_numpy(dtype=int),
+                    "cum_randomised": daily.cumsum().to_numpy(dtype=int),
+                    "denominator": int(len(d)),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)[ACCRUAL_COLUMNS]
+
+
+def data_completeness(adsl: pd.DataFrame, adtte: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """How complete the data are, pooled over the arms: for each baseline variable and
+    randomisation stratum of the study (in its variable order) the patients with a value, and for
+    each endpoint the patients with an ADTTE record.
+
+    Columns: ``kind`` (``"variable"`` or ``"endpoint"``), ``item`` (the variable's name or the
+    PARAMCD), ``label``, ``n_patients`` (ADSL's), ``n_known``, ``n_missing``, ``proportion`` (0-1 of
+    ``n_patients``).
+    """
+    wanted = set(study.baseline) | set(study.strata)
+    n = int(len(adsl))
+    rows = []
+    for v in study.variables:
+        if v.name in wanted and v.name in adsl.columns:
+            known = int(adsl[v.name].notna().sum())
+            rows.append(("variable", v.name, v.label, n, known))
+    for e in study.endpoints:
+        has = adtte.loc[adtte["PARAMCD"] == e.paramcd, "USUBJID"]
+        known = int(has[has.isin(adsl["USUBJID"])].nunique())
+        rows.append(("endpoint", e.paramcd, e.label, n, known))
+    out = pd.DataFrame(rows, columns=["kind", "item", "label", "n_patients", "n_known"])
+    out["n_missing"] = out["n_patients"] - out["n_known"]
+    out["proportion"] = out["n_known"] / out["n_patients"].where(out["n_patients"] > 0)
+    return out

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.cohort import TOTAL, arm_levels
+from helpers.analysis.cohort import TOTAL, arm_levels, has_total
 from helpers.stats import balance
 from helpers.study import Study
 
@@ -41,7 +41,7 @@ NEEDS_DRUG = ("Treatment-related TEAE", *DRUG_ACTIONS)
 def _safety_groups(adsl: pd.DataFrame, study: Study, arm_col: str) -> list[tuple[str, pd.Index]]:
     saf = adsl[adsl["SAFFL"].eq("Y")]
     groups = [(arm, pd.Index(saf.loc[saf[arm_col] == arm, "USUBJID"])) for arm in arm_levels(adsl, study, arm_col)]
-    return groups + [(TOTAL, pd.Index(saf["USUBJID"]))]
+    return groups + ([(TOTAL, pd.Index(saf["USUBJID"]))] if has_total(study) else [])
 
 
 def _treated(study: Study, group: str) -> bool:
@@ -58,13 +58,18 @@ def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_c
     denominator, percent, n_events`` (one row per category and group, Total last).
 
     ``applicable`` is False for a dose action or relatedness to the study drug (:data:`NEEDS_DRUG`)
-    in an arm without the study drug; its counts are then NaN, never 0.
+    in an arm without the study drug; its counts are then NaN, never 0. A category of
+    :data:`NEEDS_DRUG` that applies to no group (no arm receives the drug, or the open report's
+    pooled study) is left out.
     """
     ae = _teae(adae)
+    groups = _safety_groups(adsl, study, arm_col)
     rows = []
     for label, predicate in OVERVIEW.items():
+        if label in NEEDS_DRUG and not any(_treated(study, group) for group, _ in groups):
+            continue
         hit = ae[predicate(ae)]
-        for group, ids in _safety_groups(adsl, study, arm_col):
+        for group, ids in groups:
             applicable = label not in NEEDS_DRUG or _treated(study, group)
             h = hit[hit["USUBJID"].isin(ids)]
             n = int(h["USUBJID"].nunique())
@@ -134,7 +139,8 @@ def teae_by_term(
     key = ["soc", "term"]
     best_arm = out[out["group"] != TOTAL].groupby(key)["proportion_any"].max() * 100
     keep = best_arm[best_arm >= min_percent].index
-    total = out[out["group"] == TOTAL].set_index(key)["n_any"].loc[keep].rename("total").reset_index()
+    every = TOTAL if has_total(study) else study.arms[0].label  # the one arm of a pooled study is the total
+    total = out[out["group"] == every].set_index(key)["n_any"].loc[keep].rename("total").reset_index()
     order = total.sort_values(["total", "soc", "term"], ascending=[False, True, True])
     rank = {(s, t): i for i, (s, t) in enumerate(zip(order["soc"], order["term"]))}
     group_rank = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, study, arm_col))}

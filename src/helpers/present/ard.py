@@ -58,15 +58,22 @@ __all__ = [
     "MAX_GROUPS",
     "Ard",
     "Stat",
+    "ard_accrual_by_month",
     "ard_accrual_by_site",
     "ard_at_risk",
     "at_risk_from_ard",
     "ard_baseline",
     "ard_cif_landmarks",
     "ard_consort",
+    "ard_completeness",
     "ard_data_review",
+    "ard_event_counts",
     "ard_exposure",
     "ard_follow_up",
+    "ard_interim_boundaries",
+    "ard_interim_decision",
+    "ard_interim_information",
+    "ard_interim_projection",
     "ard_primary_by_population",
     "ard_relapse_effects",
     "ard_secondary",
@@ -123,6 +130,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "num2": lambda x: fmt_num(x, 2),
     "num3": lambda x: fmt_num(x, 3),
     "percent": fmt_pct,
+    "percent0": lambda x: fmt_pct(x, 0),
+    "num4": lambda x: fmt_num(x, 4),
     "p": fmt_p,
     "text": _text,
 }
@@ -416,6 +425,242 @@ def ard_accrual_by_site(by_site: pd.DataFrame, population: str, output_id: str =
     stats = {"n": COUNT, "denominator": DENOMINATOR, "proportion": PROPORTION}
     body = from_frame(by_site, **keys, context="tabulate", by=["group"], variable="site", stats=stats)
     return pd.concat([_with_arm_totals(by_site, **keys), body], ignore_index=True)
+
+
+def ard_accrual_by_month(by_month: pd.DataFrame, population: str, output_id: str = "fig-accrual") -> pd.DataFrame:
+    """Randomisations per calendar month, cumulated, against the plan
+    (:func:`helpers.analysis.cohort.accrual_by_month`): the numbers of the accrual figure and of
+    the sentence on accrual."""
+    stats = {
+        "n_randomised": Stat("Randomised in the month", "count"),
+        "cum_randomised": Stat("Randomised, cumulative", "count"),
+        "cum_planned": Stat("Planned, cumulative", "num1"),
+        "proportion_of_planned": Stat("% of planned", "percent"),
+    }
+    return from_frame(
+        by_month,
+        output_id=output_id,
+        analysis_id="accrual_by_month",
+        population=population,
+        context="tabulate",
+        variable="month",
+        stats=stats,
+    )
+
+
+def ard_completeness(completeness: pd.DataFrame, population: str, output_id: str = "tbl-completeness") -> pd.DataFrame:
+    """Patients with a value of each baseline variable and a record of each endpoint, pooled
+    (:func:`helpers.analysis.cohort.data_completeness`)."""
+    stats = {
+        "label": Stat("Label", "text"),
+        "n_known": Stat("n with a value or record", "count"),
+        "n_patients": DENOMINATOR,
+        "proportion": PROPORTION,
+        "n_missing": Stat("n missing", "count"),
+    }
+    return from_frame(
+        completeness,
+        output_id=output_id,
+        analysis_id="data_completeness",
+        population=population,
+        context="tabulate",
+        by=["kind"],
+        variable="item",
+        stats=stats,
+        contexts={"label": "attributes"},
+    )
+
+
+def ard_event_counts(counts: pd.DataFrame, population: str, output_id: str = "tbl-event-counts") -> pd.DataFrame:
+    """Events, competing events and censorings of every endpoint per group
+    (:func:`helpers.analysis.endpoints.event_counts`), with their proportions of the patients
+    with a record."""
+    n = counts["n_patients"].where(counts["n_patients"] > 0)
+    d = counts.assign(
+        proportion_event=counts["n_event"] / n,
+        proportion_competing=counts["n_competing"] / n,
+        proportion_censored=counts["n_censored"] / n,
+        competing_event=counts["competing_event"].map(_text),
+    )
+    stats = {
+        "endpoint": Stat("Endpoint", "text"),
+        "event": Stat("Event", "text"),
+        "competing_event": Stat("Competing event", "text"),
+        "n_patients": DENOMINATOR,
+        "n_event": Stat("n, event", "count"),
+        "proportion_event": Stat("%, event", "percent"),
+        "n_competing": Stat("n, competing event", "count"),
+        "proportion_competing": Stat("%, competing event", "percent"),
+        "n_censored": Stat("n, censored", "count"),
+        "proportion_censored": Stat("%, censored", "percent"),
+    }
+    return from_frame(
+        d,
+        output_id=output_id,
+        analysis_id="event_counts",
+        population=population,
+        context="tabulate",
+        by=["group"],
+        variable="paramcd",
+        stats=stats,
+        contexts={"endpoint": "attributes", "event": "attributes", "competing_event": "attributes"},
+    )
+
+
+def _dates(values: Iterable[object]) -> list[str]:
+    from helpers.present.tables import _date
+
+    return [_date(None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for v in values]
+
+
+def ard_interim_information(
+    looks: pd.DataFrame,
+    population: str,
+    summary: Mapping[str, Any] | None = None,
+    output_id: str = "tbl-interim-information",
+) -> pd.DataFrame:
+    """The looks of the group-sequential design at this data cut
+    (``helpers.analysis.interim.LookPosition.table``), and with ``summary``
+    (``interim.information_summary``) where this cut stands (``variable`` ``current``)."""
+    keys: dict[str, Any] = {"output_id": output_id, "analysis_id": "interim_information", "population": population}
+    d = looks.assign(
+        cutoff=["" if c is None or pd.isna(c) else t for c, t in zip(looks["cutoff"], _dates(looks["cutoff"]))]
+    )
+    stats = {
+        "final": Stat("Final analysis", "text"),
+        "planned_fraction": Stat("Planned information", "percent0"),
+        "planned_events": Stat("Planned events", "count"),
+        "cutoff": Stat("Data cutoff", "text"),
+        "events": Stat("Events", "count"),
+        "information_fraction": Stat("Information", "percent"),
+        "basis": Stat("Basis", "text"),
+        "status": Stat("Status", "text"),
+    }
+    parts = [from_frame(d, **keys, context="interim", variable="look", stats=stats)]
+    if summary is not None:
+        s = dict(summary)
+        cutoff = s.get("cutoff")
+        s["cutoff"] = "" if cutoff is None or (not isinstance(cutoff, str) and pd.isna(cutoff)) else _dates([cutoff])[0]
+        stats = {
+            "look": Stat("Look", "count"),
+            "looks": Stat("Looks", "count"),
+            "final": Stat("Final analysis", "text"),
+            "cutoff": Stat("Data cutoff", "text"),
+            "events": Stat("Events", "count"),
+            "planned_events": Stat("Planned events", "count"),
+            "information_fraction": Stat("Information", "percent"),
+        }
+        frame = pd.DataFrame([{k: s.get(k) for k in stats}])
+        parts.append(from_frame(frame, **keys, context="interim", variable="current", stats=stats))
+    return pd.concat(parts, ignore_index=True)
+
+
+def ard_interim_projection(
+    projection: pd.DataFrame,
+    population: str,
+    model: Mapping[str, Any] | None = None,
+    output_id: str = "tbl-interim-projection",
+) -> pd.DataFrame:
+    """Projected dates of the looks to come (``helpers.analysis.interim.projected_looks``), the
+    number of looks to come (``variable`` ``projection``: none at the final analysis) and with
+    ``model`` (``interim.projection_model``) the projection's settings."""
+    keys: dict[str, Any] = {"output_id": output_id, "analysis_id": "interim_projection", "population": population}
+    parts = []
+    if len(projection):
+        d = projection.assign(
+            date=_dates(projection["date"]),
+            date_low=_dates(projection["date_low"]),
+            date_high=_dates(projection["date_high"]),
+        )
+        stats = {
+            "final": Stat("Final analysis", "text"),
+            "planned_events": Stat("Planned events", "count"),
+            "additional_events": Stat("Events still to come", "count"),
+            "date": Stat("Projected date", "text"),
+            "date_low": Stat("Prediction interval, from", "text"),
+            "date_high": Stat("Prediction interval, to", "text"),
+            "conf_level": Stat("Prediction level", "percent0"),
+            "probability_reached": Stat("Reached in simulations", "percent"),
+        }
+        parts.append(from_frame(d, **keys, context="interim", variable="look", stats=stats))
+    head: dict[str, Any] = {"looks_to_come": len(projection)}
+    stats = {"looks_to_come": Stat("Looks to come", "count")}
+    if model is not None:
+        head |= {k: model[k] for k in ("n_sim", "seed", "n_new", "n_patients")}
+        head["breaks"] = ", ".join(f"{b:g}" for b in model["breaks"])
+        stats |= {
+            "n_sim": Stat("Simulated trials", "count"),
+            "seed": Stat("Seed", "count"),
+            "n_new": Stat("Patients still to come", "count"),
+            "n_patients": Stat("Planned patients", "count"),
+            "breaks": Stat("Hazard pieces change at (days)", "text"),
+        }
+    parts.append(from_frame(pd.DataFrame([head]), **keys, context="interim", variable="projection", stats=stats))
+    return pd.concat(parts, ignore_index=True)
+
+
+def ard_interim_boundaries(
+    boundaries: pd.DataFrame, population: str, output_id: str = "tbl-interim-boundaries"
+) -> pd.DataFrame:
+    """The boundaries of every look (``helpers.analysis.interim.InterimAnalysis.boundaries``)."""
+    stats = {
+        "final": Stat("Final analysis", "text"),
+        "status": Stat("Status", "text"),
+        "information_fraction": Stat("Information", "percent"),
+        "efficacy_z": Stat("Efficacy boundary (z)", "num3"),
+        "futility_z": Stat("Futility boundary (z)", "num3"),
+        "nominal_p": Stat("Nominal p-value", "num4"),
+    }
+    return from_frame(
+        boundaries,
+        output_id=output_id,
+        analysis_id="interim_boundaries",
+        population=population,
+        context="interim",
+        variable="look",
+        stats=stats,
+    )
+
+
+def ard_interim_decision(
+    summary: pd.DataFrame, population: str, output_id: str = "tbl-interim-decision"
+) -> pd.DataFrame:
+    """The committee's summary of this look (``helpers.analysis.interim.InterimAnalysis.summary``,
+    one row)."""
+    stats = {
+        "look": Stat("Look", "count"),
+        "looks": Stat("Looks", "count"),
+        "final": Stat("Final analysis", "text"),
+        "events": Stat("Primary events", "count"),
+        "planned_events": Stat("Planned events", "count"),
+        "information_fraction": Stat("Information", "percent"),
+        "statistic_name": Stat("Statistic", "text"),
+        "comparison": Stat("Comparison", "text"),
+        "statistic": Stat("Statistic (z)", "num3"),
+        "z_planned": Stat("z in the planned direction", "num3"),
+        "p_value": P_VALUE,
+        "efficacy_z": Stat("Efficacy boundary (z)", "num3"),
+        "futility_z": Stat("Futility boundary (z)", "num3"),
+        "nominal_p": Stat("Nominal p-value at the boundary", "num4"),
+        "decision": Stat("Decision", "text"),
+        "decision_text": Stat("Decision, in words", "text"),
+        "hr": HR,
+        "rci_low": Stat("Repeated CI lower", "num2"),
+        "rci_high": Stat("Repeated CI upper", "num2"),
+        "conditional_power_planned": Stat("Conditional power, planned effect", "percent"),
+        "conditional_power_trend": Stat("Conditional power, current trend", "percent"),
+        "predictive_power": Stat("Predictive power", "percent"),
+    }
+    stats = {k: v for k, v in stats.items() if k in summary.columns}
+    return from_frame(
+        summary.iloc[:1],
+        output_id=output_id,
+        analysis_id="interim_decision",
+        population=population,
+        context="interim",
+        variable="interim_decision",
+        stats=stats,
+    )
 
 
 def ard_primary_by_population(effects: pd.DataFrame, output_id: str = "tbl-primary-populations") -> pd.DataFrame:

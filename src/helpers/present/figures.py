@@ -337,6 +337,8 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
 
     The drug's name comes from the study: "Discontinued <drug>" for an arm given it, "No <drug>
     given" for an arm without it. Without a screening log the enrolment boxes say "not delivered".
+    The open report's pooled study (:meth:`helpers.study.Study.pooled`) has one column for every
+    patient, without the drug's lines and who received it (counts of the drug's arm alone).
     Arrows join the drawn boxes' edges, whatever the number of lines in a box.
     """
     arms = {a.label: flow["arms"][a.label] for a in study.arms if a.label in flow["arms"]}  # display order
@@ -369,21 +371,22 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
         x = 100 * (i + 0.5) / k
         received = (
             ""
-            if c.get("received") is None
+            if c.get("received") is None or study.is_pooled  # pooled: the drug arm's non-starters
             else f"\n   Received allocated strategy (n={c['received']})"
             f"\n   Did not receive it (n={c['allocated'] - c['received']})"
         )
         if c["treated"]:
-            stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}"
+            stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}\n"
         else:
-            stopped = f"No {drug} given"
+            stopped = "" if study.is_pooled else f"No {drug} given\n"
+        allocated = f"{label}, all arms pooled" if study.is_pooled else f"Allocated to {in_prose(label)}"
         columns.append(
             [
-                put(x, 60, f"Allocated to {in_prose(label)} (n={c['allocated']}){received}"),
+                put(x, 60, f"{allocated} (n={c['allocated']}){received}"),
                 put(
                     x,
                     38,
-                    f"{stopped}\nDied (n={c['died']})\n"
+                    f"{stopped}Died (n={c['died']})\n"
                     f"Left the study alive (n={c['left_study']}){_reasons(c['left_study_reasons'])}",
                 ),
                 put(x, 9, f"{analysed} (n={c['analysed']})\n   Not in the analysis population (n={c['not_analysed']})"),
@@ -443,8 +446,10 @@ def figure_not_delivered(what: str) -> Figure:
 
 def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
     """Percent of patients with each preferred term by arm, any grade (circles) and grade >= 3
-    (squares), terms in the table's order (``safety.teae_by_term``)."""
-    arms = [g for g in dict.fromkeys(terms["group"]) if g != "Total"]
+    (squares), terms in the table's order (``safety.teae_by_term``). Terms given for the Total
+    column only (pooled, blind to arm) draw that column."""
+    groups = list(dict.fromkeys(terms["group"]))
+    arms = [g for g in groups if g != "Total"] or groups
     colours = group_colours(arms, study)
     order = list(dict.fromkeys(terms["term"]))
     fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(order) + 1.5))
@@ -572,4 +577,79 @@ def figure_teae_risk_differences(proportions: pd.DataFrame, differences: pd.Data
     if k > 1:
         right.legend(frameon=False, fontsize=8, loc="lower right")
     right.tick_params(axis="y", length=0)
+    return fig
+
+
+def figure_accrual_by_group(accrual: pd.DataFrame, study: Study) -> Figure:
+    """Cumulative randomisations over calendar time (:func:`helpers.analysis.cohort.accrual`): one
+    step line per group, arms in their colours and Total in grey; with a design in the study, the
+    planned accrual (``design.n_patients`` evenly over ``design.accrual_months`` from the first
+    randomisation) as a dashed line."""
+    groups = list(dict.fromkeys(accrual["group"].astype(str)))
+    colours = {**group_colours(groups, study), "Total": "0.3"}
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for g in groups:
+        d = accrual[accrual["group"].astype(str) == g]
+        ax.step(pd.to_datetime(d["date"]), d["cum_randomised"], where="post", color=colours[g], label=g, lw=1.8)
+    if study.design is not None and len(accrual):
+        start = pd.Timestamp(pd.to_datetime(accrual["date"]).min())
+        end = start + pd.Timedelta(days=study.design.accrual_months * 365.25 / 12)
+        ax.plot([start, end], [0, study.design.n_patients], color="0.5", ls="--", lw=1, label="Planned")
+    ax.set_ylim(0, None)
+    ax.set_xlabel("Date of randomisation")
+    ax.set_ylabel("Patients randomised")
+    ax.legend(frameon=False, loc="upper left")
+    fig.autofmt_xdate()
+    return fig
+
+
+def figure_interim_boundaries(looks: pd.DataFrame, summary: Mapping[str, Any], study: Study) -> Figure:
+    """The group-sequential boundaries against the information fraction, with the observed statistic.
+
+    ``looks`` is the interim analysis's table of looks (``helpers.analysis.interim``): per look its
+    ``information_fraction`` (observed, or planned for a look to come), ``efficacy_z`` and
+    ``futility_z`` on the scale oriented to the planned effect, and ``status`` (``held``,
+    ``current``, ``to come``). ``summary`` holds the current look's ``information_fraction``,
+    ``z_planned``, ``sided`` and ``comparator_arm``. The efficacy boundary is drawn above zero (and
+    mirrored below for a two-sided design), the futility boundary below it; boundaries of looks to
+    come are hollow. The sides are labelled with the arm the statistic favours.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    x = looks["information_fraction"].astype(float).to_numpy()
+    eff = looks["efficacy_z"].astype(float).to_numpy()
+    fut = looks["futility_z"].astype(float).to_numpy() if "futility_z" in looks else np.full(len(looks), np.nan)
+    coming = (looks["status"] == "to come").to_numpy()
+    sided = int(summary["sided"])
+    colour_eff, colour_fut, colour_obs = "#B2182B", "#2166AC", "0.1"
+    lines: list[tuple[np.ndarray, str, str | None]] = [(eff, colour_eff, "Efficacy boundary")]
+    if sided == 2:
+        lines.append((-eff, colour_eff, None))
+    if np.isfinite(fut).any():
+        lines.append((fut, colour_fut, "Futility boundary"))
+    for y, colour, label in lines:
+        ok = np.isfinite(y)
+        ax.plot(x[ok], y[ok], color=colour, lw=1.4, label=label)
+        ax.scatter(x[ok & ~coming], y[ok & ~coming], color=colour, s=30, zorder=3)
+        ax.scatter(x[ok & coming], y[ok & coming], facecolors="white", edgecolors=colour, s=30, zorder=3)
+    z = float(summary["z_planned"])
+    t = float(summary["information_fraction"])
+    ax.scatter([t], [z], marker="D", s=55, color=colour_obs, zorder=4, label="Observed statistic")
+    ax.annotate(f"z = {z:.2f}", (t, z), xytext=(8, 6), textcoords="offset points", fontsize=9)
+    ax.axhline(0, color="0.6", lw=0.8)
+    finite = np.concatenate([y[np.isfinite(y)] for y, _, _ in lines] + [np.array([z])])
+    top = max(4.0, float(np.max(np.abs(finite))) * 1.1)
+    ax.set_ylim(-top if sided == 2 or np.isfinite(fut).any() or z < 0 else -1.0, top)
+    ax.set_xlim(0, max(1.0, float(np.nanmax(x))) * 1.05)
+    ax.set_xlabel("Information fraction (primary events observed / planned)")
+    ax.set_ylabel("Standardised test statistic (z)")
+    for lk, xi in zip(looks["look"], x):
+        if np.isfinite(xi):
+            ax.annotate(f"look {lk}", (xi, 0), xytext=(0, -12), textcoords="offset points", ha="center", fontsize=8)
+    comparator = str(summary["comparator_arm"])
+    favours_comp, favours_ref = favours_labels(study, comparator)
+    planned_lower = study.design is None or study.design.hazard_ratio < 1
+    upper, lower = (favours_comp, favours_ref) if planned_lower else (favours_ref, favours_comp)
+    ax.text(0.01, 0.98, f"\u2191 {upper}", transform=ax.transAxes, va="top", fontsize=8)
+    ax.text(0.01, 0.02, f"\u2193 {lower}", transform=ax.transAxes, va="bottom", fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
     return fig

@@ -17,13 +17,22 @@ from typing import Any
 
 from helpers.present.ard import level_text
 from helpers.present.results import RunResults
+from helpers.present.tables import interim_look_label
 from helpers.study import Study, in_prose
 
 __all__ = [
+    "accrual_text",
+    "banner_text",
     "cohort_text",
     "data_review_text",
+    "interim_decision_text",
+    "interim_information_text",
     "join_words",
     "methods_text",
+    "open_cohort_text",
+    "open_methods_text",
+    "open_primary_text",
+    "open_safety_text",
     "relapse_text",
     "safety_text",
     "secondary_text",
@@ -57,6 +66,10 @@ def _hr(x: dict[str, Any]) -> str:
 
 
 def cohort_text(r: RunResults, study: Study) -> str:
+    """The trial profile: screening, randomisation to each arm, follow-up; for the open report's
+    pooled study, :func:`open_cohort_text`."""
+    if study.is_pooled:
+        return open_cohort_text(r, study)
     a = r.ard()
     flow = a.record("fig-consort", trial=None)
     arms = {x["group"]: x for x in a.records("fig-consort", arm=None)}
@@ -89,6 +102,10 @@ def cohort_text(r: RunResults, study: Study) -> str:
 
 
 def relapse_text(r: RunResults, study: Study) -> str:
+    """The primary endpoint by arm and its comparisons; for the open report's pooled study,
+    :func:`open_primary_text`."""
+    if study.is_pooled:
+        return open_primary_text(r, study)
     endpoint = study.primary_endpoint
     cause = study.primary.cause
     event = in_prose(endpoint.causes[cause])
@@ -175,6 +192,9 @@ def secondary_text(r: RunResults, study: Study) -> str:
 
 
 def safety_text(r: RunResults, study: Study) -> str:
+    """Adverse events and exposure by arm; for the open report's pooled study, :func:`open_safety_text`."""
+    if study.is_pooled:
+        return open_safety_text(r, study)
     delivered = r.value("03_safety", "delivered")
     drug = study.study.drug
     parts = []
@@ -295,7 +315,10 @@ def data_review_text(r: RunResults) -> str:
 
 
 def methods_text(study: Study) -> str:
-    """The methods paragraph, naming the study's endpoints, comparisons and adjustment covariates."""
+    """The methods paragraph, naming the study's endpoints, comparisons and adjustment covariates;
+    for the open report's pooled study, :func:`open_methods_text`."""
+    if study.is_pooled:
+        return open_methods_text(study)
     primary = study.primary_endpoint
     cause = study.primary.cause
     survival_eps = [study.endpoint(c).label for c in study.secondary if study.endpoint(c).kind == "survival"]
@@ -332,4 +355,199 @@ def methods_text(study: Study) -> str:
         "Adverse events are treatment-emergent events by MedDRA term and worst CTCAE grade in the safety "
         "population. Every estimator is checked in the test suite against reference values computed with R."
     )
+    return text
+
+
+# -- the two reports of a run: closed (by arm) and open (pooled over the arms) ----------------------
+def banner_text(study: Study, report: str) -> str:
+    """The report's first paragraph, whom it is for: the study's ``reports.closed.banner`` or
+    ``reports.open.banner``."""
+    if report not in ("closed", "open"):
+        raise ValueError(f"{report=} is not a report; expected closed or open")
+    return f"**{getattr(study.reports, report).banner}**"
+
+
+def _month(value: str) -> str:
+    import datetime as dt
+
+    return dt.date.fromisoformat(str(value)[:10]).strftime("%B %Y")
+
+
+def accrual_text(r: RunResults, study: Study) -> str:
+    """Accrual over all patients (the ARD of @fig-accrual), against the design's plan, and where
+    the completeness of the data is."""
+    months = [x for x in r.ard().records("fig-accrual") if "month" in x]
+    if not months:
+        return "No patient was randomised before the data cutoff (@fig-accrual)."
+    total = months[-1]["cum_randomised"]
+    one = total == "1"
+    text = (
+        f"{total} {'patient was' if one else 'patients were'} randomised from {_month(months[0]['month'] + '-01')} "
+        f"to {_month(months[-1]['month'] + '-01')} (@fig-accrual)"
+    )
+    if study.design is not None:
+        text += f"; the design plans {study.design.n_patients} over {study.design.accrual_months:g} months"
+    return (
+        text + ". @tbl-completeness gives, for every baseline variable and endpoint, the patients with a "
+        "value or a record."
+    )
+
+
+def _pooled(study: Study) -> str:
+    if not study.is_pooled:
+        raise ValueError("the open report's text needs the pooled study (Study.pooled())")
+    return study.arms[0].label
+
+
+def open_cohort_text(r: RunResults, study: Study) -> str:
+    """The trial profile of the open report: screening and randomisation, follow-up, pooled."""
+    group = _pooled(study)
+    a = r.ard()
+    flow = a.record("fig-consort", trial=None)
+    if flow["screening_delivered"] == "true":
+        text = (
+            f"Of {flow['assessed']} patients assessed for eligibility, {flow['excluded']} were excluded and "
+            f"{flow['randomised']} were randomised (@fig-consort)."
+        )
+    else:
+        text = (
+            f"{_plural(flow['randomised'], 'patient')} were randomised (@fig-consort). The screening log was "
+            "not delivered, so the numbers assessed and excluded are not known."
+        )
+    outside = sum(
+        int(a.number("fig-consort", "not_analysed", group=x["group"], arm=None) or 0)
+        for x in a.records("fig-consort", arm=None)
+    )
+    if outside and flow["population"]:
+        text += (
+            f" {_plural(outside, 'randomised patient')} {'is' if outside == 1 else 'are'} not in the "
+            f"{flow['population']} population."
+        )
+    median = a.cell("txt-follow-up", "median", group="Overall")
+    return (
+        f"{text} @tbl-baseline gives the baseline characteristics of {in_prose(group)}; accrual and the "
+        f"patients of each site are in @fig-accrual and @tbl-accrual-sites. Median follow-up "
+        f"(reverse Kaplan-Meier) was {median} {study.time.unit}."
+    )
+
+
+def open_primary_text(r: RunResults, study: Study) -> str:
+    """The primary endpoint in the open report: cumulative incidence over all patients at the
+    main landmark, and where the events of every endpoint are."""
+    group = _pooled(study)
+    endpoint = study.primary_endpoint
+    cause = study.primary.cause
+    at = study.time.main_landmark
+    a = r.ard()
+
+    def at_landmark(c: int) -> str:
+        return _ci(a.record("tbl-cif-landmarks", cause=str(c), time=level_text(at), group=group))
+
+    return (
+        f"At {study.time.landmark_label(at)} the cumulative incidence of {in_prose(endpoint.causes[cause])} "
+        f"over {in_prose(group)} was {at_landmark(cause)}, and that of {in_prose(endpoint.causes[3 - cause])}, "
+        f"the competing event, {at_landmark(3 - cause)} (@fig-cif-relapse, @tbl-cif-landmarks, @fig-cif-nrm). "
+        "@tbl-event-counts gives the events of every endpoint."
+    )
+
+
+def open_safety_text(r: RunResults, study: Study) -> str:
+    """The pooled safety overview of the open report."""
+    group = _pooled(study)
+    delivered = r.value("03_safety", "delivered")
+    if not delivered.get("adae"):
+        return (
+            "Adverse-event data (ADAE) were not delivered, so no adverse events are tabulated "
+            "(@tbl-teae-overview says so)."
+        )
+    row = r.ard().record("tbl-teae-overview", category="TEAE grade 3 or higher", group=group)
+    return (
+        f"Treatment-emergent adverse events of grade 3 or higher occurred in {row['proportion']} of "
+        f"the safety population (@tbl-teae-overview)."
+    )
+
+
+def open_methods_text(study: Study) -> str:
+    """The methods paragraph of the open report: what is pooled and how it is estimated."""
+    _pooled(study)
+    primary = study.primary_endpoint
+    cause = study.primary.cause
+    return (
+        "Every result of this report is pooled over the arms: the arms are merged into one group when the "
+        "data are read, before any analysis, and nothing is estimated or compared by arm. "
+        f"{primary.label} is analysed as a competing-risks endpoint with "
+        f"{in_prose(primary.causes[3 - cause])} as the competing event: the cumulative incidence function is "
+        "the Aalen-Johansen estimator with the variance of R's `cmprsk::cuminc` and log(-log) pointwise "
+        "confidence intervals. Follow-up is summarised by the reverse Kaplan-Meier method. Adverse events are "
+        "treatment-emergent events in the safety population; counts that concern only patients given "
+        "the study drug are left out. Missing baseline values are shown as Missing. Every estimator is "
+        "checked in the test suite against reference values computed with R."
+    )
+
+
+def interim_information_text(r: RunResults, study: Study) -> str:
+    """Where this data cut stands in the design and when the looks to come are expected, from the
+    pooled data only (open and closed reports alike), with the projection's model."""
+    a = r.ard()
+    info = a.record("tbl-interim-information", current=None)
+    final = info["final"] == "true"
+    event = in_prose(study.primary_endpoint.causes[study.primary.cause])
+    cut = f"the data cutoff {info['cutoff']}" if info["cutoff"] else "the end of the data as delivered"
+    text = (
+        f"This is {interim_look_label(int(info['look']), int(info['looks']), final)} of the group-sequential design: "
+        f"{info['events']} of the {info['planned_events']} planned events of {event} by {cut}, "
+        f"{info['information_fraction']} of the planned information (@tbl-interim-information)."
+    )
+    projection = [x for x in a.records("tbl-interim-projection") if "look" in x]
+    if not projection:
+        return text + " No look is left after it, so no date is projected."
+    dates = join_words(
+        [
+            f"{interim_look_label(int(p['look']), int(info['looks']), p['final'] == 'true')} "
+            f"({p['planned_events']} events) around "
+            f"{p['date'] if p['date'] != 'NE' else 'no date (not reached)'} ({p['conf_level']} prediction interval "
+            f"{p['date_low']} to {p['date_high']})"
+            for p in projection
+        ]
+    )
+    model = a.record("tbl-interim-projection", projection=None)
+    causes = study.primary_endpoint.causes
+    competing = in_prose(causes[3 - study.primary.cause])
+    breaks = model["breaks"].split(", ") if model["breaks"] else []
+    pieces = f"changing at {join_words(breaks)} days after randomisation" if breaks else "one piece"
+    return text + (
+        f" Projected from the data of all arms pooled, the trial reaches {dates} (@tbl-interim-projection). "
+        f"The projection simulates {model['n_sim']} trials with seed {model['seed']}: the cause-specific hazards "
+        f"of {event}, of {competing} and of dropout (leaving the study without either) are piecewise constant "
+        f"({pieces}) and fitted to the pooled data; each simulated trial draws them from their posterior "
+        "under Jeffreys' prior (Gamma with shape events + 1/2 and rate person-time), follows the patients still at risk from their current follow-up and enrols the "
+        f"{model['n_new']} patients still to come at the observed accrual rate (drawn likewise), until "
+        f"{model['n_patients']} are randomised."
+    )
+
+
+def interim_decision_text(r: RunResults, study: Study) -> str:
+    """The committee's part (closed report only): the primary statistic against this look's
+    boundary, the decision, the repeated confidence interval and the conditional and predictive
+    power, as @tbl-interim-decision shows them (its ARD rows)."""
+    x = r.ard().record("tbl-interim-decision", interim_decision=None)
+    final = x["final"] == "true"
+    text = (
+        f"The primary statistic ({x['statistic_name']}, {x['comparison']}) is {x['statistic']}, "
+        f"nominal p = {x['p_value']}; oriented to the planned effect it is {x['z_planned']} "
+        f"against the {'final ' if final else ''}efficacy boundary {x['efficacy_z']}"
+    )
+    if x.get("futility_z", "NE") != "NE":
+        text += f" and the futility boundary {x['futility_z']}"
+    text += (
+        f" (@fig-interim-boundaries, @tbl-interim-boundaries). Decision: **{x['decision_text']}**. "
+        f"The subdistribution hazard ratio is {_hr({**x, 'conf_low': x['rci_low'], 'conf_high': x['rci_high']})} "
+        "with its repeated confidence interval at this look (@tbl-interim-decision)."
+    )
+    if not final:
+        text += (
+            f" Conditional power (B-value method of Lan and Wittes) is {x['conditional_power_planned']} "
+            f"under the planned hazard ratio and {x['conditional_power_trend']} under the current "
+            f"trend; predictive power is {x['predictive_power']}."
+        )
     return text

@@ -332,21 +332,56 @@ def table_cif_landmarks(rows: pd.DataFrame, study: Study, paramcd: str | None = 
     return pd.DataFrame(out)
 
 
+def _in_order(d: pd.DataFrame, order: Sequence[str]) -> list:
+    """Rows of ``d`` with ``group`` in display ``order`` (others after, alphabetically)."""
+    from helpers.analysis.cohort import order_arms
+
+    rank = {g: i for i, g in enumerate(order_arms(d["group"].astype(str).unique(), order))}
+    return sorted(d.itertuples(), key=lambda r: rank[str(r.group)])
+
+
+def table_landmark_estimates(estimates: pd.DataFrame, study: Study, paramcd: str) -> pd.DataFrame:
+    """Estimates at landmark times of any endpoint, one row per cause (competing endpoints) and
+    time, one column per group in display order, ``"12.3% (8.1%, 17.4%)"``. ``estimates`` is
+    ``cumulative_incidence(..., times=...)`` or ``kaplan_meier(..., times=...)`` of ``paramcd``;
+    a time that is a landmark of the study takes its label, any other its value in the study's
+    time unit. From an analysis frame, not the ARD: the explore app's table, not the report's."""
+    endpoint = study.endpoint(paramcd)
+    keys = ["cause", "time"] if "cause" in estimates else ["time"]
+    rows = []
+    for key, d in estimates.groupby(keys, sort=True):
+        time = float(key[-1])
+        label = (
+            study.time.landmark_label(time)
+            if time in study.time.landmark_days
+            else f"{fmt_num(study.time.to_units(time), 1)} {study.time.unit}"
+        )
+        row = {"Event": endpoint.cause_label(int(key[0])) if "cause" in estimates else endpoint.label, "Time": label}
+        for r in _in_order(d, study.arm_labels):
+            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+#: Keys of the effect rows that are tests (Gray's, log-rank): they have a p-value and no effect.
+_TESTS = ("gray", "gray_all_arms", "logrank", "logrank_all_arms")
+
+
 def table_relapse_effects(rows: pd.DataFrame) -> pd.DataFrame:
-    """Test and model rows of :func:`helpers.analysis.endpoints.relapse_effects` (ARD:
-    :func:`helpers.present.ard.ard_relapse_effects`) as strings: the comparison, the analysis,
-    the (s)HR with its interval, the p-value, and the notes (patients dropped, covariates left
-    out) when there are any."""
+    """Test and model rows of :func:`helpers.analysis.endpoints.relapse_effects` (or
+    ``survival_effects``; ARD: :func:`helpers.present.ard.ard_relapse_effects`) as strings: the
+    comparison, the analysis, the (s)HR with its interval (none for a test), the p-value, and the
+    notes (patients dropped, covariates left out) when there are any."""
     recs = _records(rows)
     out = pd.DataFrame(
         {
             "Comparison": [r["comparison"] for r in recs],
             "Analysis": [r["analysis"] for r in recs],
-            "Effect (95% CI)": ["" if r["key"] in ("gray", "gray_all_arms") else _ratio_ci(r) for r in recs],
+            "Effect (95% CI)": ["" if r["key"] in _TESTS else _ratio_ci(r) for r in recs],
             "P-value": [r["p_value"] for r in recs],
         }
     )
@@ -646,4 +681,166 @@ def table_accrual_by_site(rows: pd.DataFrame) -> pd.DataFrame:
     for site in dict.fromkeys(r["site"] for r in body):
         cells = {r["group"]: _n_pct(r["n"], r["denominator"], r["proportion"]) for r in body if r["site"] == site}
         out.append({"Site": site, **{h: cells[g] for g, h in headers.items()}})
+    return pd.DataFrame(out)
+
+
+def _date(x: object) -> str:
+    """A date as ``YYYY-MM-DD``; missing prints as ``"NE"``."""
+    if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)):
+        return "NE"
+    return pd.Timestamp(str(x)).date().isoformat()
+
+
+def interim_look_label(look: int, looks: int, final: bool) -> str:
+    """``"look 1 of 2 (interim analysis)"`` or ``"look 2 of 2 (final analysis)"``."""
+    return f"look {look} of {looks} ({'final' if final else 'interim'} analysis)"
+
+
+def _look(r: dict[str, Any]) -> str:
+    return f"{r['look']}{' (final)' if r['final'] == 'true' else ''}"
+
+
+def _blank_ne(x: str) -> str:
+    """A missing number of a look not yet held prints empty, not ``"NE"``."""
+    return "" if x == "NE" else x
+
+
+def table_interim_information(rows: pd.DataFrame) -> pd.DataFrame:
+    """The looks of the design (``helpers.analysis.interim.LookPosition.table``, ARD
+    :func:`helpers.present.ard.ard_interim_information`): planned fraction and events, the data
+    cutoff and the primary events and information fraction of the looks held and of this one, and
+    what their information rests on. Pooled: nothing by arm."""
+    recs = [r for r in _records(rows) if "look" in r and "current" not in r]  # not the summary of this cut
+    columns = ["Look", "Planned information", "Planned events", "Data cutoff", "Events", "Information", "Basis"]
+    return pd.DataFrame(
+        [
+            {
+                "Look": _look(r),
+                "Planned information": r["planned_fraction"],
+                "Planned events": r["planned_events"],
+                "Data cutoff": r["cutoff"],
+                "Events": _blank_ne(r["events"]),
+                "Information": _blank_ne(r["information_fraction"]),
+                "Basis": r["basis"],
+            }
+            for r in recs
+        ],
+        columns=columns,
+    )
+
+
+def table_interim_projection(rows: pd.DataFrame) -> pd.DataFrame:
+    """Projected dates at which the looks to come reach their planned primary events
+    (``helpers.analysis.interim.projected_looks``, ARD
+    :func:`helpers.present.ard.ard_interim_projection`): median date and prediction interval. At
+    the final analysis (no look left) one row says so."""
+    recs = [r for r in _records(rows) if "look" in r]
+    if not recs:
+        return pd.DataFrame({"Look": ["None: this is the final analysis"]})
+    return pd.DataFrame(
+        [
+            {
+                "Look": _look(r),
+                "Planned events": r["planned_events"],
+                "Events still to come": r["additional_events"],
+                "Projected date": r["date"],
+                "Prediction interval": f"{r['date_low']} to {r['date_high']} ({r['conf_level']})",
+                "Reached in simulations": r["probability_reached"],
+            }
+            for r in recs
+        ]
+    )
+
+
+def table_interim_boundaries(rows: pd.DataFrame) -> pd.DataFrame:
+    """Boundaries of every look (``helpers.analysis.interim.InterimAnalysis.boundaries``, ARD
+    :func:`helpers.present.ard.ard_interim_boundaries`) on the z scale oriented to the planned
+    effect, with their nominal p-values, at the information each look had (planned for the looks
+    to come)."""
+    recs = [r for r in _records(rows) if "look" in r]
+    out = pd.DataFrame(
+        {
+            "Look": [_look(r) for r in recs],
+            "Status": [r["status"] for r in recs],
+            "Information": [r["information_fraction"] for r in recs],
+            "Efficacy boundary (z)": [r["efficacy_z"] for r in recs],
+            "Nominal p-value": [r["nominal_p"] for r in recs],
+        }
+    )
+    if any(r["futility_z"] != "NE" for r in recs):
+        out.insert(4, "Futility boundary (z)", [r["futility_z"] for r in recs])
+    return out
+
+
+def table_interim_decision(rows: pd.DataFrame) -> pd.DataFrame:
+    """The committee's summary of this look (``helpers.analysis.interim.InterimAnalysis.summary``,
+    ARD :func:`helpers.present.ard.ard_interim_decision`): information, statistic, boundary,
+    decision, the subdistribution hazard ratio with its repeated confidence interval, and at an
+    interim look the conditional and predictive power. Two columns: ``Quantity``, ``Value``."""
+    s = next(r for r in _records(rows) if "decision" in r)
+    final = s["final"] == "true"
+    out = [
+        ("Look", interim_look_label(int(s["look"]), int(s["looks"]), final)),
+        ("Primary events", f"{s['events']} of {s['planned_events']} planned"),
+        ("Information", s["information_fraction"]),
+        (f"Comparison ({s['statistic_name']})", s["comparison"]),
+        ("Statistic (z)", s["statistic"]),
+        ("z in the planned direction", s["z_planned"]),
+        ("Nominal p-value", s["p_value"]),
+        ("Efficacy boundary (z)", s["efficacy_z"]),
+    ]
+    if s.get("futility_z", "NE") != "NE":
+        out.append(("Futility boundary (z)", s["futility_z"]))
+    out += [
+        ("Nominal p-value at the boundary", s["nominal_p"]),
+        ("Decision", s["decision_text"]),
+        ("Subdistribution HR (repeated CI)", _ratio_ci(s, "hr", "rci_low", "rci_high")),
+    ]
+    if not final:
+        out += [
+            ("Conditional power, planned effect", s["conditional_power_planned"]),
+            ("Conditional power, current trend", s["conditional_power_trend"]),
+            ("Predictive power", s["predictive_power"]),
+        ]
+    return pd.DataFrame(out, columns=["Quantity", "Value"])
+
+
+def table_completeness(rows: pd.DataFrame) -> pd.DataFrame:
+    """Data completeness (:func:`helpers.analysis.cohort.data_completeness`, ARD
+    :func:`helpers.present.ard.ard_completeness`): one row per baseline variable or endpoint, with
+    the patients who have a value or a record, n (%), and those without."""
+    kinds = {"variable": "Baseline variable", "endpoint": "Endpoint"}
+    recs = [r for r in _records(rows) if "item" in r]
+    return pd.DataFrame(
+        [
+            {
+                "Data": kinds.get(r["kind"], r["kind"]),
+                "Item": r["label"],
+                "Patients with a value or record, n (%)": _n_pct(r["n_known"], r["n_patients"], r["proportion"]),
+                "Missing, n": r["n_missing"],
+            }
+            for r in recs
+        ],
+        columns=["Data", "Item", "Patients with a value or record, n (%)", "Missing, n"],
+    )
+
+
+def table_event_counts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Events of every endpoint (:func:`helpers.analysis.endpoints.event_counts`, ARD
+    :func:`helpers.present.ard.ard_event_counts`): rows the event, the competing event and
+    censoring of each endpoint, one column per group, n (%) of the patients with a record."""
+    recs = [r for r in _records(rows) if "paramcd" in r]
+    out = []
+    for paramcd in dict.fromkeys(r["paramcd"] for r in recs):
+        mine = [r for r in recs if r["paramcd"] == paramcd]
+        first = mine[0]
+        kinds = [("event", first["event"])]
+        if first["competing_event"]:
+            kinds.append(("competing", f"{first['competing_event']} (competing)"))
+        kinds.append(("censored", "Censored"))
+        for kind, what in kinds:
+            row = {"Endpoint": first["endpoint"], "Outcome": what}
+            for r in mine:
+                row[r["group"]] = _n_pct(r[f"n_{kind}"], r["n_patients"], r[f"proportion_{kind}"])
+            out.append(row)
     return pd.DataFrame(out)

@@ -5,7 +5,8 @@ each variable's raw text (``$(value VAR)``, so a ``$`` is seen, not expanded) in
 folder with ``$(file ...)``, and runs ``python -m helpers.run.params sync FOLDER``, which
 
 * checks every value (:data:`VARIABLES`) and stops make with one clear message on the first bad one;
-* works out the run folder (``OUT_DIR``, by default ``reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]``);
+* works out the run folder (``OUT_DIR``, by default
+  ``reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]-<REPORT_FOLDER[REPORT]>``);
 * writes the run's state files, each only when its content changes, so that exactly what depends
   on a changed value re-runs and ``make -n report`` is exact:
 
@@ -13,6 +14,7 @@ folder with ``$(file ...)``, and runs ``python -m helpers.run.params sync FOLDER
   ``OUT_DIR/.make/renderer-choice``  the RENDERER asked for
   ``OUT_DIR/.make/inputs.sha256``    SHA-256 of every input file (content, not modification time)
   ``data/.params-synthetic``         N_PATIENTS and DATA_SEED of the synthetic trial
+  ``OUT_DIR/.make/explore.json``     REPORT and PORT, for ``make explore`` (nothing depends on it)
 
 The recipes then call ``python -m helpers.run.pipeline STEP --run RUN``, which reads those files.
 
@@ -45,6 +47,13 @@ SYNTHETIC_PARAMS = "data/.params-synthetic"
 LINKS_DIR = "reports/.links"
 DATA_EXTENSIONS = (".csv", ".parquet", ".xpt")
 RENDERERS = ("auto", "quarto", "nbconvert")
+#: REPORT values and the end of the default run folder's name: the closed report (by arm) says
+#: whom it is for, the open one (pooled over the arms) that it is open. One run folder per report.
+REPORT_FOLDER = {"closed": "dmc-closed", "open": "open"}
+#: REPORT's values.
+REPORT_MODES = tuple(REPORT_FOLDER)
+#: What ``make explore`` reads besides params.json (its own settings, REPORT and PORT).
+EXPLORE_FILE = "explore.json"
 #: Goals that need no run folder (their recipes use no user value).
 NO_RUN_GOALS = {"help", "clean", "distclean", "lock", "test", "test-fast", "lint", "lab", "data"}
 
@@ -142,6 +151,13 @@ def study_file(name: str, value: str) -> str:
     return value
 
 
+def port(name: str, value: str) -> str:
+    value = _text(name, value) or "5006"
+    if not re.fullmatch(r"\d{1,5}", value) or int(value) > 65535:
+        raise ParameterError(f"{name}={value!r} is not a port; expected a whole number 0-65535 (0: any free port)")
+    return value
+
+
 def command(name: str, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._/+-]+", _text(name, value)):
         raise ParameterError(
@@ -194,6 +210,12 @@ VARIABLES: tuple[Var, ...] = (
         notebook="patient_listings",
         convert=lambda v: v == "1",
     ),
+    Var(
+        "REPORT",
+        lambda name, value: one_of(*REPORT_FOLDER)(name, value or "closed"),
+        notebook="report",
+    ),
+    Var("PORT", port),
     Var("RENDERER", one_of(*RENDERERS)),
     Var("OUT_DIR", out_dir),
     Var("PYTHON", command),
@@ -215,8 +237,9 @@ def _is_synthetic(data_dir: str, root: Path) -> bool:
 
 def default_out_dir(values: Mapping[str, str], root: Path) -> str:
     """``reports/synthetic`` for the synthetic trial, else ``reports/<folder>-<hash of its path>``;
-    then ``-cut<CUTOFF>`` and ``-<POPULATION>`` when one is named. A run on other data never writes into
-    the default run's folder."""
+    then ``-cut<CUTOFF>`` and ``-<POPULATION>`` when one is named, and the report's
+    :data:`REPORT_FOLDER` (``-dmc-closed``, ``-open``). A run on other data never writes into the
+    default run's folder, and the open report never shares a folder with the closed one."""
     data_dir = values["DATA_DIR"]
     if _is_synthetic(data_dir, root):
         name = "synthetic"
@@ -227,6 +250,7 @@ def default_out_dir(values: Mapping[str, str], root: Path) -> str:
         name += f"-cut{values['CUTOFF']}"
     if values.get("POPULATION"):
         name += f"-{values['POPULATION']}"
+    name += f"-{REPORT_FOLDER[values.get('REPORT') or 'closed']}"
     return f"reports/{name}"
 
 
@@ -346,6 +370,8 @@ def sync(raw: Mapping[str, str], goals: Sequence[str], root: Path) -> tuple[str,
     write_if_changed(state / "params.json", json.dumps(params, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     if "RENDERER" in values:
         write_if_changed(state / "renderer-choice", values["RENDERER"] + "\n")
+    explore = {"report": values.get("REPORT") or "closed", "port": int(values.get("PORT") or 5006)}
+    write_if_changed(state / EXPLORE_FILE, json.dumps(explore, sort_keys=True) + "\n")
     sync_inputs(run_dir, params)
     return out, run
 

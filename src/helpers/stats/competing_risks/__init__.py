@@ -2,7 +2,8 @@
 
 - :func:`cumulative_incidence`: Aalen-Johansen cumulative incidence per group and cause with
   cmprsk's variance (``cmprsk::cuminc``, ``cmprsk::timepoints``) and tidycmprsk's intervals.
-- :func:`gray_test`: Gray's K-sample test (the ``Tests`` of ``cmprsk::cuminc``).
+- :func:`gray_test`: Gray's K-sample test (the ``Tests`` of ``cmprsk::cuminc``); :func:`gray_z`, its
+  signed two-sample square root.
 - :func:`fine_gray`: Fine-Gray subdistribution hazards regression (``cmprsk::crr``).
 
 Event codes everywhere: 0 = censored, 1, 2, ... = causes (cmprsk's ``cencode = 0``).
@@ -15,7 +16,7 @@ from helpers.stats._counting import CONF_TYPES
 from ._validate import check_competing_risks_input
 from .cuminc import COLUMNS, cumulative_incidence
 from .fine_gray import FineGrayConvergenceWarning, FineGrayResult, fine_gray
-from .gray import gray_test
+from .gray import gray_test, gray_z
 
 __all__ = [
     "COLUMNS",
@@ -27,4 +28,5 @@ __all__ = [
     "cumulative_incidence",
     "fine_gray",
     "gray_test",
+    "gray_z",
 ]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.stats import chi2, norm
 
 from helpers.stats._checks import tie_factor
 from helpers.stats._counting import at_risk, left_continuous, product_limit, tied_blocks
@@ -18,7 +18,7 @@ from helpers.stats._counting import at_risk, left_continuous, product_limit, tie
 from ._validate import check_causes, check_columns, check_competing_risks_input, encode_groups
 from .cuminc import sort_by_group_then_time
 
-__all__ = ["gray_test"]
+__all__ = ["gray_test", "gray_z"]
 
 # R's qr() default tolerance (LINPACK dqrdc2), used by cuminc to decide whether the
 # variance matrix is invertible
@@ -130,6 +130,55 @@ def _full_rank(v: np.ndarray, tol: float = _QR_TOL) -> bool:
     return bool((np.abs(np.diag(r)) >= tol * norms).all())
 
 
+def _scores(
+    data: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    group_col: str,
+    strata: str | None,
+    causes: Sequence[int] | None,
+    rho: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Checked input to Gray's scores of the first ``G - 1`` groups and their variance, summed
+    over strata: ``(scores (n_causes, G-1), variance (n_causes, G-1, G-1), causes, G)``."""
+    check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col, strata=strata)
+    t, e = check_competing_risks_input(
+        data[duration_col],
+        data[event_col],
+        duration_name=f"duration_col={duration_col!r}",
+        event_name=f"event_col={event_col!r}",
+    )
+    if not np.isfinite(rho):
+        raise ValueError(f"{rho=}; expected a finite number")
+    cause_codes = check_causes(causes, e)
+    g, labels = encode_groups(data[group_col], name=f"group_col={group_col!r}")
+    n_groups = len(labels)
+    if n_groups < 2:
+        raise ValueError(
+            f"group_col={group_col!r} holds {n_groups} group {labels}; expected at least 2 groups to compare"
+        )
+    if strata is None:
+        st = np.zeros(len(t), dtype=np.int64)
+        n_strata = 1
+    else:
+        st, strata_labels = encode_groups(data[strata], name=f"strata={strata!r}")
+        n_strata = len(strata_labels)
+
+    order = sort_by_group_then_time(t, st)
+    t, e, g, st = t[order], e[order], g[order], st[order]
+    bounds = np.searchsorted(st, np.arange(n_strata + 1))
+    s = np.zeros((len(cause_codes), n_groups - 1))
+    v = np.zeros((len(cause_codes), n_groups - 1, n_groups - 1))
+    for k in range(n_strata):
+        sl = slice(bounds[k], bounds[k + 1])
+        if sl.start == sl.stop:
+            continue
+        sk, vk = _stratum_scores(t[sl], e[sl], g[sl], n_groups, cause_codes, float(rho))
+        s += sk
+        v += vk
+    return s, v, cause_codes, n_groups
+
+
 def gray_test(
     data: pd.DataFrame,
     duration_col: str,
@@ -178,42 +227,7 @@ def gray_test(
     ValueError
         On invalid input, or fewer than two groups.
     """
-    check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col, strata=strata)
-    t, e = check_competing_risks_input(
-        data[duration_col],
-        data[event_col],
-        duration_name=f"duration_col={duration_col!r}",
-        event_name=f"event_col={event_col!r}",
-    )
-    if not np.isfinite(rho):
-        raise ValueError(f"{rho=}; expected a finite number")
-    cause_codes = check_causes(causes, e)
-    g, labels = encode_groups(data[group_col], name=f"group_col={group_col!r}")
-    n_groups = len(labels)
-    if n_groups < 2:
-        raise ValueError(
-            f"group_col={group_col!r} holds {n_groups} group {labels}; expected at least 2 groups to compare"
-        )
-    if strata is None:
-        st = np.zeros(len(t), dtype=np.int64)
-        n_strata = 1
-    else:
-        st, strata_labels = encode_groups(data[strata], name=f"strata={strata!r}")
-        n_strata = len(strata_labels)
-
-    order = sort_by_group_then_time(t, st)
-    t, e, g, st = t[order], e[order], g[order], st[order]
-    bounds = np.searchsorted(st, np.arange(n_strata + 1))
-    s = np.zeros((len(cause_codes), n_groups - 1))
-    v = np.zeros((len(cause_codes), n_groups - 1, n_groups - 1))
-    for k in range(n_strata):
-        sl = slice(bounds[k], bounds[k + 1])
-        if sl.start == sl.stop:
-            continue
-        sk, vk = _stratum_scores(t[sl], e[sl], g[sl], n_groups, cause_codes, float(rho))
-        s += sk
-        v += vk
-
+    s, v, cause_codes, n_groups = _scores(data, duration_col, event_col, group_col, strata, causes, rho)
     df = n_groups - 1
     stats = np.full(len(cause_codes), np.nan)
     notes = [""] * len(cause_codes)
@@ -229,5 +243,51 @@ def gray_test(
             "df": np.full(len(cause_codes), df, dtype=np.int64),
             "p_value": chi2.sf(stats, df),
             "note": notes,
+        }
+    )
+
+
+def gray_z(
+    data: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    group_col: str,
+    *,
+    cause: int = 1,
+    strata: str | None = None,
+    rho: float = 0.0,
+) -> pd.DataFrame:
+    """The signed square root of Gray's two-sample statistic for ``cause``.
+
+    ``statistic = -s / sqrt(v)``, with ``s`` Gray's score of the first group (its observed minus
+    expected events of the cause, weighted) and ``v`` its variance, as in :func:`gray_test`, so
+    that ``statistic**2`` is :func:`gray_test`'s chi-square: positive when the second group
+    (the second level of ``group_col``) has the higher cumulative incidence of ``cause``, negative
+    when it has the lower. ``p_value`` is two-sided, ``2 (1 - Phi(|z|))``, equal to
+    :func:`gray_test`'s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``cause, statistic, p_value, note``; with a zero variance ``statistic`` and
+        ``p_value`` are NaN and ``note`` says why.
+
+    Raises
+    ------
+    ValueError
+        On invalid input, or ``group_col`` without exactly two groups.
+    """
+    s, v, codes, n_groups = _scores(data, duration_col, event_col, group_col, strata, [cause], rho)
+    if n_groups != 2:
+        raise ValueError(f"group_col={group_col!r} holds {n_groups} groups; gray_z compares exactly 2")
+    score, var = float(s[0, 0]), float(v[0, 0, 0])
+    ok = np.isfinite(var) and var > 0
+    z = -score / np.sqrt(var) if ok else np.nan
+    return pd.DataFrame(
+        {
+            "cause": [int(codes[0])],
+            "statistic": [z],
+            "p_value": [float(2 * norm.sf(abs(z)))],
+            "note": ["" if ok else "not testable: the variance of the score is zero"],
         }
     )

@@ -8,7 +8,8 @@ are proven against R 4.2.2 / survival 3.5-3 in ``tests/test_survival.py`` with t
 
 - :mod:`~helpers.stats.survival.km`: :func:`kaplan_meier`, :func:`median_survival`,
   :func:`median_follow_up` (``survfit``);
-- :mod:`~helpers.stats.survival.logrank`: :func:`logrank_test` (``survdiff``);
+- :mod:`~helpers.stats.survival.logrank`: :func:`logrank_test` (``survdiff``), :func:`logrank_z` (its signed
+  two-sample square root);
 - :mod:`~helpers.stats.survival.coxph`: :func:`cox`, :func:`fit_cox`, :class:`CoxFit` (``coxph``,
   Efron or Breslow ties), fitted by :mod:`~helpers.stats.survival._partial_likelihood`;
 - :mod:`~helpers.stats.survival.zph`: :func:`cox_ph_test` (``cox.zph``).
@@ -28,7 +29,7 @@ from helpers.stats._counting import CONF_TYPES
 from ._partial_likelihood import TIES
 from .coxph import CoxFit, cox, fit_cox
 from .km import KM_COLUMNS, kaplan_meier, median_follow_up, median_survival, numbers_at_risk
-from .logrank import logrank_test
+from .logrank import logrank_test, logrank_z
 from .zph import cox_ph_test
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "fit_cox",
     "kaplan_meier",
     "logrank_test",
+    "logrank_z",
     "median_follow_up",
     "median_survival",
     "numbers_at_risk",
