@@ -105,6 +105,7 @@ def test_open_report_has_the_pooled_sections_and_says_what_is_left_out(runs):
         "tbl-data-review",
         "fig-consort",
         "fig-accrual",
+        "tbl-accrual-sites",
         "tbl-baseline",
         "tbl-completeness",
         "fig-cif-relapse",

@@ -736,7 +736,7 @@ def table_interim_projection(rows: pd.DataFrame) -> pd.DataFrame:
     the final analysis (no look left) one row says so."""
     recs = [r for r in _records(rows) if "look" in r]
     if not recs:
-        return pd.DataFrame({"Look": ["None: this is the final analysis"]})
+        return pd.DataFrame({"Look": ["None"], "Projected date": ["this is the final analysis: no look is left"]})
     return pd.DataFrame(
         [
             {
