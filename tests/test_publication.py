@@ -130,6 +130,7 @@ def test_nested_ae_table_counts_patients_once_per_row_at_their_worst_grade_sorte
         ("term", "Skin", "Pruritus"),
     ]
     shown = tables.table_teae_soc_term(ard.ard_teae_soc_term(got, POP, "tbl-x"))
+    assert len(shown.columns) == 1 + 3 * 2  # three columns per arm, no Total
     s, c = "Sorafenib maintenance (N=4)", "No maintenance (N=2)"
     first = "System organ class / Preferred term"
     rows = shown.set_index(first)

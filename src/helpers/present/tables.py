@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.analysis.cohort import TOTAL
 from helpers.study import Study
 
 
@@ -598,9 +599,9 @@ def table_findings(rows: pd.DataFrame) -> pd.DataFrame:
 def table_teae_soc_term(rows: pd.DataFrame, *, by_grade: bool = True) -> pd.DataFrame:
     """The nested adverse-event table of :func:`helpers.analysis.safety.teae_soc_term` (ARD
     :func:`helpers.present.ard.ard_teae_soc_term`): the overall row, each system organ class and
-    its preferred terms indented beneath, n (%) per arm and Total. ``by_grade``: per group "Any
-    grade", "Grade 3-4" and "Grade 5" (patients at their worst grade); otherwise one n (%)
-    column per group. A count that does not apply reads "not applicable"; a subset whose ADAE
+    its preferred terms indented beneath. ``by_grade``: per arm "Any grade", "Grade 3-4" and
+    "Grade 5" (patients at their worst grade), no Total (too wide); otherwise one n (%) column
+    per arm and Total. A count that does not apply reads "not applicable"; a subset whose ADAE
     column was not delivered reads "not delivered"."""
     recs = _records(rows)
     headers = _headers(recs)
@@ -616,6 +617,8 @@ def table_teae_soc_term(rows: pd.DataFrame, *, by_grade: bool = True) -> pd.Data
         for r in body:
             if (r["row_type"], r["soc"], r["term"]) != (row_type, soc, term):
                 continue
+            if by_grade and r["group"] == TOTAL:
+                continue  # three columns per arm: a Total would make the table too wide to read
             h = headers[r["group"]]
             if r["applicable"] == "false":
                 cells = {h: NOT_APPLICABLE} if not by_grade else dict.fromkeys(_grade_headers(h), NOT_APPLICABLE)
