@@ -12,18 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.stats._checks import OVERALL, tie_factor
+from helpers.stats._checks import OVERALL
 from helpers.stats._counting import (
     CONF_TYPES,
     at_risk,
     check_conf_type,
-    left_continuous,
     pointwise_limits,
-    product_limit,
     tied_blocks,
     z_quantile,
 )
 
+from ._kernel import cif_from_counts
 from ._validate import check_causes, check_columns, check_competing_risks_input, check_times, encode_groups
 
 __all__ = ["COLUMNS", "CONF_TYPES", "cumulative_incidence", "confidence_interval"]
@@ -60,39 +59,16 @@ def _one_group(
     censored = np.bincount(idx, weights=(e == 0), minlength=n_times)
     n_any = total - censored
     n_risk = at_risk(total)
-    # overall event-free Kaplan-Meier after (fkn) and before (fk) each time
-    surv_after = product_limit(n_risk, n_any)
-    surv_before = left_continuous(surv_after)
 
     n_causes = len(causes)
     est = np.empty((n_times, n_causes))
     var = np.empty((n_times, n_causes))
     n_event = np.empty((n_times, n_causes))
-    inv_after = np.zeros(n_times)
-    positive = surv_after > 0
-    inv_after[positive] = 1.0 / surv_after[positive]
-    base = surv_before**2 / n_risk**2
     for j, cause in enumerate(causes):
         d1 = np.bincount(idx, weights=(e == cause), minlength=n_times)
-        d2 = n_any - d1
-        f = np.cumsum(surv_before * d1 / n_risk)
-        # cmprsk cinc: V(t) = sum_j t6_j * (a_j - F(t) b_j)^2, accumulated as v1, v2, v3
-        # (a_j = F(t_j)/S(t_j), b_j = 1/S(t_j) for competing events; a_j = 1 + F(t_j)/S(t_j)
-        # for events of the cause). Competing events are skipped once S(t_j) = 0.
-        t6_comp = np.where((d2 > 0) & positive, base * tie_factor(d2, n_risk) * d2, 0.0)
-        t6_own = np.where(d1 > 0, base * tie_factor(d1, n_risk) * d1, 0.0)
-        a_comp = f * inv_after
-        a_own = 1.0 + inv_after * f
-        v1 = np.cumsum(a_comp * a_comp * t6_comp + a_own * a_own * t6_own)
-        v2 = np.cumsum(inv_after * a_comp * t6_comp + inv_after * a_own * t6_own)
-        v3 = np.cumsum(inv_after * inv_after * (t6_comp + t6_own))
-        v = v1 + f * f * v3 - 2.0 * f * v2
-        # cmprsk updates the variance only at event times of the cause (it is constant in
-        # between in exact arithmetic); carry it forward likewise so values match to the digit
-        last = np.maximum.accumulate(np.where(d1 > 0, np.arange(n_times), -1))
-        v = np.where(last >= 0, v[np.maximum(last, 0)], 0.0)
-        est[:, j] = f
-        var[:, j] = v
+        f, v = cif_from_counts(n_risk[None], n_any[None], d1[None])
+        est[:, j] = f[0]
+        var[:, j] = v[0]
         n_event[:, j] = d1
     return times, n_risk, censored, est, var, n_event
 

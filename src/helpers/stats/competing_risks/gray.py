@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from helpers.stats._checks import tie_factor
-from helpers.stats._counting import at_risk, left_continuous, product_limit, tied_blocks
+from helpers.stats._counting import at_risk, tied_blocks
 
+from ._kernel import gray_from_counts
 from ._validate import check_causes, check_columns, check_competing_risks_input, encode_groups
 from .cuminc import sort_by_group_then_time
 
@@ -55,66 +55,16 @@ def _stratum_scores(
     variance = np.zeros((k_out, n_g - 1, n_g - 1))
     if m == 0:
         return scores, variance
-    live = rs > 0
-    safe_rs = np.where(live, rs, 1.0)
-    skm = product_limit(rs, dany)  # right-continuous KM, per group
-    skmm = left_continuous(skm)  # left-continuous KM
-    h = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)
-    tr = h.sum(axis=1)
     event_idx = idx[failed]
     event_g = g[failed]
     event_code = e[failed]
     remap = np.cumsum(rows) - 1  # distinct-time index -> event-row index
-
     for ci, cause in enumerate(causes):
         own = event_code == cause
         d1 = np.bincount(remap[event_idx[own]] * n_g + event_g[own], minlength=m * n_g).reshape(m, n_g)
-        d1 = d1.astype(np.float64)
-        d2 = dany - d1
-        nd1 = d1.sum(axis=1)
-        f1 = np.cumsum(np.where(live, skmm * d1 / safe_rs, 0.0), axis=0)
-        f1m = np.vstack((np.zeros((1, n_g)), f1[:-1]))
-        tq = (h * (1.0 - f1m)).sum(axis=1)
-        f = np.cumsum(nd1 / tr)
-        fm = np.concatenate(([0.0], f[:-1]))
-        fb = (1.0 - fm) ** rho
-        has1 = nd1 > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.where(has1, nd1 / (tr * (1.0 - fm)), 0.0)
-            share = np.where(has1[:, None], nd1[:, None] * h * (1.0 - f1m) / tq[:, None], 0.0)
-        s = (fb[:, None] * (d1 - share)).sum(axis=0)
-        scores[ci] = s[: n_g - 1]
-
-        with np.errstate(divide="ignore", invalid="ignore"):  # only used where nd1 > 1, rs > 0
-            t5_own = np.where(nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0), 1.0)
-        t4_own = np.where(skm > 0, 1.0 - (1.0 - f[:, None]) / np.where(skm > 0, skm, 1.0), 1.0)
-        t3_own = t5_own * skmm * nd1[:, None] / (tr[:, None] * safe_rs)
-        use_own = has1[:, None] & live
-        use_comp = (skm > 0) & (d2 > 0)
-        t4_comp = (1.0 - f[:, None]) / np.where(skm > 0, skm, 1.0)
-        t3_comp = tie_factor(d2, rs) * skmm**2 * d2 / safe_rs**2
-
-        v = np.zeros((n_g - 1, n_g - 1))
-        for k in range(n_g):
-            # column k of a(t) = w (diag(h) - h h' / tr), rows i = 1..G
-            a_k = -(fb * h[:, k] / tr)[:, None] * h
-            a_k[:, k] += fb * h[:, k]
-            # cmprsk 2.2-12 adds to c only where a != 0 (avoids 0 * inf once F reaches 1)
-            with np.errstate(invalid="ignore"):
-                inc = np.where(a_k != 0, a_k * q[:, None], 0.0)
-            c_k = np.cumsum(inc, axis=0)
-            rest = c_k[-1] - c_k  # c(final) - c(t): the later-time influence
-            # crst accumulates v, v2, v3 and combines them at the end; algebraically each
-            # event contributes t3 * w w' with w below
-            sel = use_own[:, k]
-            if sel.any():
-                w = (a_k[sel] + t4_own[sel, k, None] * rest[sel])[:, : n_g - 1]
-                v += (w * t3_own[sel, k, None]).T @ w
-            sel = use_comp[:, k]
-            if sel.any():
-                w = (t4_comp[sel, k, None] * rest[sel])[:, : n_g - 1]
-                v += (w * t3_comp[sel, k, None]).T @ w
-        variance[ci] = v
+        sc, var = gray_from_counts(rs.T[:, None], dany.T[:, None], d1.T[:, None].astype(np.float64), rho)
+        scores[ci] = sc[0]
+        variance[ci] = var[0]
     return scores, variance
 
 
