@@ -16,7 +16,17 @@ import numpy as np
 
 from .backends import BACKENDS, Backend, block_seeds, run_blocks, tune_malloc
 from .engine import BLOCK_FIELDS, simulate_block
-from .model import Accrual, ArmEffect, Looks, PiecewiseExponential, SubdistributionModel, TrialModel, Weibull
+from .model import (
+    Accrual,
+    ArmEffect,
+    Looks,
+    PiecewiseExponential,
+    SubdistributionModel,
+    TrialModel,
+    Weibull,
+    cumulative_incidences,
+    subdistribution_hazard_ratio,
+)
 from .summary import decide, operating_characteristics, per_look
 
 __all__ = [
@@ -30,11 +40,13 @@ __all__ = [
     "SubdistributionModel",
     "TrialModel",
     "Weibull",
+    "cumulative_incidences",
     "decide",
     "operating_characteristics",
     "per_look",
     "simulate",
     "simulate_block",
+    "subdistribution_hazard_ratio",
     "tune_malloc",
 ]
 
@@ -52,6 +64,7 @@ def simulate(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    label: str = "simulating",
 ) -> dict[str, np.ndarray]:
     """Simulate ``n_trials`` trials of ``model``: the arrays of :data:`BLOCK_FIELDS`, one row per trial.
 
@@ -67,5 +80,6 @@ def simulate(
         workers=workers,
         scheduler=scheduler,
         progress=progress,
+        label=label,
     )
     return {name: np.concatenate([p[name] for p in parts]) for name in BLOCK_FIELDS}

@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Literal
@@ -82,6 +83,7 @@ def run_blocks(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    label: str = "simulating",
 ) -> list[Any]:
     """``[fn(*a) for a in args]``, in that order, on the chosen backend.
 
@@ -98,12 +100,13 @@ def run_blocks(
         Address of a running Dask scheduler (``tcp://host:8786``); default
         ``DASK_SCHEDULER_ADDRESS``. Required for ``backend="dask"``.
     progress : bool
-        Show a progress bar (tqdm) over the blocks.
+        Show a progress bar (tqdm) over the blocks, labelled ``label``, on the process's own
+        standard error (in a notebook kernel: the terminal that started it, never the notebook).
     """
     if backend not in BACKENDS:
         raise ValueError(f"{backend=}; expected one of {BACKENDS}")
     tasks = [(fn, tuple(a)) for a in args]
-    bar = _bar(len(tasks), progress)
+    bar = _bar(len(tasks), progress, label)
     try:
         if backend == "serial":
             results = []
@@ -124,10 +127,33 @@ def run_blocks(
         bar.close()
 
 
-def _bar(total: int, show: bool) -> Any:
-    from tqdm.auto import tqdm
+def _terminal() -> Any:
+    """Where a progress bar goes: standard error; in a notebook kernel (papermill, ``make design``)
+    the terminal that started the kernel, which ipykernel keeps as a copy of the original file
+    descriptor (``_original_stdstream_copy``), so that the executed notebook holds no timings;
+    ``None`` (no bar) in a kernel without one."""
+    if "ipykernel" not in sys.modules:
+        return sys.stderr
+    copy = getattr(sys.stderr, "_original_stdstream_copy", None)
+    return os.fdopen(os.dup(copy), "w") if isinstance(copy, int) else None
 
-    return tqdm(total=total, disable=not show, unit="block", desc="simulating")
+
+def _bar(total: int, show: bool, label: str) -> Any:
+    from tqdm import tqdm
+
+    stream = _terminal() if show else None
+    bar = tqdm(total=total, disable=stream is None, unit="block", desc=label, file=stream)
+    if stream is not None and stream is not sys.stderr:
+        bar.close = _closing(bar.close, stream)
+    return bar
+
+
+def _closing(close: Callable[[], None], stream: Any) -> Callable[[], None]:
+    def both() -> None:
+        close()
+        stream.close()
+
+    return both
 
 
 def _run_dask(tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]], address: str | None, bar: Any) -> list[Any]:

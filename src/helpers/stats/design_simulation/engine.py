@@ -60,7 +60,8 @@ def _latent_times(model: TrialModel, rng: np.random.Generator, arm: np.ndarray) 
         assert model.competing is not None
         hr2 = np.array([a.hr_competing for a in model.arms])[arm]
         t1 = model.primary.inverse(rng.standard_exponential(shape) / hr1)
-        t2 = model.competing.inverse(rng.standard_exponential(shape) / hr2)
+        with np.errstate(divide="ignore"):  # a hazard ratio of 0: the event never happens
+            t2 = model.competing.inverse(rng.standard_exponential(shape) / hr2)
     drop = rng.exponential(1.0 / model.dropout_rate, shape) if model.dropout_rate > 0 else np.full(shape, np.inf)
     drop = np.minimum(drop, model.max_follow_up)
     time = np.minimum(np.minimum(t1, t2), drop)
