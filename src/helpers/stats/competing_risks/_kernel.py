@@ -192,9 +192,11 @@ def gray_from_counts(
     variance = np.zeros((b, n_g - 1, n_g - 1))
     pairs = [(i, j) for i in range(n_g - 1) for j in range(i, n_g - 1)]
     for k in range(n_g):
-        # column k of a(t) = w (diag(h) - h h' / tr), rows i = 1..G
-        a_k = -(fb * h[k] / tr_safe) * h
-        a_k[k] += fb * h[k]
+        # column k of a(t) = w (diag(h) - h h' / tr), rows i = 1..G-1 (the last row is not
+        # needed: only the first G - 1 scores are tested)
+        a_k = -(fb * h[k] / tr_safe) * h[: n_g - 1]
+        if k < n_g - 1:
+            a_k[k] += fb * h[k]
         # cmprsk 2.2-12 adds to c only where a != 0 (avoids 0 * inf once F reaches 1)
         with np.errstate(invalid="ignore"):
             inc = np.where(a_k != 0, a_k * q, 0.0)
@@ -202,8 +204,8 @@ def gray_from_counts(
         rest = c_k[..., -1:] - c_k  # c(final) - c(t): the later-time influence
         # crst accumulates v, v2, v3 and combines them at the end; algebraically each event
         # contributes t3 * w w' with w below
-        w_own = np.where(use_own[k], a_k[: n_g - 1] + t4_own[k] * rest[: n_g - 1], 0.0)
-        w_comp = np.where(use_comp[k], t4_comp[k] * rest[: n_g - 1], 0.0)
+        w_own = np.where(use_own[k], a_k + t4_own[k] * rest, 0.0)
+        w_comp = np.where(use_comp[k], t4_comp[k] * rest, 0.0)
         for i, j in pairs:
             v = (t3_own[k] * w_own[i] * w_own[j]).sum(axis=1) + (t3_comp[k] * w_comp[i] * w_comp[j]).sum(axis=1)
             variance[:, i, j] += v

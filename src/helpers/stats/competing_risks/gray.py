@@ -59,12 +59,15 @@ def _stratum_scores(
     event_g = g[failed]
     event_code = e[failed]
     remap = np.cumsum(rows) - 1  # distinct-time index -> event-row index
+    # every cause at once: the causes are the batch axis of the kernel's count tables
+    d1 = np.zeros((k_out, m, n_g))
     for ci, cause in enumerate(causes):
         own = event_code == cause
-        d1 = np.bincount(remap[event_idx[own]] * n_g + event_g[own], minlength=m * n_g).reshape(m, n_g)
-        sc, var = gray_from_counts(rs.T[:, None], dany.T[:, None], d1.T[:, None].astype(np.float64), rho)
-        scores[ci] = sc[0]
-        variance[ci] = var[0]
+        d1[ci] = np.bincount(remap[event_idx[own]] * n_g + event_g[own], minlength=m * n_g).reshape(m, n_g)
+    shape = (n_g, k_out, m)
+    scores, variance = gray_from_counts(
+        np.broadcast_to(rs.T[:, None, :], shape), np.broadcast_to(dany.T[:, None, :], shape), d1.transpose(2, 0, 1), rho
+    )
     return scores, variance
 
 
@@ -145,13 +148,31 @@ def gray_test(
             f"group_col={group_col!r} holds {n_groups} group {labels}; expected at least 2 groups to compare"
         )
     if strata is None:
-        st = np.zeros(len(t), dtype=np.int64)
-        n_strata = 1
+        st, n_strata = None, 1
     else:
         st, strata_labels = encode_groups(data[strata], name=f"strata={strata!r}")
         n_strata = len(strata_labels)
+    return test_from_arrays(t, e, g, n_groups, cause_codes, float(rho), st, n_strata)
 
-    order = sort_by_group_then_time(t, st)
+
+def test_from_arrays(
+    t: np.ndarray,
+    e: np.ndarray,
+    g: np.ndarray,
+    n_groups: int,
+    cause_codes: np.ndarray,
+    rho: float,
+    st: np.ndarray | None = None,
+    n_strata: int = 1,
+    time_order: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The frame of :func:`gray_test` from validated arrays (group codes 0..``n_groups - 1``,
+    stratum codes ``st`` or one stratum); ``time_order``, an argsort of ``t``, saves sorting again."""
+    if st is None:
+        order = np.argsort(t) if time_order is None else time_order
+        st = np.zeros(len(t), dtype=np.int64)
+    else:
+        order = sort_by_group_then_time(t, st, time_order)
     t, e, g, st = t[order], e[order], g[order], st[order]
     bounds = np.searchsorted(st, np.arange(n_strata + 1))
     s = np.zeros((len(cause_codes), n_groups - 1))
@@ -160,7 +181,7 @@ def gray_test(
         sl = slice(bounds[k], bounds[k + 1])
         if sl.start == sl.stop:
             continue
-        sk, vk = _stratum_scores(t[sl], e[sl], g[sl], n_groups, cause_codes, float(rho))
+        sk, vk = _stratum_scores(t[sl], e[sl], g[sl], n_groups, cause_codes, rho)
         s += sk
         v += vk
 
