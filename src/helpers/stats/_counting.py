@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = [
     "CONF_TYPES",
@@ -55,7 +55,7 @@ def z_quantile(conf_level: float) -> float:
     """
     if isinstance(conf_level, bool) or not isinstance(conf_level, Real) or not 0 < conf_level < 1:
         raise ValueError(f"{conf_level=}; expected a number strictly between 0 and 1")
-    return float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    return float(special.ndtri(1 - (1 - conf_level) / 2))  # stats.norm.ppf without its per-call overhead
 
 
 def check_conf_type(conf_type: str) -> str:
