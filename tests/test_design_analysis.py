@@ -73,7 +73,7 @@ def test_design_simulation_results_are_tidy_and_reproducible():
     assert list(first.scenarios["scenario"]) == [s.name for s in study.design.simulation.scenarios]
     assert set(first.power_curves["curve"]) == {"hazard_ratio", "competing_multiplier"}
     assert list(first.sizing.columns) == ["method", "effect", "events", "event_probability", "patients"]
-    assert first.boundaries["planned_events"].tolist() == [170]
+    assert first.boundaries["events"].tolist() == [170]
 
 
 def test_conventional_sizing_expects_more_events_per_patient_than_competing_risks_allow():

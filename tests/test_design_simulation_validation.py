@@ -29,7 +29,7 @@ from helpers.stats.design_simulation import (
     per_look,
     simulate,
 )
-from helpers.stats.group_sequential import design
+from helpers.stats.group_sequential import design, latouche_events
 
 RPACT = json.loads(
     (config.PROJECT_ROOT / "tests" / "reference" / "design_simulation" / "rpact.json").read_text(encoding="utf-8")
@@ -124,15 +124,12 @@ def test_under_no_effect_the_rejection_rate_equals_alpha_with_competing_events()
 THETA, P_GROUP, PSI = 2.0, 0.39, 0.505
 
 
-def latouche_events(theta: float, p: float, alpha: float, power: float) -> float:
-    """D = (z_{1-alpha/2} + z_power)^2 / (p (1 - p) log(theta)^2) (Latouche et al., 2004, eq. 3)."""
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    return float(z**2 / (p * (1 - p) * math.log(theta) ** 2))
-
-
 def test_latouche_porcher_example_by_simulation():
-    events = latouche_events(THETA, P_GROUP, 0.05, 0.8)
-    n = math.ceil(events / PSI)
+    # the analytic size: helpers.stats.group_sequential.latouche_events (D = 68.67, n = 136 with
+    # 39% of patients in the group; 65.35 and 130 at 1:1)
+    n = math.ceil(
+        latouche_events(THETA, event_probability=PSI, alpha=0.05, sided=2, power=0.8, allocation=P_GROUP).patients
+    )
     # reference arm's eventual incidence so that 61% reference and 39% at sHR 2 give PSI overall:
     # (1 - p) f + p (1 - (1 - f)^2) = PSI, solved for f
     a, b, c = P_GROUP, -(1 + P_GROUP), PSI

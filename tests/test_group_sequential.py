@@ -15,7 +15,21 @@ from hypothesis import strategies as st
 from scipy import integrate, special
 
 from helpers import config
-from helpers.stats.group_sequential import crossing_probabilities, design, spending, update
+from helpers.stats.group_sequential import (
+    ArmHazards,
+    Boundaries,
+    calendar_time,
+    conditional_power,
+    crossing_probabilities,
+    design,
+    expected_events,
+    latouche_events,
+    predictive_power,
+    repeated_confidence_interval,
+    schoenfeld_events,
+    spending,
+    update,
+)
 
 REF_DIR = config.PROJECT_ROOT / "tests" / "reference" / "group_sequential"
 DESIGNS = {d["id"]: d for d in json.loads((REF_DIR / "designs.json").read_text())["designs"]}
@@ -335,3 +349,210 @@ def test_an_underrun_final_analysis_spends_the_alpha_left():
     npt.assert_allclose(b.efficacy[0], d.efficacy[0], atol=1e-12)
     h0 = crossing_probabilities(b.efficacy, None, b.information_fractions, 0.0)
     npt.assert_allclose(h0["cumulative_efficacy"].iloc[-1], 0.025, rtol=1e-7)
+
+
+# ---- monitoring ---------------------------------------------------------------------------------
+
+MONITORING = json.loads((REF_DIR / "monitoring.json").read_text())
+
+
+def monitored_design():
+    return design(MONITORING["informationRates"], alpha=0.025, sided=1, power=0.8, alpha_spending="obrien-fleming")
+
+
+def test_conditional_power_matches_rpact():
+    d = monitored_design()
+    t1 = MONITORING["events"][0] / scalar(MONITORING["maxEvents"])
+    z1 = MONITORING["logRanks"][0]
+    # drift of HR 1.6 at 120 events, 1:1: log(1.6) sqrt(120 / 4)
+    drift = math.log(scalar(MONITORING["thetaH1"])) * math.sqrt(scalar(MONITORING["maxEvents"]) / 4)
+    # R 4.2.2, rpact 3.3.4: getConditionalPower(getStageResults(design, dataset, stage = 1),
+    #   nPlanned = c(40, 40), thetaH1 = 1.6)$conditionalPower (cumulative over the looks left)
+    npt.assert_allclose(conditional_power(z1, t1, d, theta=drift), MONITORING["conditionalPower_thetaH1"][2], rtol=1e-6)
+    two_looks = Boundaries(d.information_fractions[:2], d.efficacy[:2])
+    npt.assert_allclose(
+        conditional_power(z1, t1, two_looks, theta=drift), MONITORING["conditionalPower_thetaH1"][1], rtol=1e-6
+    )
+    # without thetaH1 rpact uses the current estimate
+    npt.assert_allclose(
+        conditional_power(z1, t1, d, theta="estimate"), MONITORING["conditionalPower_estimate"][2], rtol=1e-6
+    )
+
+
+def test_conditional_power_with_the_final_look_left_is_lan_and_wittes_closed_form():
+    d = design([0.5, 1.0], alpha=0.025, sided=1, power=0.8, alpha_spending="obrien-fleming")
+    z, t, c = 1.5, 0.5, d.efficacy[1]
+    # 1 - Phi((c - z sqrt(t) - theta (1 - t)) / sqrt(1 - t)), theta the design's drift
+    expected = special.ndtr(-(c - z * math.sqrt(t) - d.drift * (1 - t)) / math.sqrt(1 - t))
+    npt.assert_allclose(conditional_power(z, t, d), expected, rtol=1e-12)
+    npt.assert_allclose(conditional_power(z, t, c, theta=d.drift), expected, rtol=1e-12)
+
+
+def test_predictive_power_with_the_final_look_left_is_the_closed_form():
+    d = design([0.5, 1.0], alpha=0.025, sided=1, power=0.8, alpha_spending="obrien-fleming")
+    for z in (-0.5, 0.8, 1.5, 2.5):
+        # flat prior: Phi((z - c sqrt(t)) / sqrt(1 - t)) (Jennison and Turnbull 2000, (10.8))
+        expected = special.ndtr((z - d.efficacy[1] * math.sqrt(0.5)) / math.sqrt(0.5))
+        npt.assert_allclose(predictive_power(z, 0.5, d), expected, rtol=1e-9)
+
+
+def test_predictive_power_with_several_looks_left_averages_conditional_power():
+    d = monitored_design()
+    pp = predictive_power(1.2, 1 / 3, d)
+    # between the conditional power at the estimate and at drifts one posterior sd either side
+    lo = conditional_power(1.2, 1 / 3, d, theta=1.2 / math.sqrt(1 / 3) - math.sqrt(3))
+    hi = conditional_power(1.2, 1 / 3, d, theta=1.2 / math.sqrt(1 / 3) + math.sqrt(3))
+    assert lo < pp < hi
+
+
+def test_repeated_confidence_intervals_match_rpact():
+    d = monitored_design()
+    events = np.array(MONITORING["events"], dtype=float)
+    log_hr = 2 * np.array(MONITORING["logRanks"]) / np.sqrt(events)
+    low, high = repeated_confidence_interval(log_hr, 2 / np.sqrt(events), d.efficacy[:2])
+    # rpact 3.3.4: getRepeatedConfidenceIntervals(design, dataInput = dataset, stage = 2)
+    npt.assert_allclose(low, MONITORING["rci_lower"], rtol=1e-6)
+    npt.assert_allclose(high, MONITORING["rci_upper"], rtol=1e-6)
+    assert repeated_confidence_interval(0.0, 0.2, 1.96) == pytest.approx((math.exp(-0.392), math.exp(0.392)))
+
+
+def test_monitoring_refuses_a_look_after_the_last_and_a_design_drift_without_a_design():
+    d = monitored_design()
+    with pytest.raises(ValueError, match="no look is left"):
+        conditional_power(1.0, 1.0, d)
+    with pytest.raises(ValueError, match="theta='design' needs a GroupSequentialDesign"):
+        conditional_power(1.0, 0.5, d.boundaries)
+    with pytest.raises(ValueError, match="std_error"):
+        repeated_confidence_interval(0.1, 0.0, 2.0)
+
+
+# ---- events and patients ------------------------------------------------------------------------
+
+
+def test_schoenfeld_events():
+    # 4 (z_0.975 + z_0.8)^2 / log(0.6)^2 = 120.3 (the trial's fixed design: 121 relapses)
+    npt.assert_allclose(schoenfeld_events(0.6, alpha=0.05, sided=2, power=0.8), 120.3157043775, rtol=1e-10)
+    # one-sided 0.025 is two-sided 0.05; 2:1 allocation, p = 2/3: 7.848880 / (2/9 log(0.65)^2) = 190.33
+    assert schoenfeld_events(0.65, alpha=0.025, sided=1, power=0.8) == pytest.approx(
+        schoenfeld_events(0.65, alpha=0.05, sided=2, power=0.8)
+    )
+    npt.assert_allclose(schoenfeld_events(0.65, alpha=0.05, sided=2, power=0.8, allocation=2 / 3), 190.328, atol=1e-3)
+
+
+def test_latouche_events_and_patients():
+    # Latouche, Porcher and Chevret (2004): D = (z_0.975 + z_0.8)^2 / (p (1 - p) log(2)^2) and
+    # n = D / psi; theta = 2, 1:1, psi = 0.505: D = 65.35, n = 129.4
+    got = latouche_events(2.0, event_probability=0.505, alpha=0.05, sided=2, power=0.8)
+    npt.assert_allclose(got.events, 7.848879734349 / (0.25 * math.log(2) ** 2), rtol=1e-10)
+    npt.assert_allclose(got.patients, got.events / 0.505, rtol=1e-12)
+    # the events do not depend on the event probability; a subdistribution ratio below 1 is symmetric
+    assert latouche_events(0.5, event_probability=0.2, alpha=0.05, sided=2, power=0.8).events == pytest.approx(
+        got.events
+    )
+    with pytest.raises(ValueError, match="event_probability=1.2"):
+        latouche_events(2.0, event_probability=1.2, alpha=0.05, sided=2, power=0.8)
+    with pytest.raises(ValueError, match="subdistribution_hazard_ratio=1"):
+        latouche_events(1, event_probability=0.5, alpha=0.05, sided=2, power=0.8)
+
+
+# ---- calendar time ------------------------------------------------------------------------------
+
+CALENDAR = json.loads((REF_DIR / "calendar.json").read_text())
+
+
+def exponential_case():
+    c = CALENDAR["exponential"]
+    lam2 = scalar(c["lambda2"])
+    # rpact's dropoutRate is the probability of dropping out by dropoutTime: hazard -log(1 - rate) / time
+    dropout = -math.log(1 - scalar(c["dropoutRate"])) / scalar(c["dropoutTime"])
+    arms = [
+        ArmHazards(1, lam2 * scalar(c["hazardRatio"]), dropout=dropout),
+        ArmHazards(1, lam2, dropout=dropout),
+    ]
+    kwargs = dict(
+        n_patients=scalar(c["maxNumberOfSubjects"]),
+        accrual_time=c["accrualTime"],
+        accrual_intensity=c["accrualIntensity"],
+        arms=arms,
+    )
+    return c, kwargs
+
+
+def piecewise_case():
+    c = CALENDAR["piecewise"]
+    lam2 = np.array(c["lambda2"])
+    arms = [ArmHazards(scalar(c["allocationRatioPlanned"]), lam2 * scalar(c["hazardRatio"])), ArmHazards(1, lam2)]
+    kwargs = dict(
+        n_patients=scalar(c["maxNumberOfSubjects"]),
+        accrual_time=c["accrualTime"],
+        accrual_intensity=[1.0],
+        arms=arms,
+        hazard_time=c["piecewiseSurvivalTime"],
+    )
+    return c, kwargs
+
+
+@pytest.mark.parametrize(
+    ("case", "rtol"),
+    # rpact integrates piecewise hazards numerically, to about 5e-7 (ours agrees with a midpoint
+    # rule to 1e-9: test_expected_events_agree_with_a_midpoint_rule)
+    [(exponential_case, 1e-7), (piecewise_case, 1e-6)],
+    ids=["exponential", "piecewise"],
+)
+def test_expected_events_over_calendar_time_match_rpact(case, rtol):
+    c, kwargs = case()
+    # R 4.2.2, rpact 3.3.4: getEventProbabilities(times, ...)$overallEventProbabilities * maxNumberOfSubjects
+    npt.assert_allclose(
+        expected_events(c["times"], **kwargs),
+        np.array(c["overallEventProbabilities"]) * kwargs["n_patients"],
+        rtol=rtol,
+    )
+
+
+def test_expected_events_agree_with_a_midpoint_rule():
+    _, kwargs = piecewise_case()
+    # uniform accrual over 30 months, 400 patients, 2:1; the incidence by follow-up u from the hazards
+    n, c = 400_000, 30.0
+    entry = (np.arange(n) + 0.5) / n * 30.0
+    u = c - entry
+    total = 0.0
+    for arm, share in zip(kwargs["arms"], (2 / 3, 1 / 3)):
+        lam = np.asarray(arm.event)
+        # cumulative hazard by u with breaks 0, 6, 12; F = 1 - exp(-H) (no competing event)
+        h = lam[0] * np.minimum(u, 6) + lam[1] * np.clip(u - 6, 0, 6) + lam[2] * np.maximum(u - 12, 0)
+        total += share * np.mean(-np.expm1(-h))
+    npt.assert_allclose(expected_events(c, **kwargs), 400 * total, rtol=1e-9)
+
+
+def test_calendar_time_of_each_look_matches_rpact():
+    c, kwargs = exponential_case()
+    # rpact 3.3.4: getPowerSurvival(design, ..., maxNumberOfEvents = 120)$analysisTime
+    npt.assert_allclose(calendar_time(c["events"], **kwargs), c["analysisTime"], rtol=1e-7)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rpact 3.3.4's analysisTime stops its search early: at its final time (34.81025) its own "
+    "getEventProbabilities gives 149.9997 of the 150 events; ours reaches 150 to 1e-7",
+)
+def test_calendar_time_with_piecewise_hazards_matches_rpact():
+    c, kwargs = piecewise_case()
+    npt.assert_allclose(calendar_time(c["events"], **kwargs), c["analysisTime"], rtol=1e-7)
+
+
+def test_calendar_time_with_piecewise_hazards_reaches_the_events():
+    c, kwargs = piecewise_case()
+    got = calendar_time(c["events"], **kwargs)
+    npt.assert_allclose(expected_events(got, **kwargs), c["events"], rtol=1e-9)
+    npt.assert_allclose(got, c["analysisTime"], rtol=2e-6)  # rpact's, within its search tolerance
+
+
+def test_a_competing_event_delays_the_calendar_time():
+    _, kwargs = exponential_case()
+    competing = [ArmHazards(a.allocation, a.event, competing=0.02, dropout=a.dropout) for a in kwargs["arms"]]
+    plain = calendar_time(100, **kwargs)
+    assert calendar_time(100, **{**kwargs, "arms": competing}) > plain
+    with pytest.raises(ValueError, match="never reach"):
+        calendar_time(400, **kwargs)
+    with pytest.raises(ValueError, match="accrual_time"):
+        calendar_time(100, **{**kwargs, "accrual_time": [1, 24]})

@@ -135,3 +135,55 @@ updates <- list(
 )
 write_json(list(rpact_version = as.character(packageVersion("rpact")), updates = updates), "updates.json")
 cat("wrote", length(results), "designs and", length(updates), "updates to", out_dir, "\n")
+
+# ---- monitoring: conditional power and repeated confidence intervals ---------------------------
+# A three-look O'Brien-Fleming design, 120 events at the end; log-rank z of 1.2 at 40 events,
+# 2.3 at 80.  rpact's log-rank estimate of the log hazard ratio is 2 z / sqrt(events) (1:1).
+mon_design <- getDesignGroupSequential(kMax = 3, alpha = 0.025, sided = 1, typeOfDesign = "asOF",
+                                       informationRates = c(1, 2, 3) / 3)
+mon_data <- getDataset(overallEvents = c(40, 80), overallLogRanks = c(1.2, 2.3),
+                       overallAllocationRatios = c(1, 1))
+stage1 <- getStageResults(mon_design, dataInput = getDataset(overallEvents = 40, overallLogRanks = 1.2,
+                                                              overallAllocationRatios = 1), stage = 1)
+cp_h1 <- getConditionalPower(stage1, nPlanned = c(40, 40), thetaH1 = 1.6)
+cp_est <- getConditionalPower(stage1, nPlanned = c(40, 40))
+rci <- suppressMessages(getRepeatedConfidenceIntervals(mon_design, dataInput = mon_data, stage = 2))
+monitoring <- list(
+  rpact_version = as.character(packageVersion("rpact")),
+  informationRates = c(1, 2, 3) / 3, maxEvents = 120, events = c(40, 80), logRanks = c(1.2, 2.3),
+  criticalValues = mon_design$criticalValues, thetaH1 = 1.6,
+  conditionalPower_thetaH1 = cp_h1$conditionalPower, conditionalPower_estimate = cp_est$conditionalPower,
+  rci_lower = rci[1, 1:2], rci_upper = rci[2, 1:2]
+)
+write_json(monitoring, "monitoring.json")
+
+# ---- expected events over calendar time ---------------------------------------------------------
+# rpact's accrual logic: getPowerSurvival(...)$analysisTime is the time the expected events reach
+# each look's events; getEventProbabilities(time, ...)$overallEventProbabilities the expected
+# fraction of patients with an event by a calendar time.
+cal_design <- getDesignGroupSequential(kMax = 2, alpha = 0.025, sided = 1, typeOfDesign = "asOF",
+                                       informationRates = c(0.5, 1))
+exp_case <- getPowerSurvival(cal_design, lambda2 = log(2) / 12, hazardRatio = 0.6,
+  accrualTime = c(0, 6, 24), accrualIntensity = c(5, 15), maxNumberOfSubjects = 300, maxNumberOfEvents = 120,
+  dropoutRate1 = 0.05, dropoutRate2 = 0.05, dropoutTime = 12, directionUpper = FALSE)
+pw_case <- getPowerSurvival(cal_design, piecewiseSurvivalTime = c(0, 6, 12), lambda2 = c(0.03, 0.05, 0.02),
+  hazardRatio = 0.7, accrualTime = c(0, 30), maxNumberOfSubjects = 400, maxNumberOfEvents = 150,
+  allocationRatioPlanned = 2, directionUpper = FALSE)
+times <- c(6, 18.5, 30, 41.2)
+exp_prob <- getEventProbabilities(times, lambda2 = log(2) / 12, hazardRatio = 0.6,
+  accrualTime = c(0, 6, 24), accrualIntensity = c(5, 15), maxNumberOfSubjects = 300,
+  dropoutRate1 = 0.05, dropoutRate2 = 0.05, dropoutTime = 12)
+pw_prob <- getEventProbabilities(times, piecewiseSurvivalTime = c(0, 6, 12), lambda2 = c(0.03, 0.05, 0.02),
+  hazardRatio = 0.7, accrualTime = c(0, 30), maxNumberOfSubjects = 400, allocationRatioPlanned = 2)
+calendar <- list(
+  rpact_version = as.character(packageVersion("rpact")),
+  exponential = list(lambda2 = log(2) / 12, hazardRatio = 0.6, accrualTime = c(0, 6, 24),
+                     accrualIntensity = c(5, 15), maxNumberOfSubjects = 300, events = c(60, 120),
+                     dropoutRate = 0.05, dropoutTime = 12, analysisTime = as.numeric(exp_case$analysisTime),
+                     times = times, overallEventProbabilities = exp_prob$overallEventProbabilities),
+  piecewise = list(piecewiseSurvivalTime = c(0, 6, 12), lambda2 = c(0.03, 0.05, 0.02), hazardRatio = 0.7,
+                   accrualTime = c(0, 30), maxNumberOfSubjects = 400, allocationRatioPlanned = 2,
+                   events = c(75, 150), analysisTime = as.numeric(pw_case$analysisTime),
+                   times = times, overallEventProbabilities = pw_prob$overallEventProbabilities)
+)
+write_json(calendar, "calendar.json")

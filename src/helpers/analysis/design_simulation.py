@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.design import planned_design
 from helpers.stats import design_simulation as ds
 from helpers.stats import group_sequential as gs
 from helpers.study import CauseHazard, Design, Simulation, Study
@@ -62,22 +63,8 @@ def has_simulation(study: Study) -> bool:
 
 
 def group_sequential_design(study: Study) -> gs.GroupSequentialDesign:
-    """The boundaries of the study's design (spending functions, sidedness, alpha, power)."""
-    d = study.design
-    if d is None:
-        raise ValueError(f"{study.source or study.study.id}: the study has no design section")
-    fut = d.futility
-    return gs.design(
-        d.information_fractions,
-        alpha=d.alpha,
-        sided=d.sided,
-        power=d.power,
-        alpha_spending=d.alpha_spending.function,
-        alpha_parameter=d.alpha_spending.parameter,
-        futility_spending=fut.spending.function if fut else None,
-        futility_parameter=fut.spending.parameter if fut else None,
-        binding=fut.binding if fut else False,
-    )
+    """The boundaries of the study's design (:func:`helpers.analysis.design.planned_design`)."""
+    return planned_design(study).design
 
 
 def _hazard(h: CauseHazard) -> ds.Weibull | ds.PiecewiseExponential:
@@ -165,8 +152,8 @@ def scenario_names(study: Study, names: str | Sequence[str] | None = None) -> li
 class DesignSimulation:
     """Tidy results of :func:`simulate_design` (unrounded).
 
-    ``boundaries``: the design's table per look (:meth:`GroupSequentialDesign.table`) with the
-    planned primary events. ``scenarios``: one row per scenario with its truth: ``scenario,
+    ``boundaries``: the design's looks (:attr:`helpers.analysis.design.PlannedDesign.looks`: events,
+    boundaries, nominal p-values, alpha spent, analytic power). ``scenarios``: one row per scenario with its truth: ``scenario,
     label, hazard_ratio, competing_hazard_ratio, competing_multiplier, subdistribution_hr`` (at
     the main landmark) and the true incidences there, ``primary_reference, primary_comparator,
     competing_reference``. ``operating_characteristics``: ``scenario, quantity, estimate,
@@ -229,30 +216,28 @@ def _event_probability(study: Study, model: ds.TrialModel) -> float:
 
 
 def _sizing(study: Study, design: gs.GroupSequentialDesign, horizon: float) -> pd.DataFrame:
+    """Events (the fixed design's, times the design's inflation factor) and patients
+    (events over the probability of the primary event) three ways."""
     d, _ = _settings(study)
     p = _allocation_share(study)
     with_cr = trial_model(study, hazard_ratio=d.hazard_ratio)
     without = trial_model(study, hazard_ratio=d.hazard_ratio, competing_multiplier=0.0)
     shr = ds.subdistribution_hazard_ratio(with_cr, horizon)
-    scale = design.drift**2 / (p * (1 - p))
-    rows = []
-    for method, effect, log_effect, model in (
-        ("Schoenfeld, competing events censored", d.hazard_ratio, math.log(d.hazard_ratio), without),
-        ("Schoenfeld events, true cumulative incidence", d.hazard_ratio, math.log(d.hazard_ratio), with_cr),
-        ("Latouche-Porcher, subdistribution hazard ratio", shr, math.log(shr), with_cr),
-    ):
-        events = scale / log_effect**2
-        prob = _event_probability(study, model)
-        rows.append(
-            {
-                "method": method,
-                "effect": effect,
-                "events": events,
-                "event_probability": prob,
-                "patients": events / prob,
-            }
-        )
-    return pd.DataFrame(rows)
+    setting = dict(alpha=d.alpha, sided=d.sided, power=d.power, allocation=p)
+    schoenfeld = gs.schoenfeld_events(d.hazard_ratio, **setting) * design.inflation_factor  # type: ignore[arg-type]
+    prob_censored, prob_true = _event_probability(study, without), _event_probability(study, with_cr)
+    latouche = gs.latouche_events(shr, event_probability=prob_true, **setting)  # type: ignore[arg-type]
+    rows = [
+        ("Schoenfeld, competing events censored", d.hazard_ratio, schoenfeld, prob_censored),
+        ("Schoenfeld events, true cumulative incidence", d.hazard_ratio, schoenfeld, prob_true),
+        ("Latouche-Porcher, subdistribution hazard ratio", shr, latouche.events * design.inflation_factor, prob_true),
+    ]
+    return pd.DataFrame(
+        [
+            {"method": m, "effect": e, "events": ev, "event_probability": pr, "patients": ev / pr}
+            for m, e, ev, pr in rows
+        ]
+    )
 
 
 def simulate_design(
@@ -288,7 +273,8 @@ def simulate_design(
     """
     d, sim = _settings(study)
     names = scenario_names(study, scenarios)
-    design = group_sequential_design(study)
+    planned = planned_design(study)
+    design = planned.design
     horizon = horizon_months(study)
     futility = design.futility
     run = dict(backend=backend, workers=workers, scheduler=scheduler, progress=progress, block_size=block_size)
@@ -345,10 +331,8 @@ def simulate_design(
                     "conventional_power": _conventional_power(design, d.planned_events, share, hr),
                 }
             )
-    boundaries = design.table()
-    boundaries.insert(2, "planned_events", planned_looks(study))
     return DesignSimulation(
-        boundaries=boundaries,
+        boundaries=planned.looks,
         scenarios=pd.DataFrame(truths),
         operating_characteristics=pd.concat(ocs, ignore_index=True),
         per_look=pd.concat(looks, ignore_index=True),

@@ -45,7 +45,7 @@ def table_design_boundaries(boundaries: pd.DataFrame) -> pd.DataFrame:
         {
             "Look": boundaries["look"].astype(int).astype(str),
             "Information fraction": [fmt_num(x, 2) for x in boundaries["information_fraction"]],
-            "Primary events": boundaries["planned_events"].astype(int).astype(str),
+            "Primary events": boundaries["events"].astype(int).astype(str),
             "Efficacy boundary (z)": [fmt_num(x, 3) for x in boundaries["efficacy_z"]],
         }
     )

@@ -168,6 +168,19 @@ def _efficacy_boundary(w: Walker, t: float, target: float, sided: int, lower_of:
     return _solve(excess, lo, _Z_MAX)
 
 
+def _solve_drift(shortfall: Callable[[float], float], z_fixed: float) -> float:
+    """The drift at which ``shortfall`` (power minus target) is 0: a group-sequential design needs at
+    least the fixed design's drift and rarely 30% more; the bracket widens if needed."""
+    lo, hi = 0.9 * z_fixed, 1.3 * z_fixed
+    while shortfall(hi) < 0:
+        lo, hi = hi, 1.5 * hi
+        if hi > 100 * z_fixed:
+            raise ValueError("no drift gives the requested power")
+    while shortfall(lo) > 0 and lo > 1e-6:
+        lo /= 2
+    return _solve(shortfall, lo, hi)
+
+
 def _check_sided(sided: object) -> Literal[1, 2]:
     if sided not in (1, 2):
         raise ValueError(f"sided={sided!r}; expected 1 (one-sided) or 2 (two-sided, symmetric)")
@@ -210,8 +223,9 @@ def _efficacy_under_h0(
 @dataclass(frozen=True)
 class _Run:
     efficacy: list[float]
-    futility: list[float] | None
-    beta_spent: list[float] | None
+    futility: list[float]
+    beta_spent: list[float]
+    power: float
 
 
 def _probabilities(
@@ -260,6 +274,7 @@ def _with_futility(
     w1 = Walker.start(drift)
     eff: list[float] = []
     fut: list[float] = []
+    power = 0.0
     for k, tk in enumerate(t):
         if efficacy_nonbinding is None:
             b = _efficacy_boundary(w0, tk, cumulative_alpha[k] - (cumulative_alpha[k - 1] if k else 0.0), 1)
@@ -275,11 +290,12 @@ def _with_futility(
                 a = _solve(partial(_below_excess, w1, float(tk), float(target)), -_Z_MAX, b)
         eff.append(b)
         fut.append(a)
+        power += w1.above(tk, b)
         if k < len(t) - 1:
             w1 = w1.step(tk, a, b)
             if binding:
                 w0 = w0.step(tk, a, b)
-    return _Run(eff, fut, list(cumulative_beta))
+    return _Run(eff, fut, [float(x) for x in cumulative_beta], power)
 
 
 def design(
@@ -361,7 +377,7 @@ def design(
         def shortfall(drift: float) -> float:
             return float(np.sum(_probabilities(t, eff, None, s, drift)[0])) - pw
 
-        drift = _solve(shortfall, 0.0, z_fixed + 10)
+        drift = _solve_drift(shortfall, z_fixed)
     else:
         cum_beta = np.asarray(spending(futility_spending, t, beta, fp), dtype=float)
         cum_beta[-1] = beta
@@ -374,14 +390,14 @@ def design(
                 # binding futility so high under this drift that too few H0 paths are left to
                 # spend alpha on: the drift is far above the solution
                 return 1.0
-            return float(np.sum(_probabilities(t, run.efficacy, run.futility, 1, drift)[0])) - pw
+            return run.power - pw
 
-        drift = _solve(shortfall, z_fixed * 0.5, z_fixed + 10)
+        drift = _solve_drift(shortfall, z_fixed)
         run = _with_futility(t, cum_alpha, cum_beta, drift, binding, nonbinding)
         eff, fut, beta_spent = run.efficacy, run.futility, run.beta_spent
 
-    up0, down0, fut0 = _probabilities(t, eff, fut if (fut is not None) else None, s, 0.0)
-    up1, _, fut1 = _probabilities(t, eff, fut, s, drift)
+    up0, down0, fut0 = _probabilities(t, eff, fut, s, 0.0)
+    up1, down1, fut1 = _probabilities(t, eff, fut, s, drift)
     eff_h0 = [u + d for u, d in zip(up0, down0)]
     if fut is not None:
         # futility at the final look is "not rejecting": not a stop for futility before the end
@@ -389,7 +405,7 @@ def design(
         fut1 = fut1[:-1] + [0.0]
     inflation = (drift / z_fixed) ** 2
     e0 = _expected_fraction(t, [e + f for e, f in zip(eff_h0, fut0)])
-    e1 = _expected_fraction(t, [u + d + f for u, d, f in zip(up1, _probabilities(t, eff, fut, s, drift)[1], fut1)])
+    e1 = _expected_fraction(t, [u + d + f for u, d, f in zip(up1, down1, fut1)])
     return GroupSequentialDesign(
         information_fractions=tuple(float(x) for x in t),
         alpha=a,
