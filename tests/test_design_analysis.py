@@ -146,3 +146,14 @@ def test_scenario_table_shows_power_with_its_monte_carlo_error_and_early_stoppin
     assert row["Subdistribution hazard ratio at 2 years"] == "0.602"
     assert row["Expected duration, months"] == "67.8"
     assert "Stops at look 2" not in shown.columns
+
+
+def test_the_estimated_subdistribution_hazard_ratio_comes_from_fine_gray_trials():
+    sim = dsim.simulate_design(load_study(THREE_ARM), 30, 2, scenarios="planned", curves=False, shr_trials=25)
+    q = sim.operating_characteristics.set_index("quantity")["estimate"]
+    assert q["shr_quantile_0.025"] < q["shr_quantile_0.5"] < q["shr_quantile_0.975"]
+    assert 0.3 < q["shr_quantile_0.5"] < 1.2
+    shown = present.table_design_scenarios(
+        sim.scenarios, sim.operating_characteristics, sim.per_look, load_study(THREE_ARM)
+    )
+    assert shown.filter(like="Estimated sHR").shape == (1, 1)

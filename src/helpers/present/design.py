@@ -81,6 +81,11 @@ def table_design_scenarios(
             stop = lk["stop_efficacy"] + lk["stop_harm"] + lk["stop_futility"]
             if int(lk["look"]) < len(looks):
                 row[f"Stops at look {int(lk['look'])}"] = fmt_pct(stop)
+        if "shr_quantile_0.5" in q.index:
+            row["Estimated sHR at stopping, median (2.5%, 97.5%)"] = (
+                f"{fmt_num(q.loc['shr_quantile_0.5', 'estimate'], 2)} ({fmt_num(q.loc['shr_quantile_0.025', 'estimate'], 2)}, "
+                f"{fmt_num(q.loc['shr_quantile_0.975', 'estimate'], 2)})"
+            )
         row["Expected primary events"] = fmt_num(q.loc["expected_primary_events", "estimate"])
         row["Expected competing events"] = fmt_num(q.loc["expected_competing_events", "estimate"])
         row["Expected duration, months"] = fmt_num(q.loc["expected_duration", "estimate"])

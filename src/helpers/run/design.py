@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": settings["seed"],
         "patient_listings": False,
         "n_trials": settings["n_trials"],
+        "shr_trials": max(settings["n_trials"] // 10, 1),
         "scenarios": settings.get("scenarios", ""),
         "scheduler": scheduler,
         "workers": workers,
