@@ -175,7 +175,8 @@ class Looks:
     """When the analyses happen: at ``events`` primary events in the compared arms (cumulative,
     increasing), or at calendar ``times`` since the first patient entered.  A look whose events
     are never reached happens when the last compared patient's follow-up ends (all the
-    information there is), and ends the trial."""
+    information there is; later looks then see the same data), with the planned boundaries
+    (the simulator does not recompute them at the information observed)."""
 
     events: tuple[int, ...] | None = None
     times: tuple[float, ...] | None = None
