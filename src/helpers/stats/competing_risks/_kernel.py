@@ -6,14 +6,15 @@ One implementation of the arithmetic of :func:`~helpers.stats.competing_risks.cu
 design simulator (:mod:`helpers.stats.design_simulation`), which analyses thousands of
 simulated trials at once.
 
-Everything works on *count tables* with a leading batch axis: arrays of shape ``(B, m, G)``
-holding, for each of ``B`` independent samples, at ``m`` time rows in increasing time order and
-for each of ``G`` groups, the number at risk (``T >= t``), the events of any cause and the
-events of the cause of interest *at* that row's time.  A row with no event is a no-op, so the
-rows of one sample need not be its distinct event times: the DataFrame functions pass the
-distinct times of one sample (``B = 1``, compact), the simulator passes one row per patient of
-every trial (:func:`batch_counts`, ``B`` trials padded to a common length, tied times summed
-on the first row of their block), so that numpy works on whole blocks of trials at once.
+Everything works on *count tables* with a batch axis: for each of ``B`` independent samples, at
+``m`` time rows in increasing time order, the number at risk (``T >= t``), the events of any
+cause and the events of the cause of interest *at* that row's time -- per group, shape
+``(G, B, m)``, for Gray's test and the log-rank, and ``(B, m)`` (one group of one sample a row)
+for the curves. A row with no event changes nothing, so the samples of a batch can be padded to
+one length. :func:`~helpers.stats.competing_risks.cumulative_incidence` passes every group and
+cause of its data as the rows of one batch, :func:`~helpers.stats.competing_risks.gray_test`
+every cause; the simulator passes a block of trials (:func:`batch_counts`: each trial's distinct
+event times, ties summed, padded to the longest), so numpy works on whole blocks at once.
 """
 
 from __future__ import annotations
