@@ -89,8 +89,10 @@ def batch_counts(
     n_cause = np.zeros((n_groups, b, m))
     for k in range(n_groups):
         in_k = group == k
-        risk = np.cumsum((in_k & keep)[:, ::-1], axis=1)[:, ::-1]
-        n_risk[k][sample, rank] = risk[sample, at]
+        member = in_k & keep
+        before = np.cumsum(member, axis=1)  # up to and including each position
+        # at risk at a row: the group's patients from that position on (T >= t, ties included)
+        n_risk[k][sample, rank] = before[sample, -1] - before[sample, at] + member[sample, at]
         for out, x in ((n_any, failed & in_k), (n_cause, own & in_k)):
             if tied:
                 c = np.cumsum(x, axis=1)
