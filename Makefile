@@ -17,6 +17,10 @@ OUT_DIR    ?=## run folder; empty = reports/<data folder>[-cut<CUTOFF>][-<POPULA
 PYTHON     ?= python3## interpreter (>= 3.11) that creates the virtual environment
 N_PATIENTS ?= 346## synthetic trial (make data): number of patients
 DATA_SEED  ?= 20201215## synthetic trial (make data): seed
+DESIGN_TRIALS ?= 10000## design by simulation (make design): trials per scenario and per point of each power curve
+DESIGN_SEED ?= 20201215## design by simulation (make design): seed
+SCENARIOS  ?=## design by simulation (make design): comma-separated scenario names of the study; empty = all
+SCHEDULER  ?=## design by simulation (make design): Dask scheduler tcp://host:8786; empty = DASK_SCHEDULER_ADDRESS, else this machine's cores
 # Reproduction (make freeze / make verify): the fixed build date and the committed manifest.
 REPRO_EPOCH := 1735689600
 MANIFEST    := tests/reference/report-manifest.sha256
@@ -26,7 +30,7 @@ PY     := $(VENV)/bin/python
 KERNEL := nct04674345
 
 SYNTHETIC_DIR := data/synthetic
-NOTEBOOKS := 01_cohort 02_relapse 03_safety 04_subgroups 05_interim
+NOTEBOOKS := 01_cohort 02_relapse 03_safety 04_subgroups 05_interim 06_design
 HELPERS_SRC := $(shell find src/helpers -type f \( -name '*.py' -o -path 'src/helpers/run/templates/*' \) ! -path '*/__pycache__/*' | sort)
 INSTALLED := $(VENV)/.installed
 KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL)/kernel.json
@@ -67,7 +71,7 @@ INPUTS    := $(STATE)/inputs.sha256 $(STATE)/params.json
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: help report test test-fast lint lab explore data lock clean distclean freeze verify
+.PHONY: help report test test-fast lint lab explore data lock clean distclean freeze verify design
 
 help: ## list targets and the variables you can set
 	@echo "NCT04674345 analysis. Two commands on a fresh clone: 'make report', then 'make test'."
@@ -101,6 +105,9 @@ explore: $(STATE)/validated $(INSTALLED) ## serve the investigators' app on 127.
 	$(PY) -m helpers.explore --run '$(RUN)'
 
 data: $(SYNTHETIC_DIR)/SHA256SUMS ## write the synthetic trial (fixed seed) to data/synthetic
+
+design: $(INSTALLED) $(KERNELSPEC) ## design by simulation: notebooks/06_design with DESIGN_TRIALS trials into reports/design-<study>/
+	$(PY) -m helpers.run.design
 
 freeze: $(INSTALLED) $(KERNELSPEC) ## rebuild the synthetic run from scratch and write the manifest of its SHA-256 sums
 	$(PY) -m helpers.run.reproduce freeze --manifest '$(MANIFEST)' --epoch $(REPRO_EPOCH)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
+from helpers.stats import competing_risks as cr
 from helpers.stats.competing_risks import check_competing_risks_input, cumulative_incidence, gray_test
 from helpers.stats.competing_risks.cuminc import COLUMNS, confidence_interval
 
@@ -491,3 +492,20 @@ def test_missing_stratum_label_raises():
     data = pd.DataFrame({"t": [1, 2, 3], "e": [1, 0, 2], "arm": ["a", "b", "a"], "s": ["x", None, "x"]})
     with pytest.raises(ValueError, match=r"strata='s' holds 1 missing label"):
         gray_test(data, "t", "e", "arm", strata="s")
+
+
+@pytest.mark.parametrize("n", [40, 3000])
+def test_cuminc_in_one_call_equals_the_curves_and_the_tests(n):
+    rng = np.random.default_rng(n)
+    df = pd.DataFrame(
+        {
+            "t": np.round(rng.exponential(5.0, n), 1),
+            "e": rng.choice([0, 1, 2], n),
+            "g": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    curves, tests = cr.cuminc(df, "t", "e", "g", times=[1.0, 4.0])
+    pd.testing.assert_frame_equal(curves, cr.cumulative_incidence(df, "t", "e", "g", times=[1.0, 4.0]))
+    pd.testing.assert_frame_equal(tests, cr.gray_test(df, "t", "e", "g"))
+    full, _ = cr.cuminc(df, "t", "e", "g")
+    pd.testing.assert_frame_equal(full, cr.cumulative_incidence(df, "t", "e", "g"))

@@ -66,6 +66,10 @@ LABELS = [
     "tbl-exposure",
     "fig-forest-relapse",
     "tbl-subgroups",
+    "tbl-design-boundaries",
+    "tbl-design-scenarios",
+    "fig-design-power",
+    "tbl-design-sizing",
 ]
 
 

@@ -52,6 +52,9 @@ def test_injected_value_runs_nothing_and_stops_make_with_a_clear_error(tmp_path,
         ({"OUT_DIR": "out\tdir"}, "control character"),
         ({"DATA_DIR": "a|b"}, "contains |"),
         ({"PATIENT_LISTINGS": "yes"}, "PATIENT_LISTINGS='yes' is not allowed; expected one of 0, 1"),
+        ({"DESIGN_TRIALS": "0"}, "DESIGN_TRIALS='0' is not a whole number >= 1"),
+        ({"SCENARIOS": "design;rm"}, "SCENARIOS='design;rm' is not a list of scenario names"),
+        ({"SCHEDULER": "host:8786"}, "SCHEDULER='host:8786' is not a Dask scheduler address"),
     ],
 )
 def test_each_check_names_the_variable_and_what_it_expects(raw, message):
@@ -87,6 +90,8 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
         "PYTHON": "python3",
         "N_PATIENTS": "5",
         "DATA_SEED": "1",
+        "DESIGN_TRIALS": "10",
+        "DESIGN_SEED": "1",
         "OUT_DIR": str(tmp_path / "out put"),
     }
     out, run = params.sync(raw, ["report"], tmp_path)
@@ -122,6 +127,25 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
     os.utime(data / "adsl.csv", (1e9, 1e9))  # other content, older date
     params.sync(raw | {"CUTOFF": "2025-01-31"}, ["report"], tmp_path)
     assert (state / "inputs.sha256").stat().st_mtime_ns != stamps["inputs.sha256"]
+
+
+def test_make_design_settings_go_to_their_state_file_and_no_run_folder_is_made(tmp_path):
+    raw = {
+        "DESIGN_TRIALS": "2000",
+        "DESIGN_SEED": "3",
+        "SCENARIOS": "design,no-effect",
+        "SCHEDULER": "tcp://10.0.0.1:8786",
+    }
+    params.sync(raw | {"DATA_DIR": "data/synthetic", "OUT_DIR": ""}, ["design"], tmp_path)
+    given = json.loads((tmp_path / params.DESIGN_PARAMS).read_text())
+    assert given == {
+        "n_trials": 2000,
+        "seed": 3,
+        "scenarios": "design,no-effect",
+        "scheduler": "tcp://10.0.0.1:8786",
+        "study": os.path.abspath(tmp_path / str(config.DEFAULT_STUDY)),
+    }
+    assert not (tmp_path / "reports" / "synthetic").exists()
 
 
 def test_study_and_strict_reach_the_notebooks_and_the_validator_and_the_study_file_is_tracked():

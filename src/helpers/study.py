@@ -34,7 +34,10 @@ __all__ = [
     "DEFAULT_STUDY",
     "Arm",
     "ClosedReport",
+    "CauseHazard",
     "Design",
+    "Scenario",
+    "Simulation",
     "Endpoint",
     "OpenReport",
     "Reports",
@@ -291,6 +294,77 @@ class Futility(_Model):
     binding: bool = False
 
 
+class CauseHazard(_Model):
+    """A cause-specific hazard of the reference arm, in the design's time unit (months):
+    ``weibull`` with ``shape`` and ``scale`` (``H(t) = (t / scale)^shape``) or
+    ``piecewise-exponential`` with ``rates`` holding from ``starts`` (0 first)."""
+
+    distribution: Literal["weibull", "piecewise-exponential"] = "weibull"
+    shape: float | None = Field(default=None, gt=0)
+    scale: float | None = Field(default=None, gt=0)
+    rates: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+    starts: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> CauseHazard:
+        if self.distribution == "weibull":
+            if self.shape is None or self.scale is None or self.rates is not None or self.starts is not None:
+                raise ValueError("a weibull hazard takes shape and scale (and no rates or starts)")
+        else:
+            if self.rates is None or self.shape is not None or self.scale is not None:
+                raise ValueError("a piecewise-exponential hazard takes rates (and starts), not shape or scale")
+            starts = self.starts if self.starts is not None else (0.0,)
+            if len(starts) != len(self.rates) or starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])):
+                raise ValueError(
+                    f"starts {list(starts)} must begin at 0, increase, and have one value per rate {list(self.rates)}"
+                )
+        return self
+
+
+class Scenario(_Model):
+    """One simulated truth: the comparator's cause-specific hazard ratios on the primary and the
+    competing event, and a multiplier of the reference competing hazard in every arm (0: no
+    competing event)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="used in file names and tables")
+    label: str = Field(min_length=1)
+    hazard_ratio: float = Field(gt=0)
+    competing_hazard_ratio: float = Field(default=1.0, ge=0)
+    competing_multiplier: float = Field(default=1.0, ge=0)
+
+
+class Simulation(_Model):
+    """What the design simulation assumes (``make design``, the report's design section): the
+    reference arm's cause-specific hazards, an exponential dropout rate per time unit, the
+    accrual (patients per time unit from each start; by default uniform over
+    ``accrual_months``), the scenarios, and the grids of the power curves: the comparator's
+    primary hazard ratio and the multiplier of the competing hazard."""
+
+    primary_hazard: CauseHazard
+    competing_hazard: CauseHazard
+    dropout_rate: float = Field(default=0.0, ge=0)
+    accrual_rates: tuple[Annotated[float, Field(gt=0)], ...] | None = None
+    accrual_starts: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+    scenarios: tuple[Scenario, ...] = Field(min_length=1)
+    hazard_ratios: tuple[Annotated[float, Field(gt=0)], ...] = Field(min_length=1)
+    competing_multipliers: tuple[Annotated[float, Field(ge=0)], ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Simulation:
+        names = [s.name for s in self.scenarios]
+        if len(set(names)) != len(names):
+            raise ValueError(f"scenario names {names} are not unique")
+        if self.accrual_starts is not None and self.accrual_rates is None:
+            raise ValueError("accrual_starts needs accrual_rates")
+        if self.accrual_rates is not None:
+            starts = self.accrual_starts if self.accrual_starts is not None else (0.0,)
+            if len(starts) != len(self.accrual_rates) or starts[0] != 0:
+                raise ValueError(
+                    f"accrual_starts {list(starts)} must begin at 0 and have one value per rate {list(self.accrual_rates)}"
+                )
+        return self
+
+
 class Design(_Model):
     """The group-sequential design of the primary comparison (first comparator arm against the
     reference arm on the primary endpoint).
@@ -322,6 +396,7 @@ class Design(_Model):
     overrun: Literal["spend-remaining"] | None = None
     accrual_months: float = Field(gt=0)
     follow_up_months: float = Field(gt=0)
+    simulation: Simulation | None = None
     look_cutoffs: tuple[dt.date, ...] = Field(default=(), description="data cutoffs of the looks already held")
 
     @field_validator("look_cutoffs")

@@ -15,6 +15,7 @@ folder with ``$(file ...)``, and runs ``python -m helpers.run.params sync FOLDER
   ``OUT_DIR/.make/inputs.sha256``    SHA-256 of every input file (content, not modification time)
   ``data/.params-synthetic``         N_PATIENTS and DATA_SEED of the synthetic trial
   ``OUT_DIR/.make/explore.json``     REPORT and PORT, for ``make explore`` (nothing depends on it)
+  ``reports/.params-design.json``    ``make design``: the study and the simulation's settings
 
 The recipes then call ``python -m helpers.run.pipeline STEP --run RUN``, which reads those files.
 
@@ -55,7 +56,9 @@ REPORT_MODES = tuple(REPORT_FOLDER)
 #: What ``make explore`` reads besides params.json (its own settings, REPORT and PORT).
 EXPLORE_FILE = "explore.json"
 #: Goals that need no run folder (their recipes use no user value).
-NO_RUN_GOALS = {"help", "clean", "distclean", "lock", "test", "test-fast", "lint", "lab", "data"}
+NO_RUN_GOALS = {"help", "clean", "distclean", "lock", "test", "test-fast", "lint", "lab", "data", "design"}
+#: ``make design``'s settings (study, trials, seed, scenarios, scheduler), for ``helpers.run.design``.
+DESIGN_PARAMS = "reports/.params-design.json"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Characters refused in paths: make expands ``$``; the others are never needed in a folder name
@@ -158,6 +161,25 @@ def port(name: str, value: str) -> str:
     return value
 
 
+def scenario_names(name: str, value: str) -> str:
+    """Comma-separated scenario names (the study definition lists the valid ones), or nothing (all)."""
+    if value and not re.fullmatch(r"[a-z0-9][a-z0-9-]*(,[a-z0-9][a-z0-9-]*)*", _text(name, value)):
+        raise ParameterError(
+            f"{name}={value!r} is not a list of scenario names; expected names of the study's "
+            f"design.simulation.scenarios separated by commas, e.g. {name}=design,no-effect"
+        )
+    return value
+
+
+def scheduler_address(name: str, value: str) -> str:
+    """A Dask scheduler address ``tcp://host:port`` (also tls, ucx, inproc, ws, wss), or nothing."""
+    if value and not re.fullmatch(r"(tcp|tls|ucx|inproc|ws|wss)://[A-Za-z0-9._\[\]:-]+", _text(name, value)):
+        raise ParameterError(
+            f"{name}={value!r} is not a Dask scheduler address; expected e.g. {name}=tcp://127.0.0.1:8786, or nothing"
+        )
+    return value
+
+
 def command(name: str, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._/+-]+", _text(name, value)):
         raise ParameterError(
@@ -183,6 +205,7 @@ class Var:
     validator: str | None = None
     synthetic: str | None = None
     tracked: bool = False
+    design: str | None = None
 
 
 VARIABLES: tuple[Var, ...] = (
@@ -221,6 +244,10 @@ VARIABLES: tuple[Var, ...] = (
     Var("PYTHON", command),
     Var("N_PATIENTS", integer(1), synthetic="--n-patients"),
     Var("DATA_SEED", integer(), synthetic="--seed"),
+    Var("DESIGN_TRIALS", integer(1), design="n_trials", convert=int),
+    Var("DESIGN_SEED", integer(), design="seed", convert=int),
+    Var("SCENARIOS", scenario_names, design="scenarios"),
+    Var("SCHEDULER", scheduler_address, design="scheduler"),
 )
 BY_NAME = {v.name: v for v in VARIABLES}
 
@@ -353,6 +380,11 @@ def sync(raw: Mapping[str, str], goals: Sequence[str], root: Path) -> tuple[str,
     values["OUT_DIR"] = out
     synthetic = {v.synthetic: int(values[v.name]) for v in VARIABLES if v.synthetic and v.name in values}
     needs_run = any(g not in NO_RUN_GOALS and not g.startswith("print-") for g in goals)
+    if "design" in goals:
+        design = {v.design: v.convert(values[v.name]) for v in VARIABLES if v.design and v.name in values}
+        design["study"] = os.path.abspath(root / (values.get("STUDY") or str(config.DEFAULT_STUDY)))
+        (root / DESIGN_PARAMS).parent.mkdir(parents=True, exist_ok=True)
+        write_if_changed(root / DESIGN_PARAMS, json.dumps(design, indent=2, sort_keys=True) + "\n")
     if any(g not in ("help", "clean", "distclean", "lock") and not g.startswith("print-") for g in goals):
         write_if_changed(root / SYNTHETIC_PARAMS, json.dumps(synthetic, sort_keys=True) + "\n")
     run = make_path(out, root)

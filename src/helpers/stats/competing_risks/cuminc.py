@@ -12,18 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.stats._checks import OVERALL, tie_factor
+from helpers.stats._checks import OVERALL
 from helpers.stats._counting import (
     CONF_TYPES,
     at_risk,
     check_conf_type,
-    left_continuous,
     pointwise_limits,
-    product_limit,
     tied_blocks,
     z_quantile,
 )
 
+from ._kernel import cif_from_counts
 from ._validate import check_causes, check_columns, check_competing_risks_input, check_times, encode_groups
 
 __all__ = ["COLUMNS", "CONF_TYPES", "cumulative_incidence", "confidence_interval"]
@@ -45,65 +44,51 @@ COLUMNS = [
 ]
 
 
-def _one_group(
+def _group_counts(
     t: np.ndarray, e: np.ndarray, causes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Step functions of one group at its distinct times (input sorted by time).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Counts of one group at its distinct times (input sorted by time).
 
-    Returns ``(times, at_risk, n_censor, F, V, n_event)``: counts at each time, and ``F``, ``V``
-    and ``n_event`` of shape (n_times, n_causes).
+    Returns ``(times, n_risk, n_censor, n_any, n_event)``, ``n_event`` of shape (n_times, n_causes).
     """
     idx, starts = tied_blocks(t)
     times = t[starts]
     n_times = len(times)
     total = np.bincount(idx, minlength=n_times).astype(np.float64)
     censored = np.bincount(idx, weights=(e == 0), minlength=n_times)
-    n_any = total - censored
-    n_risk = at_risk(total)
-    # overall event-free Kaplan-Meier after (fkn) and before (fk) each time
-    surv_after = product_limit(n_risk, n_any)
-    surv_before = left_continuous(surv_after)
-
-    n_causes = len(causes)
-    est = np.empty((n_times, n_causes))
-    var = np.empty((n_times, n_causes))
-    n_event = np.empty((n_times, n_causes))
-    inv_after = np.zeros(n_times)
-    positive = surv_after > 0
-    inv_after[positive] = 1.0 / surv_after[positive]
-    base = surv_before**2 / n_risk**2
-    for j, cause in enumerate(causes):
-        d1 = np.bincount(idx, weights=(e == cause), minlength=n_times)
-        d2 = n_any - d1
-        f = np.cumsum(surv_before * d1 / n_risk)
-        # cmprsk cinc: V(t) = sum_j t6_j * (a_j - F(t) b_j)^2, accumulated as v1, v2, v3
-        # (a_j = F(t_j)/S(t_j), b_j = 1/S(t_j) for competing events; a_j = 1 + F(t_j)/S(t_j)
-        # for events of the cause). Competing events are skipped once S(t_j) = 0.
-        t6_comp = np.where((d2 > 0) & positive, base * tie_factor(d2, n_risk) * d2, 0.0)
-        t6_own = np.where(d1 > 0, base * tie_factor(d1, n_risk) * d1, 0.0)
-        a_comp = f * inv_after
-        a_own = 1.0 + inv_after * f
-        v1 = np.cumsum(a_comp * a_comp * t6_comp + a_own * a_own * t6_own)
-        v2 = np.cumsum(inv_after * a_comp * t6_comp + inv_after * a_own * t6_own)
-        v3 = np.cumsum(inv_after * inv_after * (t6_comp + t6_own))
-        v = v1 + f * f * v3 - 2.0 * f * v2
-        # cmprsk updates the variance only at event times of the cause (it is constant in
-        # between in exact arithmetic); carry it forward likewise so values match to the digit
-        last = np.maximum.accumulate(np.where(d1 > 0, np.arange(n_times), -1))
-        v = np.where(last >= 0, v[np.maximum(last, 0)], 0.0)
-        est[:, j] = f
-        var[:, j] = v
-        n_event[:, j] = d1
-    return times, n_risk, censored, est, var, n_event
+    n_event = np.stack([np.bincount(idx, weights=(e == c), minlength=n_times) for c in causes], axis=1)
+    return times, at_risk(total), censored, total - censored, n_event
 
 
-def sort_by_group_then_time(t: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def _curves(
+    tables: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Estimate and variance, (n_times, n_causes), of every group: one kernel call for all
+    groups and causes, each a row of the batch padded with rows that change nothing."""
+    n_causes = tables[0][4].shape[1]
+    width = max(len(tb[0]) for tb in tables)
+    shape = (len(tables) * n_causes, width)
+    n_risk, n_any, d1 = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for g, (times, risk, _, anyev, events) in enumerate(tables):
+        rows = slice(g * n_causes, (g + 1) * n_causes)
+        n_risk[rows, : len(times)] = risk
+        n_any[rows, : len(times)] = anyev
+        d1[rows, : len(times)] = events.T
+    f, v = cif_from_counts(n_risk, n_any, d1)
+    return [
+        (f[g * n_causes : (g + 1) * n_causes, : len(tb[0])].T, v[g * n_causes : (g + 1) * n_causes, : len(tb[0])].T)
+        for g, tb in enumerate(tables)
+    ]
+
+
+def sort_by_group_then_time(t: np.ndarray, codes: np.ndarray, time_order: np.ndarray | None = None) -> np.ndarray:
     """Permutation ordering patients by group code, then time (order among ties arbitrary).
 
     Equivalent to ``np.lexsort((t, codes))`` up to ties, but several times faster: an unstable
-    (SIMD) sort of the times, then a stable radix sort of the small integer codes.
+    (SIMD) sort of the times (or ``time_order``, one already made), then a stable radix sort of
+    the small integer codes.
     """
-    order = np.argsort(t)
+    order = np.argsort(t) if time_order is None else time_order
     if codes.max(initial=0) < np.iinfo(np.int16).max:
         key = codes[order].astype(np.int16)
     else:
@@ -235,15 +220,35 @@ def cumulative_incidence(
         labels: list[Any] = [OVERALL]
     else:
         codes, labels = encode_groups(data[group_col], name=f"group_col={group_col!r}")
+    return curves_from_arrays(t, e, codes, labels, cause_codes, req, conf_level, conf_type)
 
-    order = sort_by_group_then_time(t, codes)
+
+def curves_from_arrays(
+    t: np.ndarray,
+    e: np.ndarray,
+    codes: np.ndarray,
+    labels: list[Any],
+    cause_codes: np.ndarray,
+    req: np.ndarray | None,
+    conf_level: float,
+    conf_type: str,
+    time_order: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The frame of :func:`cumulative_incidence` from validated arrays (group codes 0.. with
+    their ``labels``); ``time_order``, an argsort of ``t``, saves sorting again."""
+    order = sort_by_group_then_time(t, codes, time_order)
     t, e, codes = t[order], e[order], codes[order]
     bounds = np.searchsorted(codes, np.arange(len(labels) + 1))
 
     pieces: list[dict[str, np.ndarray]] = []
+    tables = [
+        _group_counts(t[bounds[g] : bounds[g + 1]], e[bounds[g] : bounds[g + 1]], cause_codes)
+        for g in range(len(labels))
+    ]
+    curves = _curves(tables)
     for g in range(len(labels)):
-        sl = slice(bounds[g], bounds[g + 1])
-        times_g, n_risk, n_cens, est, var, n_ev = _one_group(t[sl], e[sl], cause_codes)
+        times_g, n_risk, n_cens, _, n_ev = tables[g]
+        est, var = curves[g]
         cum_cens, cum_ev = np.cumsum(n_cens), np.cumsum(n_ev, axis=0)
         n_g = float(bounds[g + 1] - bounds[g])
         if req is None:
@@ -264,7 +269,7 @@ def cumulative_incidence(
             p = np.maximum(pos, 0)
             out_t = req
             # at risk at t: those with T >= t
-            risk = n_g - np.searchsorted(t[sl], req, side="left").astype(np.float64)
+            risk = n_g - np.searchsorted(t[bounds[g] : bounds[g + 1]], req, side="left").astype(np.float64)
             cum_cens_o = np.where(before, 0.0, cum_cens[p])
             cum_ev_o = np.where(before[:, None], 0.0, cum_ev[p])
             # since the previous requested time, as summary(survfit, times=) and tidycmprsk

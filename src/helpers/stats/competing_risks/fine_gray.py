@@ -44,6 +44,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -396,6 +397,54 @@ def _newton(
     return b, it, converged, lik, neg_score, info, state
 
 
+class ArrayFit(NamedTuple):
+    """A Fine-Gray fit on arrays (:func:`fit_arrays`): crr's ``coef``, ``var`` (robust) and ``invinf``."""
+
+    coef: np.ndarray
+    var: np.ndarray
+    var_naive: np.ndarray
+    n_iter: int
+    converged: bool
+    loglik: float
+    neg_score: np.ndarray
+    information: np.ndarray
+    notes: tuple[str, ...]
+    problem: _Problem
+
+
+def fit_arrays(
+    time: np.ndarray, status: np.ndarray, x: np.ndarray, group: np.ndarray, *, tol: float = 1e-9, max_iter: int = 50
+) -> ArrayFit:
+    """The Fine-Gray fit on validated arrays, the computation of :func:`fine_gray` without its frame.
+
+    ``status``: 1 the cause, 2 a competing cause, 0 censored; ``x`` the design matrix (patients x
+    terms); ``group`` the censoring groups 0, 1, ... (crr's ``cengroup``). The design simulator
+    calls it on each simulated trial; :func:`fine_gray` adds the checks, names and notes.
+    """
+    problem = _Problem(time, status, x, group)
+    # A diverging or singular fit makes risk-set sums 0 or inf on the way; that is detected and
+    # reported below (converged, infinite_terms, notes), so numpy's and scipy's warnings are noise.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        b, n_iter, converged, lik, neg_score, info, state = _newton(problem, tol, max_iter)
+    notes = [""] * problem.p
+    try:
+        var_naive = linalg.inv(info)
+        if not np.isfinite(var_naive).all():
+            raise linalg.LinAlgError("non-finite inverse")
+    except (linalg.LinAlgError, ValueError):
+        # e.g. a term with no information (it varies only outside every risk set): crr stops
+        # in solve(); here the terms are reported without inference
+        var_naive = np.full((problem.p, problem.p), np.nan)
+        notes = ["not estimable: information matrix is singular"] * problem.p
+    var_naive = (var_naive + var_naive.T) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):  # NaN or 0 moments after a failed fit
+        resid = problem.influence(state)
+    var = var_naive @ (resid.T @ resid) @ var_naive
+    var = (var + var.T) / 2
+    return ArrayFit(b, var, var_naive, n_iter, converged, lik, neg_score, info, tuple(notes), problem)
+
+
 # --------------------------------------------------------------------------------------------
 # Public function
 # --------------------------------------------------------------------------------------------
@@ -548,27 +597,10 @@ def fine_gray(
     x, terms, sources = _design(data.reset_index(drop=True), cov_list, all_interactions, forced)
     _check_design(x, terms)
 
-    problem = _Problem(time, status, x, group)
-    # A diverging or singular fit makes risk-set sums 0 or inf on the way; that is detected and
-    # reported below (converged, infinite_terms, notes), so numpy's and scipy's warnings are noise.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        b, n_iter, converged, lik, neg_score, info, state = _newton(problem, tol, max_iter)
-    notes = [""] * problem.p
-    try:
-        var_naive = linalg.inv(info)
-        if not np.isfinite(var_naive).all():
-            raise linalg.LinAlgError("non-finite inverse")
-    except (linalg.LinAlgError, ValueError):
-        # e.g. a term with no information (it varies only outside every risk set): crr stops
-        # in solve(); here the terms are reported without inference
-        var_naive = np.full((problem.p, problem.p), np.nan)
-        notes = ["not estimable: information matrix is singular"] * problem.p
-    var_naive = (var_naive + var_naive.T) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):  # NaN or 0 moments after a failed fit
-        resid = problem.influence(state)
-    var = var_naive @ (resid.T @ resid) @ var_naive
-    var = (var + var.T) / 2
+    fit = fit_arrays(time, status, x, group, tol=tol, max_iter=max_iter)
+    b, n_iter, converged, lik, neg_score = fit.coef, fit.n_iter, fit.converged, fit.loglik, fit.neg_score
+    var_naive, var, notes, problem = fit.var_naive, fit.var, list(fit.notes), fit.problem
+    info = fit.information
 
     infinite_terms: tuple[str, ...] = ()
     if not converged:

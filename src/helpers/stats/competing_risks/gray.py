@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from helpers.stats._checks import tie_factor
-from helpers.stats._counting import at_risk, left_continuous, product_limit, tied_blocks
+from helpers.stats._counting import at_risk, tied_blocks
 
+from ._kernel import gray_from_counts
 from ._validate import check_causes, check_columns, check_competing_risks_input, encode_groups
 from .cuminc import sort_by_group_then_time
 
@@ -55,66 +55,19 @@ def _stratum_scores(
     variance = np.zeros((k_out, n_g - 1, n_g - 1))
     if m == 0:
         return scores, variance
-    live = rs > 0
-    safe_rs = np.where(live, rs, 1.0)
-    skm = product_limit(rs, dany)  # right-continuous KM, per group
-    skmm = left_continuous(skm)  # left-continuous KM
-    h = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)
-    tr = h.sum(axis=1)
     event_idx = idx[failed]
     event_g = g[failed]
     event_code = e[failed]
     remap = np.cumsum(rows) - 1  # distinct-time index -> event-row index
-
+    # every cause at once: the causes are the batch axis of the kernel's count tables
+    d1 = np.zeros((k_out, m, n_g))
     for ci, cause in enumerate(causes):
         own = event_code == cause
-        d1 = np.bincount(remap[event_idx[own]] * n_g + event_g[own], minlength=m * n_g).reshape(m, n_g)
-        d1 = d1.astype(np.float64)
-        d2 = dany - d1
-        nd1 = d1.sum(axis=1)
-        f1 = np.cumsum(np.where(live, skmm * d1 / safe_rs, 0.0), axis=0)
-        f1m = np.vstack((np.zeros((1, n_g)), f1[:-1]))
-        tq = (h * (1.0 - f1m)).sum(axis=1)
-        f = np.cumsum(nd1 / tr)
-        fm = np.concatenate(([0.0], f[:-1]))
-        fb = (1.0 - fm) ** rho
-        has1 = nd1 > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.where(has1, nd1 / (tr * (1.0 - fm)), 0.0)
-            share = np.where(has1[:, None], nd1[:, None] * h * (1.0 - f1m) / tq[:, None], 0.0)
-        s = (fb[:, None] * (d1 - share)).sum(axis=0)
-        scores[ci] = s[: n_g - 1]
-
-        with np.errstate(divide="ignore", invalid="ignore"):  # only used where nd1 > 1, rs > 0
-            t5_own = np.where(nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0), 1.0)
-        t4_own = np.where(skm > 0, 1.0 - (1.0 - f[:, None]) / np.where(skm > 0, skm, 1.0), 1.0)
-        t3_own = t5_own * skmm * nd1[:, None] / (tr[:, None] * safe_rs)
-        use_own = has1[:, None] & live
-        use_comp = (skm > 0) & (d2 > 0)
-        t4_comp = (1.0 - f[:, None]) / np.where(skm > 0, skm, 1.0)
-        t3_comp = tie_factor(d2, rs) * skmm**2 * d2 / safe_rs**2
-
-        v = np.zeros((n_g - 1, n_g - 1))
-        for k in range(n_g):
-            # column k of a(t) = w (diag(h) - h h' / tr), rows i = 1..G
-            a_k = -(fb * h[:, k] / tr)[:, None] * h
-            a_k[:, k] += fb * h[:, k]
-            # cmprsk 2.2-12 adds to c only where a != 0 (avoids 0 * inf once F reaches 1)
-            with np.errstate(invalid="ignore"):
-                inc = np.where(a_k != 0, a_k * q[:, None], 0.0)
-            c_k = np.cumsum(inc, axis=0)
-            rest = c_k[-1] - c_k  # c(final) - c(t): the later-time influence
-            # crst accumulates v, v2, v3 and combines them at the end; algebraically each
-            # event contributes t3 * w w' with w below
-            sel = use_own[:, k]
-            if sel.any():
-                w = (a_k[sel] + t4_own[sel, k, None] * rest[sel])[:, : n_g - 1]
-                v += (w * t3_own[sel, k, None]).T @ w
-            sel = use_comp[:, k]
-            if sel.any():
-                w = (t4_comp[sel, k, None] * rest[sel])[:, : n_g - 1]
-                v += (w * t3_comp[sel, k, None]).T @ w
-        variance[ci] = v
+        d1[ci] = np.bincount(remap[event_idx[own]] * n_g + event_g[own], minlength=m * n_g).reshape(m, n_g)
+    shape = (n_g, k_out, m)
+    scores, variance = gray_from_counts(
+        np.broadcast_to(rs.T[:, None, :], shape), np.broadcast_to(dany.T[:, None, :], shape), d1.transpose(2, 0, 1), rho
+    )
     return scores, variance
 
 
@@ -130,7 +83,7 @@ def _full_rank(v: np.ndarray, tol: float = _QR_TOL) -> bool:
     return bool((np.abs(np.diag(r)) >= tol * norms).all())
 
 
-def _scores(
+def _checked(
     data: pd.DataFrame,
     duration_col: str,
     event_col: str,
@@ -138,9 +91,9 @@ def _scores(
     strata: str | None,
     causes: Sequence[int] | None,
     rho: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Checked input to Gray's scores of the first ``G - 1`` groups and their variance, summed
-    over strata: ``(scores (n_causes, G-1), variance (n_causes, G-1, G-1), causes, G)``."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray | None, int]:
+    """The checked arrays of :func:`gray_test`'s input: times, events, group codes, the number of
+    groups, the causes, stratum codes (None for one stratum) and the number of strata."""
     check_columns(data, duration_col=duration_col, event_col=event_col, group_col=group_col, strata=strata)
     t, e = check_competing_risks_input(
         data[duration_col],
@@ -158,25 +111,11 @@ def _scores(
             f"group_col={group_col!r} holds {n_groups} group {labels}; expected at least 2 groups to compare"
         )
     if strata is None:
-        st = np.zeros(len(t), dtype=np.int64)
-        n_strata = 1
+        st, n_strata = None, 1
     else:
         st, strata_labels = encode_groups(data[strata], name=f"strata={strata!r}")
         n_strata = len(strata_labels)
-
-    order = sort_by_group_then_time(t, st)
-    t, e, g, st = t[order], e[order], g[order], st[order]
-    bounds = np.searchsorted(st, np.arange(n_strata + 1))
-    s = np.zeros((len(cause_codes), n_groups - 1))
-    v = np.zeros((len(cause_codes), n_groups - 1, n_groups - 1))
-    for k in range(n_strata):
-        sl = slice(bounds[k], bounds[k + 1])
-        if sl.start == sl.stop:
-            continue
-        sk, vk = _stratum_scores(t[sl], e[sl], g[sl], n_groups, cause_codes, float(rho))
-        s += sk
-        v += vk
-    return s, v, cause_codes, n_groups
+    return t, e, g, n_groups, cause_codes, st, n_strata
 
 
 def gray_test(
@@ -227,7 +166,58 @@ def gray_test(
     ValueError
         On invalid input, or fewer than two groups.
     """
-    s, v, cause_codes, n_groups = _scores(data, duration_col, event_col, group_col, strata, causes, rho)
+    t, e, g, n_groups, cause_codes, st, n_strata = _checked(
+        data, duration_col, event_col, group_col, strata, causes, rho
+    )
+    return test_from_arrays(t, e, g, n_groups, cause_codes, float(rho), st, n_strata)
+
+
+def _scores(
+    t: np.ndarray,
+    e: np.ndarray,
+    g: np.ndarray,
+    n_groups: int,
+    cause_codes: np.ndarray,
+    rho: float,
+    st: np.ndarray | None,
+    n_strata: int,
+    time_order: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gray's scores of the first ``G - 1`` groups and their variance, summed over strata:
+    ``(scores (n_causes, G-1), variance (n_causes, G-1, G-1))``."""
+    if st is None:
+        order = np.argsort(t) if time_order is None else time_order
+        st = np.zeros(len(t), dtype=np.int64)
+    else:
+        order = sort_by_group_then_time(t, st, time_order)
+    t, e, g, st = t[order], e[order], g[order], st[order]
+    bounds = np.searchsorted(st, np.arange(n_strata + 1))
+    s = np.zeros((len(cause_codes), n_groups - 1))
+    v = np.zeros((len(cause_codes), n_groups - 1, n_groups - 1))
+    for k in range(n_strata):
+        sl = slice(bounds[k], bounds[k + 1])
+        if sl.start == sl.stop:
+            continue
+        sk, vk = _stratum_scores(t[sl], e[sl], g[sl], n_groups, cause_codes, rho)
+        s += sk
+        v += vk
+    return s, v
+
+
+def test_from_arrays(
+    t: np.ndarray,
+    e: np.ndarray,
+    g: np.ndarray,
+    n_groups: int,
+    cause_codes: np.ndarray,
+    rho: float,
+    st: np.ndarray | None = None,
+    n_strata: int = 1,
+    time_order: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The frame of :func:`gray_test` from validated arrays (group codes 0..``n_groups - 1``,
+    stratum codes ``st`` or one stratum); ``time_order``, an argsort of ``t``, saves sorting again."""
+    s, v = _scores(t, e, g, n_groups, cause_codes, rho, st, n_strata, time_order)
     df = n_groups - 1
     stats = np.full(len(cause_codes), np.nan)
     notes = [""] * len(cause_codes)
@@ -277,9 +267,10 @@ def gray_z(
     ValueError
         On invalid input, or ``group_col`` without exactly two groups.
     """
-    s, v, codes, n_groups = _scores(data, duration_col, event_col, group_col, strata, [cause], rho)
+    t, e, g, n_groups, codes, st, n_strata = _checked(data, duration_col, event_col, group_col, strata, [cause], rho)
     if n_groups != 2:
         raise ValueError(f"group_col={group_col!r} holds {n_groups} groups; gray_z compares exactly 2")
+    s, v = _scores(t, e, g, n_groups, codes, float(rho), st, n_strata)
     score, var = float(s[0, 0]), float(v[0, 0, 0])
     ok = np.isfinite(var) and var > 0
     z = -score / np.sqrt(var) if ok else np.nan
