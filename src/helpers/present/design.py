@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.present.narrative import _one, join_words
+from helpers.present.narrative import join_words
 from helpers.present.results import RunResults
 from helpers.present.tables import fmt_num, fmt_p, fmt_pct
 from helpers.study import Study, in_prose
@@ -31,6 +31,13 @@ __all__ = [
     "table_design_sizing",
     "table_not_defined",
 ]
+
+
+def _one(rows: list[dict[str, Any]], what: str, **match: Any) -> dict[str, Any]:
+    found = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+    if len(found) != 1:
+        raise KeyError(f"expected one {what} with {match}, found {len(found)}")
+    return found[0]
 
 
 def _pct_se(estimate: float, se: float) -> str:
