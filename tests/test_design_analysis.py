@@ -139,7 +139,7 @@ def test_scenario_table_shows_power_with_its_monte_carlo_error_and_early_stoppin
             "stop_futility": [0.0, 0.0],
         }
     )
-    shown = present.table_design_scenarios(scenarios, oc, looks, study)
+    shown = present.table_design_scenarios(present.ard_design_scenarios(scenarios, oc, looks, "ITT"), study)
     row = shown.iloc[0]
     assert row["Power"] == "78.1% (MC SE 0.6)"
     assert row["Stops at look 1"] == "15.5%"
@@ -154,6 +154,7 @@ def test_the_estimated_subdistribution_hazard_ratio_comes_from_fine_gray_trials(
     assert q["shr_quantile_0.025"] < q["shr_quantile_0.5"] < q["shr_quantile_0.975"]
     assert 0.3 < q["shr_quantile_0.5"] < 1.2
     shown = present.table_design_scenarios(
-        sim.scenarios, sim.operating_characteristics, sim.per_look, load_study(THREE_ARM)
+        present.ard_design_scenarios(sim.scenarios, sim.operating_characteristics, sim.per_look, "ITT"),
+        load_study(THREE_ARM),
     )
     assert shown.filter(like="Estimated sHR").shape == (1, 1)

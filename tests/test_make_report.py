@@ -402,6 +402,7 @@ def test_the_prose_quotes_the_primary_estimates_with_their_intervals_as_the_tabl
 def _table_builders(study):
     """Each table of the run, rebuilt from nothing but its ARD rows (as the notebooks build it)."""
     from helpers.analysis.safety import SUBSET_TABLES
+    from helpers.present import design
     from helpers.present import tables as t
 
     return {
@@ -414,6 +415,9 @@ def _table_builders(study):
         "tbl-interim-projection": t.table_interim_projection,
         "tbl-interim-boundaries": t.table_interim_boundaries,
         "tbl-interim-decision": t.table_interim_decision,
+        "tbl-design-boundaries": design.table_design_boundaries,
+        "tbl-design-scenarios": lambda rows: design.table_design_scenarios(rows, study),
+        "tbl-design-sizing": lambda rows: design.table_design_sizing(rows, study),
         "tbl-cif-landmarks": lambda rows: t.table_cif_landmarks(rows, study),
         "tbl-relapse-effects": t.table_relapse_effects,
         "tbl-primary-populations": t.table_primary_by_population,

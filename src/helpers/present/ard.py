@@ -133,6 +133,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "percent0": lambda x: fmt_pct(x, 0),
     "num4": lambda x: fmt_num(x, 4),
     "p": fmt_p,
+    "p4": lambda x: fmt_p(x) if _missing(x) or x >= 0.001 else f"{x:.4f}",
     "text": _text,
 }
 

@@ -3,7 +3,8 @@
 One output ID per table or figure: ``table_design_boundaries()`` -> ``tbl-design-boundaries``,
 ``table_design_scenarios()`` -> ``tbl-design-scenarios``, ``table_design_sizing()`` ->
 ``tbl-design-sizing``, ``figure_design_power()`` -> ``fig-design-power``; ``design_text()`` is the
-section's prose, every number read from the run's results. Numbers are rounded here only.
+section's prose. The tables are built from their ARD rows (``ard_design_*``, formatted by
+:mod:`helpers.present.ard`) and the prose reads the same rows.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from matplotlib.figure import Figure
 
 from helpers.present.narrative import join_words
 from helpers.present.results import RunResults
-from helpers.present.tables import fmt_num, fmt_p, fmt_pct
 from helpers.study import Study, in_prose
 
 __all__ = [
     "NOT_DEFINED",
+    "ard_design_boundaries",
+    "ard_design_scenarios",
+    "ard_design_sizing",
     "design_text",
     "figure_design_power",
     "figure_not_defined",
@@ -33,85 +36,238 @@ __all__ = [
 ]
 
 
-def _one(rows: list[dict[str, Any]], what: str, **match: Any) -> dict[str, Any]:
-    found = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
-    if len(found) != 1:
-        raise KeyError(f"expected one {what} with {match}, found {len(found)}")
-    return found[0]
+def _design_records(rows: pd.DataFrame, variable: str) -> list[dict[str, Any]]:
+    from helpers.present.ard import records
+
+    return [r for r in records(rows) if variable in r]
 
 
-def _pct_se(estimate: float, se: float) -> str:
-    """``"75.8% (MC SE 2.1)"``: a simulated proportion with its Monte Carlo standard error in points."""
-    return f"{fmt_pct(estimate)} (MC SE {fmt_num(100 * se)})"
-
-
-def table_design_boundaries(boundaries: pd.DataFrame) -> pd.DataFrame:
-    """The design's looks: information fraction, planned primary events, efficacy (and futility)
-    boundary on the z scale, nominal p-value, cumulative alpha spent and analytic power."""
+def table_design_boundaries(rows: pd.DataFrame) -> pd.DataFrame:
+    """The design's looks (ARD :func:`ard_design_boundaries` of the simulation's ``boundaries``):
+    information fraction, planned primary events, efficacy (and futility) boundary on the z scale,
+    nominal p-value, cumulative alpha spent and analytic power."""
+    recs = _design_records(rows, "look")
+    if not recs:
+        return table_not_defined()
     out = pd.DataFrame(
         {
-            "Look": boundaries["look"].astype(int).astype(str),
-            "Information fraction": [fmt_num(x, 2) for x in boundaries["information_fraction"]],
-            "Primary events": boundaries["events"].astype(int).astype(str),
-            "Efficacy boundary (z)": [fmt_num(x, 3) for x in boundaries["efficacy_z"]],
+            "Look": [r["look"] for r in recs],
+            "Information fraction": [r["information_fraction"] for r in recs],
+            "Primary events": [r["events"] for r in recs],
+            "Efficacy boundary (z)": [r["efficacy_z"] for r in recs],
         }
     )
-    if boundaries["futility_z"].notna().any():
-        out["Futility boundary (z)"] = [fmt_num(x, 3) if np.isfinite(x) else "" for x in boundaries["futility_z"]]
-    out["Nominal p-value"] = [fmt_p(x) if x >= 0.001 else f"{x:.4f}" for x in boundaries["nominal_p"]]
-    out["Alpha spent"] = [f"{x:.4f}" for x in boundaries["alpha_spent"]]
-    out["Power, analytic (cumulative)"] = [fmt_pct(x) for x in boundaries["cumulative_power"]]
+    if any(r["futility_z"] != "NE" for r in recs):
+        out["Futility boundary (z)"] = ["" if r["futility_z"] == "NE" else r["futility_z"] for r in recs]
+    out["Nominal p-value"] = [r["nominal_p"] for r in recs]
+    out["Alpha spent"] = [r["alpha_spent"] for r in recs]
+    out["Power, analytic (cumulative)"] = [r["cumulative_power"] for r in recs]
     return out
 
 
-def table_design_scenarios(
-    scenarios: pd.DataFrame, oc: pd.DataFrame, per_look: pd.DataFrame, study: Study
-) -> pd.DataFrame:
-    """One row per scenario: its truth (cause-specific and implied subdistribution hazard ratio,
-    reference arm's competing incidence at the main landmark) and the simulated power, stopping
-    probability at each look, and expected primary and competing events and duration."""
+def table_design_scenarios(rows: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """One row per scenario (ARD :func:`ard_design_scenarios`): its truth (cause-specific and
+    implied subdistribution hazard ratio, reference arm's competing incidence at the main landmark)
+    and the simulated power, stopping probability at each look, and expected primary and competing
+    events and duration."""
+    recs = _design_records(rows, "scenario")
+    if not recs:
+        return table_not_defined()
     at = study.time.landmark_label(study.time.main_landmark)
     endpoint = study.primary_endpoint
     competing = endpoint.causes[3 - study.primary.cause]
-    rows = []
-    for _, sc in scenarios.iterrows():
-        q = oc[oc["scenario"] == sc["scenario"]].set_index("quantity")
-        looks = per_look[per_look["scenario"] == sc["scenario"]]
+    out = []
+    for sc in (r for r in recs if "look" not in r):
         row: dict[str, str] = {
-            "Scenario": str(sc["label"]),
-            "Hazard ratio (cause-specific)": fmt_num(sc["hazard_ratio"], 2),
-            f"Subdistribution hazard ratio at {at}": fmt_num(sc["subdistribution_hr"], 3),
-            f"{competing}, reference arm, {at}": fmt_pct(sc["competing_reference"]),
-            "Power": _pct_se(q.loc["reject", "estimate"], q.loc["reject", "mc_std_error"]),
+            "Scenario": sc["label"],
+            "Hazard ratio (cause-specific)": sc["hazard_ratio"],
+            f"Subdistribution hazard ratio at {at}": sc["subdistribution_hr"],
+            f"{competing}, reference arm, {at}": sc["competing_reference"],
+            "Power": f"{sc['power']} (MC SE {sc['power_se']})",
         }
-        for _, lk in looks.iterrows():
-            stop = lk["stop_efficacy"] + lk["stop_harm"] + lk["stop_futility"]
-            if int(lk["look"]) < len(looks):
-                row[f"Stops at look {int(lk['look'])}"] = fmt_pct(stop)
-        if "shr_quantile_0.5" in q.index:
+        for lk in (r for r in recs if "look" in r and r["scenario"] == sc["scenario"]):
+            row[f"Stops at look {lk['look']}"] = lk["stop"]
+        if "shr_median" in sc:
             row["Estimated sHR at stopping, median (2.5%, 97.5%)"] = (
-                f"{fmt_num(q.loc['shr_quantile_0.5', 'estimate'], 2)} ({fmt_num(q.loc['shr_quantile_0.025', 'estimate'], 2)}, "
-                f"{fmt_num(q.loc['shr_quantile_0.975', 'estimate'], 2)})"
+                f"{sc['shr_median']} ({sc['shr_low']}, {sc['shr_high']})"
             )
-        row["Expected primary events"] = fmt_num(q.loc["expected_primary_events", "estimate"])
-        row["Expected competing events"] = fmt_num(q.loc["expected_competing_events", "estimate"])
-        row["Expected duration, months"] = fmt_num(q.loc["expected_duration", "estimate"])
-        rows.append(row)
-    return pd.DataFrame(rows)
+        row["Expected primary events"] = sc["expected_primary_events"]
+        row["Expected competing events"] = sc["expected_competing_events"]
+        row["Expected duration, months"] = sc["expected_duration"]
+        out.append(row)
+    return pd.DataFrame(out)
 
 
-def table_design_sizing(sizing: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """The conventional sizing (competing events censored) beside the competing-risks one."""
-    d = study.design
-    assert d is not None
+def table_design_sizing(rows: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The conventional sizing (competing events censored) beside the competing-risks one (ARD
+    :func:`ard_design_sizing`)."""
+    recs = _design_records(rows, "method")
+    if not recs:
+        return table_not_defined()
     return pd.DataFrame(
         {
-            "Method": sizing["method"].astype(str),
-            "Effect (hazard ratio)": [fmt_num(x, 3) for x in sizing["effect"]],
-            "Primary events": [fmt_num(np.ceil(x), 0) for x in sizing["events"]],
-            "Probability of the primary event": [fmt_pct(x) for x in sizing["event_probability"]],
-            "Patients": [fmt_num(np.ceil(x), 0) for x in sizing["patients"]],
+            "Method": [r["method"] for r in recs],
+            "Effect (hazard ratio)": [r["effect"] for r in recs],
+            "Primary events": [r["events"] for r in recs],
+            "Probability of the primary event": [r["event_probability"] for r in recs],
+            "Patients": [r["patients"] for r in recs],
         }
+    )
+
+
+def _not_defined_rows(output_id: str, population: str) -> pd.DataFrame:
+    from helpers.present.ard import Stat, from_frame
+
+    return from_frame(
+        pd.DataFrame({"status": [NOT_DEFINED]}),
+        output_id=output_id,
+        analysis_id="design_simulation",
+        population=population,
+        context="attributes",
+        variable="design",
+        stats={"status": Stat("Status", "text")},
+    )
+
+
+def ard_design_boundaries(
+    boundaries: pd.DataFrame | None, population: str, study: Study, output_id: str = "tbl-design-boundaries"
+) -> pd.DataFrame:
+    """The design's looks and its alpha (``variable`` ``design``); None: the study defines no simulation."""
+    from helpers.present.ard import Stat, from_frame
+
+    if boundaries is None or study.design is None:
+        return _not_defined_rows(output_id, population)
+    keys: dict[str, Any] = {"output_id": output_id, "analysis_id": "design_simulation", "population": population}
+    d = boundaries
+    stats = {
+        "information_fraction": Stat("Information fraction", "num2"),
+        "events": Stat("Primary events", "count"),
+        "efficacy_z": Stat("Efficacy boundary (z)", "num3"),
+        "futility_z": Stat("Futility boundary (z)", "num3"),
+        "nominal_p": Stat("Nominal p-value", "p4"),
+        "alpha_spent": Stat("Alpha spent", "num4"),
+        "cumulative_power": Stat("Power, analytic (cumulative)", "percent"),
+    }
+    parts = [
+        from_frame(d, **keys, context="design", variable="look", stats=stats),
+        from_frame(
+            pd.DataFrame({"alpha": [study.design.alpha]}),
+            **keys,
+            context="design",
+            variable="design",
+            stats={"alpha": Stat("Alpha", "num3")},
+        ),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def ard_design_scenarios(
+    scenarios: pd.DataFrame | None,
+    oc: pd.DataFrame | None,
+    per_look: pd.DataFrame | None,
+    population: str,
+    summary: dict[str, Any] | None = None,
+    output_id: str = "tbl-design-scenarios",
+) -> pd.DataFrame:
+    """Per scenario its truth and operating characteristics, per scenario and look (but the last)
+    the probability of stopping there, and with ``summary`` (``design_simulation.summary_values``)
+    the trials and seed (``variable`` ``simulation``)."""
+    from helpers.present.ard import Stat, from_frame
+
+    if scenarios is None or oc is None or per_look is None:
+        return _not_defined_rows(output_id, population)
+    keys: dict[str, Any] = {"output_id": output_id, "analysis_id": "design_simulation", "population": population}
+    recs = []
+    for _, sc in scenarios.iterrows():
+        q = oc[oc["scenario"] == sc["scenario"]].set_index("quantity")
+        rec = {
+            "scenario": sc["scenario"],
+            "label": str(sc["label"]),
+            "hazard_ratio": sc["hazard_ratio"],
+            "subdistribution_hr": sc["subdistribution_hr"],
+            "competing_reference": sc["competing_reference"],
+            "power": q.loc["reject", "estimate"],
+            "power_se": 100 * q.loc["reject", "mc_std_error"],
+            "expected_primary_events": q.loc["expected_primary_events", "estimate"],
+            "expected_competing_events": q.loc["expected_competing_events", "estimate"],
+            "expected_duration": q.loc["expected_duration", "estimate"],
+        }
+        if "shr_quantile_0.5" in q.index:
+            rec |= {
+                "shr_median": q.loc["shr_quantile_0.5", "estimate"],
+                "shr_low": q.loc["shr_quantile_0.025", "estimate"],
+                "shr_high": q.loc["shr_quantile_0.975", "estimate"],
+            }
+        recs.append(rec)
+    frame = pd.DataFrame(recs)
+    stats = {
+        "label": Stat("Scenario", "text"),
+        "hazard_ratio": Stat("Hazard ratio (cause-specific)", "num2"),
+        "subdistribution_hr": Stat("Subdistribution hazard ratio", "num3"),
+        "competing_reference": Stat("Competing incidence, reference arm", "percent"),
+        "power": Stat("Power", "percent"),
+        "power_se": Stat("Monte Carlo standard error, points", "num1"),
+        "expected_primary_events": Stat("Expected primary events", "num1"),
+        "expected_competing_events": Stat("Expected competing events", "num1"),
+        "expected_duration": Stat("Expected duration, months", "num1"),
+        **{
+            k: Stat(label, "num2")
+            for k, label in (("shr_median", "sHR at stopping, median"), ("shr_low", "2.5%"), ("shr_high", "97.5%"))
+            if k in frame
+        },
+    }
+    parts = [from_frame(frame, **keys, context="design", variable="scenario", stats=stats)]
+    n_looks = int(per_look["look"].max()) if len(per_look) else 0
+    looks = per_look[per_look["look"] < n_looks].assign(
+        stop=lambda d: d["stop_efficacy"] + d["stop_harm"] + d["stop_futility"]
+    )
+    if len(looks):
+        parts.append(
+            from_frame(
+                looks,
+                **keys,
+                context="design",
+                by=["scenario"],
+                variable="look",
+                stats={"stop": Stat("Stops at the look", "percent")},
+            )
+        )
+    if summary is not None:
+        parts.append(
+            from_frame(
+                pd.DataFrame({"n_trials": [summary["n_trials"]], "seed": [summary["seed"]]}),
+                **keys,
+                context="design",
+                variable="simulation",
+                stats={"n_trials": Stat("Simulated trials per scenario", "count"), "seed": Stat("Seed", "count")},
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def ard_design_sizing(
+    sizing: pd.DataFrame | None, population: str, output_id: str = "tbl-design-sizing"
+) -> pd.DataFrame:
+    """The sizing by each method: effect, events and patients (rounded up), event probability."""
+    from helpers.present.ard import Stat, from_frame
+
+    if sizing is None:
+        return _not_defined_rows(output_id, population)
+    d = sizing.assign(events=np.ceil(sizing["events"]), patients=np.ceil(sizing["patients"]))
+    stats = {
+        "effect": Stat("Effect (hazard ratio)", "num3"),
+        "events": Stat("Primary events", "count"),
+        "event_probability": Stat("Probability of the primary event", "percent"),
+        "patients": Stat("Patients", "count"),
+    }
+    return from_frame(
+        d,
+        output_id=output_id,
+        analysis_id="design_simulation",
+        population=population,
+        context="design",
+        variable="method",
+        stats=stats,
     )
 
 
@@ -174,13 +330,12 @@ def figure_not_defined() -> Figure:
 
 
 def design_text(r: RunResults, study: Study, notebook: str = "06_design") -> str:
-    """The design section's prose: the design, the simulation and what the conventional sizing misses."""
+    """The design section's prose: the design, the simulation and what the conventional sizing
+    misses, every number from the run's ARD (the design tables' rows)."""
     d = study.design
-    info = r.value(notebook, "design_simulation")
-    if d is None or info is None:
+    a = r.ard()
+    if d is None or not a.has("tbl-design-scenarios") or a.records("tbl-design-scenarios", design=None):
         return NOT_DEFINED
-    oc = r.value(notebook, "design_operating_characteristics")
-    sizing = r.value(notebook, "design_sizing")
     event = in_prose(study.primary_endpoint.causes[study.primary.cause])
     comp = in_prose(study.comparator_arms[0].label)
     ref = in_prose(study.reference_arm.label)
@@ -189,23 +344,20 @@ def design_text(r: RunResults, study: Study, notebook: str = "06_design") -> str
     statistic = {"gray": "Gray's test", "fine-gray": "the Fine-Gray Wald test", "logrank": "the log-rank test"}[
         d.statistic
     ]
-
-    def power(name: str) -> str:
-        q = _one(oc, "operating characteristic", scenario=name, quantity="reject")
-        return _pct_se(q["estimate"], q["mc_std_error"])
-
-    names: list[dict[str, Any]] = info["scenarios"]
-    said = join_words([f"{in_prose(s['label'])} {power(s['scenario'])}" for s in names])
-    conventional = _one(sizing, "sizing", method="Schoenfeld, competing events censored")
-    true = _one(sizing, "sizing", method="Schoenfeld events, true cumulative incidence")
+    scenarios = [x for x in a.records("tbl-design-scenarios") if "scenario" in x and "look" not in x]
+    said = join_words([f"{in_prose(s['label'])} {s['power']} (MC SE {s['power_se']})" for s in scenarios])
+    sim = a.record("tbl-design-scenarios", "stat", simulation=None)
+    alpha = a.cell("tbl-design-boundaries", "alpha", design=None)
+    conventional = a.record("tbl-design-sizing", method="Schoenfeld, competing events censored")
+    true = a.record("tbl-design-sizing", method="Schoenfeld events, true cumulative incidence")
     return (
         f"The design compares {comp} with {ref} on {event} with {statistic} at {looks} looks "
         f"({interim}) after {d.planned_events} primary events in {d.n_patients} patients, "
-        f"alpha {fmt_num(d.alpha, 3)} ({'two' if d.sided == 2 else 'one'}-sided; "
-        f"@tbl-design-boundaries). {info['n_trials']:,} simulated trials per scenario (seed {info['seed']}) give "
+        f"alpha {alpha} ({'two' if d.sided == 2 else 'one'}-sided; "
+        f"@tbl-design-boundaries). {int(sim['n_trials']):,} simulated trials per scenario (seed {int(sim['seed'])}) give "
         f"a power of {said} (@tbl-design-scenarios, @fig-design-power). The conventional sizing, "
-        f"which censors the competing event, expects {fmt_pct(conventional['event_probability'])} of patients "
-        f"to have {event} and so {fmt_num(np.ceil(conventional['patients']), 0)} patients for the "
-        f"events; with the competing event it is {fmt_pct(true['event_probability'])}, and "
-        f"{fmt_num(np.ceil(true['patients']), 0)} patients (@tbl-design-sizing)."
+        f"which censors the competing event, expects {conventional['event_probability']} of patients "
+        f"to have {event} and so {conventional['patients']} patients for the "
+        f"events; with the competing event it is {true['event_probability']}, and "
+        f"{true['patients']} patients (@tbl-design-sizing)."
     )
