@@ -189,20 +189,6 @@ def test_crf_missing_values_occur_where_real_crfs_have_them(large):
     assert adsl["AGE"].notna().all()
 
 
-def test_design_events_follow_schoenfeld_for_hr_0_6():
-    # hand calculation: 4 (1.959964 + 0.841621)^2 / log(0.6)^2 = 120.3 -> 121
-    assert synthetic.DESIGN["events_fixed_design"] == 121
-    assert synthetic.DESIGN["events_interim"] == math.ceil(synthetic.DESIGN["events_target"] / 2)
-
-
-def test_design_boundaries_are_the_lan_demets_obrien_fleming_values():
-    # gsDesign sfLDOF, k = 2, timing 0.5, one-sided alpha 0.025 (literature value):
-    # upper bounds 2.963 and 1.969
-    np.testing.assert_allclose(
-        [synthetic.DESIGN["z_boundary_interim"], synthetic.DESIGN["z_boundary_final"]], [2.963, 1.969], atol=1e-3
-    )
-
-
 def test_generate_rejects_a_non_positive_number_of_patients():
     with pytest.raises(ValueError, match="n_patients=0"):
         synthetic.generate(n_patients=0)

@@ -1,4 +1,4 @@
-# Reference values for the synthetic trial's planned design (helpers.synthetic.DESIGN).
+# Reference values for the study's planned design (helpers.analysis.design.planned_design).
 # R 4.2.2, rpact 3.3.4 (Debian r-cran-rpact). Run from the project root:
 #   Rscript tests/reference/design.R
 # Design: event-driven, relapse cause-specific HR 0.6, 1:1, two-sided alpha 0.05 spent as one-sided

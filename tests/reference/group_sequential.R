@@ -156,3 +156,34 @@ monitoring <- list(
   rci_lower = rci[1, 1:2], rci_upper = rci[2, 1:2]
 )
 write_json(monitoring, "monitoring.json")
+
+# ---- expected events over calendar time ---------------------------------------------------------
+# rpact's accrual logic: getPowerSurvival(...)$analysisTime is the time the expected events reach
+# each look's events; getEventProbabilities(time, ...)$overallEventProbabilities the expected
+# fraction of patients with an event by a calendar time.
+cal_design <- getDesignGroupSequential(kMax = 2, alpha = 0.025, sided = 1, typeOfDesign = "asOF",
+                                       informationRates = c(0.5, 1))
+exp_case <- getPowerSurvival(cal_design, lambda2 = log(2) / 12, hazardRatio = 0.6,
+  accrualTime = c(0, 6, 24), accrualIntensity = c(5, 15), maxNumberOfSubjects = 300, maxNumberOfEvents = 120,
+  dropoutRate1 = 0.05, dropoutRate2 = 0.05, dropoutTime = 12, directionUpper = FALSE)
+pw_case <- getPowerSurvival(cal_design, piecewiseSurvivalTime = c(0, 6, 12), lambda2 = c(0.03, 0.05, 0.02),
+  hazardRatio = 0.7, accrualTime = c(0, 30), maxNumberOfSubjects = 400, maxNumberOfEvents = 150,
+  allocationRatioPlanned = 2, directionUpper = FALSE)
+times <- c(6, 18.5, 30, 41.2)
+exp_prob <- getEventProbabilities(times, lambda2 = log(2) / 12, hazardRatio = 0.6,
+  accrualTime = c(0, 6, 24), accrualIntensity = c(5, 15), maxNumberOfSubjects = 300,
+  dropoutRate1 = 0.05, dropoutRate2 = 0.05, dropoutTime = 12)
+pw_prob <- getEventProbabilities(times, piecewiseSurvivalTime = c(0, 6, 12), lambda2 = c(0.03, 0.05, 0.02),
+  hazardRatio = 0.7, accrualTime = c(0, 30), maxNumberOfSubjects = 400, allocationRatioPlanned = 2)
+calendar <- list(
+  rpact_version = as.character(packageVersion("rpact")),
+  exponential = list(lambda2 = log(2) / 12, hazardRatio = 0.6, accrualTime = c(0, 6, 24),
+                     accrualIntensity = c(5, 15), maxNumberOfSubjects = 300, events = c(60, 120),
+                     dropoutRate = 0.05, dropoutTime = 12, analysisTime = as.numeric(exp_case$analysisTime),
+                     times = times, overallEventProbabilities = exp_prob$overallEventProbabilities),
+  piecewise = list(piecewiseSurvivalTime = c(0, 6, 12), lambda2 = c(0.03, 0.05, 0.02), hazardRatio = 0.7,
+                   accrualTime = c(0, 30), maxNumberOfSubjects = 400, allocationRatioPlanned = 2,
+                   events = c(75, 150), analysisTime = as.numeric(pw_case$analysisTime),
+                   times = times, overallEventProbabilities = pw_prob$overallEventProbabilities)
+)
+write_json(calendar, "calendar.json")

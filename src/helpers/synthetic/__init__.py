@@ -7,9 +7,9 @@ Any study definition with k >= 2 arms works: its arms (codes, labels, allocation
 receive the drug), STUDYID, strata, endpoints, drug, dose levels, AE windows, size, calendar,
 sites and relapse hazard ratios drive the generator; the simulated population (disease, donors,
 hazards, toxicities, screening) is the generator's own, in :data:`ASSUMPTIONS`, with the
-calibrated baseline hazards in :data:`CALIBRATION`.  :data:`DESIGN` is the default study's
-event-driven design (Schoenfeld, O'Brien-Fleming interim); :func:`planned_design` gives any
-study's.  Sources: ``data/README.md``.
+calibrated baseline hazards in :data:`CALIBRATION`.  :func:`expected_events` gives the primary
+events the calibrated model produces by the final cutoff (the design itself is
+:func:`helpers.analysis.design.planned_design`'s).  Sources: ``data/README.md``.
 
 Outcomes are drawn from latent cause-specific Weibull times (relapse, non-relapse death) with a
 random site effect, then post-relapse survival, dropout and administrative censoring at the
@@ -29,12 +29,10 @@ Command line::
 
 from __future__ import annotations
 
-from helpers.study import load_study
-
 from .assumptions import ASSUMPTIONS
 from .calibration import CALIBRATION
 from .cli import main
-from .design import planned_design
+from .design import expected_events
 from .trial import DEFAULT_SEED, TABLES, default_cutoff, generate
 from .writing import write_trial
 
@@ -42,14 +40,10 @@ __all__ = [
     "ASSUMPTIONS",
     "CALIBRATION",
     "DEFAULT_SEED",
-    "DESIGN",
     "TABLES",
     "default_cutoff",
+    "expected_events",
     "generate",
     "main",
-    "planned_design",
     "write_trial",
 ]
-
-#: The default study's planned design (see data/README.md, "Design and interim analysis").
-DESIGN = planned_design(load_study())
