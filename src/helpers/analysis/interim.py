@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from helpers.analysis.design import planned_design
 from helpers.analysis.endpoints import arm_term, comparison_data
 from helpers.data.contract import Trial
 from helpers.stats import competing_risks as cr
@@ -522,33 +523,6 @@ def _decision(z: float, efficacy: float, futility: float, sided: int, final: boo
     return "continue", "no boundary crossed: continue"
 
 
-def group_sequential_design(study: Study) -> gs.GroupSequentialDesign:
-    """The study's planned group-sequential design (boundaries at the planned fractions)."""
-    d = design_of(study)
-    fut = d.futility
-    return gs.design(
-        d.information_fractions,
-        alpha=d.alpha,
-        sided=d.sided,
-        power=d.power,
-        alpha_spending=d.alpha_spending.function,
-        alpha_parameter=d.alpha_spending.parameter,
-        futility_spending=fut.spending.function if fut is not None else None,
-        futility_parameter=fut.spending.parameter if fut is not None else None,
-        binding=fut.binding if fut is not None else False,
-    )
-
-
-def planned_drift(study: Study) -> float:
-    """E[Z] at the planned primary events under the planned effect, on the scale oriented to it:
-    ``|log HR| sqrt(p (1 - p) D)`` with ``p`` the comparator's share of the two arms' allocation
-    (Schoenfeld 1983; Latouche, Porcher and Chevret 2004 for a subdistribution HR)."""
-    d = design_of(study)
-    ref, comp = study.reference_arm, study.comparator_arms[0]
-    p = comp.allocation / (comp.allocation + ref.allocation)
-    return abs(math.log(d.hazard_ratio)) * math.sqrt(p * (1 - p) * d.planned_events)
-
-
 def interim_analysis(trial: Trial, study: Study, position: LookPosition | None = None) -> InterimAnalysis:
     """The committee's analysis of this data cut (see the module docstring for the look rule).
 
@@ -563,7 +537,8 @@ def interim_analysis(trial: Trial, study: Study, position: LookPosition | None =
     ``exp(log_hr -/+ c_k se)`` with ``c_k`` this look's efficacy boundary (coverage ``rci_level``
     over all looks together). At an interim look, conditional power (B-value method, Lan and Wittes
     1988) is the probability of crossing a later efficacy boundary given the current ``z_planned``,
-    under the planned effect (drift :func:`planned_drift`) and under the current trend (drift
+    under the planned effect (the drift of :func:`helpers.analysis.design.planned_design`:
+    ``|log HR| sqrt(p (1 - p) planned_events)``) and under the current trend (drift
     ``z / sqrt(t)``), and predictive power averages it over the drift's posterior under a flat
     prior; both NaN at the final analysis.
     """
@@ -571,7 +546,8 @@ def interim_analysis(trial: Trial, study: Study, position: LookPosition | None =
     position = locate_look(trial, study) if position is None else position
     stat = primary_statistic(trial, study)
     s = stat.iloc[0]
-    gsd = group_sequential_design(study)
+    planned = planned_design(study)
+    gsd = planned.design
     t_now = position.fractions[-1]
     to_come = [(k, f) for k, f in enumerate(design.information_fractions, start=1) if k > position.look and f > t_now]
     bounds = gs.update(gsd, [*position.fractions, *(f for _, f in to_come)], final=True)
@@ -610,7 +586,8 @@ def interim_analysis(trial: Trial, study: Study, position: LookPosition | None =
         "hr": float(s["hr"]),
         "note": s["note"],
     }
-    summary.update(_monitoring(s, position, bounds, planned_drift(study), study, float(now["efficacy_z"])))
+    drift = float(planned.summary["drift"].iloc[0])
+    summary.update(_monitoring(s, position, bounds, drift, study, float(now["efficacy_z"])))
     return InterimAnalysis(
         position=position,
         statistic=stat,
