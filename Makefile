@@ -10,8 +10,9 @@ POPULATION ?=## analysis population: a population of the study; empty = its defa
 STRICT     ?= 0## 1 = every data finding is an error (stops the run)
 SEED       ?= 20201215## seed for anything random inside the analyses
 PATIENT_LISTINGS ?= 0## 1 = also write patient-level listings (one row per patient, with USUBJID) into the run folder
+REPORT     ?= closed## closed: by arm, for the Data Monitoring Committee only; open: pooled over the arms, for the trial team
 RENDERER   ?= auto## report renderer: auto (quarto when on PATH, else nbconvert), quarto or nbconvert
-OUT_DIR    ?=## run folder; empty = reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]
+OUT_DIR    ?=## run folder; empty = reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]-<dmc-closed|open>
 PYTHON     ?= python3## interpreter (>= 3.11) that creates the virtual environment
 N_PATIENTS ?= 346## synthetic trial (make data): number of patients
 DATA_SEED  ?= 20201215## synthetic trial (make data): seed

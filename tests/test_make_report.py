@@ -37,11 +37,14 @@ SECTIONS = [
 LABELS = [
     "tbl-data-review",
     "fig-consort",
+    "fig-accrual",
     "tbl-baseline",
+    "tbl-completeness",
     "fig-cif-relapse",
     "tbl-cif-landmarks",
     "tbl-relapse-effects",
     "fig-cif-nrm",
+    "tbl-event-counts",
     "tbl-interim-information",
     "tbl-interim-projection",
     "fig-interim-boundaries",
@@ -209,6 +212,7 @@ def test_every_notebook_records_its_parameters_and_outputs(run):
             "population": "ITT",
             "seed": 20201215,
             "patient_listings": False,
+            "report": "closed",
         }
         for entry in [*res["tables"].values(), *res["figures"].values()]:
             assert (out / name / entry["file"]).exists()
@@ -288,10 +292,11 @@ def test_other_data_and_cutoffs_get_their_own_run_folder(tmp_path):
     def out_dir(*args: str) -> str:
         return make("-s", "print-OUT_DIR", *args).stdout.strip()
 
-    assert out_dir() == "reports/synthetic"
-    assert re.fullmatch(rf"reports/{tmp_path.name}-[0-9a-f]{{8}}", out_dir(f"DATA_DIR={tmp_path}"))
+    assert out_dir() == "reports/synthetic-dmc-closed"
+    assert re.fullmatch(rf"reports/{tmp_path.name}-[0-9a-f]{{8}}-dmc-closed", out_dir(f"DATA_DIR={tmp_path}"))
     assert out_dir(f"DATA_DIR={tmp_path}") != out_dir(f"DATA_DIR={tmp_path / 'x' / '..' / 'y'}")
-    assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP"
+    assert out_dir("CUTOFF=2025-06-30", "POPULATION=PP") == "reports/synthetic-cut2025-06-30-PP-dmc-closed"
+    assert out_dir("REPORT=open") == "reports/synthetic-open"
 
 
 def test_bad_data_stop_the_run_with_the_contract_error_and_retire_the_previous_outputs(tmp_path):

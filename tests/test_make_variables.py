@@ -66,6 +66,7 @@ def test_good_values_pass_unchanged():
         "POPULATION": "PP",
         "SEED": "7",
         "RENDERER": "quarto",
+        "REPORT": "open",
         "OUT_DIR": "",
         "PYTHON": "/usr/bin/python3.11",
         "N_PATIENTS": "10",
@@ -100,6 +101,7 @@ def test_sync_writes_state_only_when_a_value_changes(tmp_path):
         "population": "ITT",
         "seed": 1,
         "patient_listings": False,
+        "report": "closed",
     }
     assert given["validator"] == ["--study", study, "--population", "ITT"]
     stamps = {f: (state / f).stat().st_mtime_ns for f in ("params.json", "renderer-choice", "inputs.sha256")}

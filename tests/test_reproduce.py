@@ -10,10 +10,11 @@ from helpers.run import reproduce
 
 ROOT = config.PROJECT_ROOT
 MANIFEST = ROOT / "tests" / "reference" / "report-manifest.sha256"
+RUN = reproduce.RUN_DIR  # the default (closed) run folder
 
 
 def test_manifest_round_trips_with_its_epoch(tmp_path):
-    sums = {"reports/synthetic/report.pdf": "a" * 64, "data/synthetic/adsl.csv": "b" * 64}
+    sums = {f"{RUN}/report.pdf": "a" * 64, "data/synthetic/adsl.csv": "b" * 64}
     reproduce.write_manifest(tmp_path / "m", sums, 1735689600)
     assert reproduce.read_manifest(tmp_path / "m") == (1735689600, sums)
 
@@ -34,17 +35,17 @@ def test_compare_lists_every_file_and_counts_each_difference():
 def test_outputs_are_data_and_run_folder_without_make_state(tmp_path):
     for name in (
         "data/synthetic/adsl.csv",
-        "reports/synthetic/report.html",
-        "reports/synthetic/01_cohort/tbl-x.csv",
-        "reports/synthetic/.make/params.json",
-        "reports/synthetic/.stale/report.html",
+        f"{RUN}/report.html",
+        f"{RUN}/01_cohort/tbl-x.csv",
+        f"{RUN}/.make/params.json",
+        f"{RUN}/.stale/report.html",
     ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     assert reproduce.output_files(tmp_path) == [
         "data/synthetic/adsl.csv",
-        "reports/synthetic/01_cohort/tbl-x.csv",
-        "reports/synthetic/report.html",
+        f"{RUN}/01_cohort/tbl-x.csv",
+        f"{RUN}/report.html",
     ]
 
 
@@ -52,15 +53,15 @@ def test_committed_manifest_covers_every_kind_of_output():
     _, sums = reproduce.read_manifest(MANIFEST)
     names = set(sums)
     for name in (
-        "reports/synthetic/report.html",
-        "reports/synthetic/report.pdf",
-        "reports/synthetic/02_relapse/results.json",
-        "reports/synthetic/90_report.ipynb",
+        f"{RUN}/report.html",
+        f"{RUN}/report.pdf",
+        f"{RUN}/02_relapse/results.json",
+        f"{RUN}/90_report.ipynb",
         "data/synthetic/adsl.csv",
     ):
         assert name in names
     for nb in config.ANALYSIS_NOTEBOOKS:
-        assert f"reports/synthetic/{nb}.ipynb" in names
+        assert f"{RUN}/{nb}.ipynb" in names
     assert any(n.endswith(".png") for n in names) and any(n.endswith(".svg") for n in names)
     assert any(n.endswith(".csv") and n.startswith("reports/") for n in names)
 

@@ -33,8 +33,11 @@ from helpers import config
 __all__ = [
     "DEFAULT_STUDY",
     "Arm",
+    "ClosedReport",
     "Design",
     "Endpoint",
+    "OpenReport",
+    "Reports",
     "Study",
     "Spending",
     "StudyError",
@@ -374,6 +377,42 @@ class Synthetic(_Model):
         return v
 
 
+class ClosedReport(_Model):
+    """Wording of the closed report (``make report REPORT=closed``, by arm)."""
+
+    banner: str = Field(
+        default="CLOSED REPORT: for the Data Monitoring Committee only. It shows results by arm.",
+        min_length=1,
+        description="the first paragraph of the report: who may read it",
+    )
+
+
+class OpenReport(_Model):
+    """Wording of the open report (``make report REPORT=open``): every arm pooled into one group.
+
+    None of these texts may name an arm or the study drug (:attr:`Study.arm_terms`); the open
+    report shows them in place of the study's title and drug."""
+
+    banner: str = Field(
+        default="OPEN REPORT: pooled over all arms, for the trial team. It shows no result by arm.",
+        min_length=1,
+    )
+    title: str | None = Field(default=None, description="default: '<study id>: open report'")
+    subtitle: str = ""
+    pooled_label: str = Field(default="All patients", min_length=1, description="the one group's label")
+    pooled_code: str = Field(default="ALL", min_length=1, max_length=20, description="the one group's ARMCD")
+    colour: str = Field(default="#555555", pattern=_COLOUR)
+    drug: str = Field(default="the study drug", min_length=1, description="how the open report names the drug")
+
+
+class Reports(_Model):
+    """The two reports one run can make: closed (by arm, for the Data Monitoring Committee) and
+    open (pooled, for the trial team)."""
+
+    closed: ClosedReport = ClosedReport()
+    open: OpenReport = OpenReport()
+
+
 class Study(_Model):
     """A validated study definition. Arms are in display order; ``source`` is the file read."""
 
@@ -398,11 +437,12 @@ class Study(_Model):
     safety: Safety | None = None
     design: Design | None = None
     synthetic: Synthetic | None = None
+    reports: Reports = Reports()
     source: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:
-        problems = []
+        problems: list[str] = []
         codes = [a.code for a in self.arms]
         if len(set(codes)) != len(codes):
             problems.append(f"arms: codes {codes} are not unique")
@@ -461,6 +501,19 @@ class Study(_Model):
         for role, population in roles.items():
             if population is not None and population not in self.populations:
                 problems.append(f"{role}: {population!r} is not a population; expected one of {list(self.populations)}")
+        o = self.reports.open
+        if o.pooled_label in labels or o.pooled_code in codes:
+            problems.append(
+                f"reports.open: pooled_label {o.pooled_label!r} and pooled_code {o.pooled_code!r} "
+                f"must differ from the arms' labels {labels} and codes {codes}"
+            )
+        for key in ("title", "subtitle", "banner", "pooled_label", "pooled_code", "drug"):
+            named = self.arm_terms_in(str(getattr(o, key) or ""))
+            if named:
+                problems.append(
+                    f"reports.open.{key}: {getattr(o, key)!r} names {', '.join(repr(t) for t in named)}; "
+                    "the open report names no arm and no study drug"
+                )
         if self.synthetic is not None:
             unknown = sorted(set(self.synthetic.hazard_ratios) - set(codes))
             if unknown:
@@ -470,6 +523,64 @@ class Study(_Model):
         return self
 
     # -- arms ------------------------------------------------------------------------------------
+    @property
+    def arm_terms(self) -> tuple[str, ...]:
+        """Every text that names an arm or what an arm receives: arm codes, labels and short
+        labels, the study drug and the treatment name of ADEX. The open report holds none of them
+        (:meth:`arm_terms_in`; :mod:`helpers.run.blinding` checks every output)."""
+        codes = [a.code for a in self.arms]
+        words = [t for a in self.arms for t in (a.label, a.short_label)] + [self.study.drug]
+        if self.safety is not None:
+            words.append(self.safety.treatment)
+        unique = {w.casefold(): w for w in reversed(words)}  # words match in any case: one of each
+        return tuple(dict.fromkeys([*codes, *(w for w in words if unique[w.casefold()] == w)]))
+
+    def arm_terms_in(self, text: str) -> list[str]:
+        """The :attr:`arm_terms` that ``text`` holds as words: an arm code as written (``SORA``,
+        not inside ``SORAFENIB``), labels and names in any case (``"no maintenance"`` in a
+        sentence)."""
+        found = []
+        codes = {a.code for a in self.arms}
+        for term in self.arm_terms:
+            flags = 0 if term in codes else re.IGNORECASE
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", text, flags):
+                found.append(term)
+        return found
+
+    def pooled(self) -> Study:
+        """The study as the open report sees it (``make report REPORT=open``): one arm,
+        ``reports.open.pooled_label``, for every randomised patient; the open report's title,
+        subtitle and name of the drug; no drug-specific settings (the pooled arm is not
+        ``treated``: no count that only the drug's arm has; terms of special interest, named
+        after the drug, left out) and no synthetic settings (they name arms).
+
+        A view, not a study definition: built without validation (a study has two arms or more).
+        :func:`helpers.data.blind.pool_arms` gives the trial that goes with it."""
+        o = self.reports.open
+        arm = Arm(
+            code=o.pooled_code,
+            label=o.pooled_label,
+            short_label=o.pooled_label,
+            colour=o.colour,
+            reference=True,
+            treated=False,
+        )
+        title = o.title or f"{self.study.id}: open report"
+        info = self.study.model_copy(
+            update={"title": title, "subtitle": o.subtitle, "short_title": title, "drug": o.drug}
+        )
+        safety = (
+            None
+            if self.safety is None
+            else self.safety.model_copy(update={"treatment": o.drug, "special_interest": None})
+        )
+        return self.model_copy(update={"arms": (arm,), "study": info, "safety": safety, "synthetic": None})
+
+    @property
+    def is_pooled(self) -> bool:
+        """Whether this is the open report's view of the study (:meth:`pooled`)."""
+        return len(self.arms) == 1 and self.arms[0].code == self.reports.open.pooled_code
+
     @property
     def reference_arm(self) -> Arm:
         return next(a for a in self.arms if a.reference)

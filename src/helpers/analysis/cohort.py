@@ -18,11 +18,14 @@ __all__ = [
     "FINDING_COLUMNS",
     "MISSING",
     "TOTAL",
+    "accrual",
     "arm_counts",
     "arm_levels",
     "baseline_characteristics",
     "consort_flow",
+    "data_completeness",
     "findings_frame",
+    "has_total",
     "order_arms",
 ]
 
@@ -51,10 +54,16 @@ def arm_levels(adsl: pd.DataFrame, study: Study, arm_col: str = "ARM") -> list[s
     return list(study.arm_labels)
 
 
+def has_total(study: Study) -> bool:
+    """Whether a table by arm adds a Total: when the study has more than one arm (the open
+    report's pooled study, :meth:`helpers.study.Study.pooled`, has one, which is the total)."""
+    return len(study.arms) > 1
+
+
 def arm_counts(adsl: pd.DataFrame, study: Study, arm_col: str = "ARM") -> dict[str, int]:
-    """Patients per arm, in display order, plus the total."""
+    """Patients per arm, in display order, plus the total (:func:`has_total`)."""
     counts = {arm: int((adsl[arm_col] == arm).sum()) for arm in arm_levels(adsl, study, arm_col)}
-    return {**counts, TOTAL: int(len(adsl))}
+    return {**counts, TOTAL: int(len(adsl))} if has_total(study) else counts
 
 
 def _reason_counts(reasons: pd.Series) -> dict[str, int]:
@@ -132,7 +141,8 @@ def _categorical_levels(values: pd.Series, levels: dict[str, str] | None) -> lis
 def baseline_characteristics(
     adsl: pd.DataFrame, study: Study, *, variables: Sequence[str] | None = None, arm_col: str = "ARM"
 ) -> pd.DataFrame:
-    """Baseline characteristics by arm and in total, one row per variable, level and group.
+    """Baseline characteristics by arm and in total (:func:`has_total`), one row per variable,
+    level and group.
 
     ``variables`` (default ``study.baseline``) are summarised in their order with the study's
     labels: continuous variables by median, quartiles and range of the known values; categorical
@@ -144,7 +154,8 @@ def baseline_characteristics(
     minimum, maximum, n_missing``.
     """
     names = list(study.baseline if variables is None else variables)
-    groups = [(arm, adsl[adsl[arm_col] == arm]) for arm in arm_levels(adsl, study, arm_col)] + [(TOTAL, adsl)]
+    groups = [(arm, adsl[adsl[arm_col] == arm]) for arm in arm_levels(adsl, study, arm_col)]
+    groups += [(TOTAL, adsl)] if has_total(study) else []
     nan = float("nan")
     rows: list[dict[str, object]] = []
     for name in names:
@@ -239,3 +250,48 @@ def findings_frame(findings: Iterable[Any]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def accrual(adsl: pd.DataFrame, *, date_col: str = "RANDDT") -> pd.DataFrame:
+    """Randomisations per calendar month, from the first randomisation's month to the last's
+    (months without one included): ``month`` (its first day), ``n_randomised``, ``cum_randomised``.
+    Pooled over the arms."""
+    dates = pd.to_datetime(adsl[date_col]).dropna()
+    if dates.empty:
+        return pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"), "n_randomised": [], "cum_randomised": []})
+    months = dates.dt.to_period("M")
+    span = pd.period_range(months.min(), months.max(), freq="M")
+    n = months.value_counts().reindex(span, fill_value=0).sort_index()
+    return pd.DataFrame(
+        {
+            "month": span.to_timestamp(),
+            "n_randomised": n.to_numpy(dtype=int),
+            "cum_randomised": n.cumsum().to_numpy(dtype=int),
+        }
+    )
+
+
+def data_completeness(adsl: pd.DataFrame, adtte: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """How complete the data are, pooled over the arms: for each baseline variable and
+    randomisation stratum of the study (in its variable order) the patients with a value, and for
+    each endpoint the patients with an ADTTE record.
+
+    Columns: ``kind`` (``"variable"`` or ``"endpoint"``), ``item`` (the variable's name or the
+    PARAMCD), ``label``, ``n_patients`` (ADSL's), ``n_known``, ``n_missing``, ``proportion`` (0-1 of
+    ``n_patients``).
+    """
+    wanted = set(study.baseline) | set(study.strata)
+    n = int(len(adsl))
+    rows = []
+    for v in study.variables:
+        if v.name in wanted and v.name in adsl.columns:
+            known = int(adsl[v.name].notna().sum())
+            rows.append(("variable", v.name, v.label, n, known))
+    for e in study.endpoints:
+        has = adtte.loc[adtte["PARAMCD"] == e.paramcd, "USUBJID"]
+        known = int(has[has.isin(adsl["USUBJID"])].nunique())
+        rows.append(("endpoint", e.paramcd, e.label, n, known))
+    out = pd.DataFrame(rows, columns=["kind", "item", "label", "n_patients", "n_known"])
+    out["n_missing"] = out["n_patients"] - out["n_known"]
+    out["proportion"] = out["n_known"] / out["n_patients"].where(out["n_patients"] > 0)
+    return out

@@ -26,6 +26,7 @@ __all__ = [
     "SECONDARY_COLUMNS",
     "arm_term",
     "comparison_data",
+    "event_counts",
     "relapse_effects",
     "secondary_summary",
     "time_ticks",
@@ -435,3 +436,57 @@ def _break_labels(breaks: Sequence[float]) -> list[str]:
     labels = [f"< {breaks[0]:g}"]
     labels += [f"{a:g} to < {b:g}" for a, b in zip(breaks, breaks[1:])]
     return [*labels, f"\u2265 {breaks[-1]:g}"]
+
+
+def event_counts(adsl: pd.DataFrame, adtte: pd.DataFrame, study: Study, *, arm_col: str = "ARM") -> pd.DataFrame:
+    """Events of every endpoint by arm and in total (Total only with more than one arm: the open
+    report's pooled study has one arm for every patient), the primary endpoint first, then the
+    secondary ones and the others in the study's order; an endpoint the delivery lacks is left out.
+
+    Columns: ``paramcd, endpoint, group, n_patients`` (with a record), ``n_event`` (EVNTCD 1),
+    ``n_competing`` (EVNTCD 2; NaN for a survival endpoint), ``n_censored`` (EVNTCD 0),
+    ``event``, ``competing_event`` (the cause labels; empty for a survival endpoint).
+    """
+    from helpers.analysis.cohort import TOTAL, arm_levels, has_total
+
+    order = list(dict.fromkeys([study.primary.endpoint, *study.secondary, *(e.paramcd for e in study.endpoints)]))
+    arms = adsl.set_index("USUBJID")[arm_col]
+    groups = [(a, arms.index[arms == a]) for a in arm_levels(adsl, study, arm_col)]
+    groups += [(TOTAL, arms.index)] if has_total(study) else []
+    rows = []
+    for paramcd in order:
+        e = study.endpoint(paramcd)
+        tte = adtte[adtte["PARAMCD"] == paramcd]
+        if tte.empty:
+            continue
+        competing = e.kind == "competing"
+        for group, ids in groups:
+            d = tte[tte["USUBJID"].isin(ids)]
+            code = pd.to_numeric(d["EVNTCD"])
+            rows.append(
+                {
+                    "paramcd": paramcd,
+                    "endpoint": e.label,
+                    "group": group,
+                    "n_patients": int(len(d)),
+                    "n_event": int((code == 1).sum()),
+                    "n_competing": int((code == 2).sum()) if competing else np.nan,
+                    "n_censored": int((code == 0).sum()),
+                    "event": e.cause_label(1),
+                    "competing_event": e.causes[2] if competing else "",
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "paramcd",
+            "endpoint",
+            "group",
+            "n_patients",
+            "n_event",
+            "n_competing",
+            "n_censored",
+            "event",
+            "competing_event",
+        ],
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.cohort import TOTAL, arm_levels
+from helpers.analysis.cohort import TOTAL, arm_levels, has_total
 from helpers.study import Study
 
 #: Overview rows: label -> predicate on ADAE rows.
@@ -34,7 +34,7 @@ DRUG_ACTIONS = ("TEAE leading to dose reduction", "TEAE leading to interruption"
 def _safety_groups(adsl: pd.DataFrame, study: Study, arm_col: str) -> list[tuple[str, pd.Index]]:
     saf = adsl[adsl["SAFFL"].eq("Y")]
     groups = [(arm, pd.Index(saf.loc[saf[arm_col] == arm, "USUBJID"])) for arm in arm_levels(adsl, study, arm_col)]
-    return groups + [(TOTAL, pd.Index(saf["USUBJID"]))]
+    return groups + ([(TOTAL, pd.Index(saf["USUBJID"]))] if has_total(study) else [])
 
 
 def _treated(study: Study, group: str) -> bool:
@@ -51,13 +51,17 @@ def teae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, study: Study, *, arm_c
     denominator, percent, n_events`` (one row per category and group, Total last).
 
     ``applicable`` is False for a dose action (:data:`DRUG_ACTIONS`) in an arm without the study
-    drug; its counts are then NaN, never 0.
+    drug; its counts are then NaN, never 0. A dose action that applies to no group (no arm
+    receives the drug, or the open report's pooled study) is left out.
     """
     ae = _teae(adae)
+    groups = _safety_groups(adsl, study, arm_col)
     rows = []
     for label, predicate in OVERVIEW.items():
+        if label in DRUG_ACTIONS and not any(_treated(study, group) for group, _ in groups):
+            continue
         hit = ae[predicate(ae)]
-        for group, ids in _safety_groups(adsl, study, arm_col):
+        for group, ids in groups:
             applicable = label not in DRUG_ACTIONS or _treated(study, group)
             h = hit[hit["USUBJID"].isin(ids)]
             n = int(h["USUBJID"].nunique())
@@ -127,7 +131,8 @@ def teae_by_term(
     key = ["soc", "term"]
     best_arm = out[out["group"] != TOTAL].groupby(key)["proportion_any"].max() * 100
     keep = best_arm[best_arm >= min_percent].index
-    total = out[out["group"] == TOTAL].set_index(key)["n_any"].loc[keep].rename("total").reset_index()
+    every = TOTAL if has_total(study) else study.arms[0].label  # the one arm of a pooled study is the total
+    total = out[out["group"] == every].set_index(key)["n_any"].loc[keep].rename("total").reset_index()
     order = total.sort_values(["total", "soc", "term"], ascending=[False, True, True])
     rank = {(s, t): i for i, (s, t) in enumerate(zip(order["soc"], order["term"]))}
     group_rank = {g: i for i, (g, _) in enumerate(_safety_groups(adsl, study, arm_col))}

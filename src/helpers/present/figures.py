@@ -262,6 +262,8 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
 
     The drug's name comes from the study: "Discontinued <drug>" for an arm given it, "No <drug>
     given" for an arm without it. Without a screening log the enrolment boxes say "not delivered".
+    The open report's pooled study (:meth:`helpers.study.Study.pooled`) has one column for every
+    patient, without the drug's lines and who received it (counts of the drug's arm alone).
     Arrows join the drawn boxes' edges, whatever the number of lines in a box.
     """
     arms = {a.label: flow["arms"][a.label] for a in study.arms if a.label in flow["arms"]}  # display order
@@ -294,21 +296,22 @@ def figure_consort(flow: Mapping[str, Any], study: Study) -> Figure:
         x = 100 * (i + 0.5) / k
         received = (
             ""
-            if c.get("received") is None
+            if c.get("received") is None or study.is_pooled  # pooled: the drug arm's non-starters
             else f"\n   Received allocated strategy (n={c['received']})"
             f"\n   Did not receive it (n={c['allocated'] - c['received']})"
         )
         if c["treated"]:
-            stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}"
+            stopped = f"Discontinued {drug} (n={c['discontinued_intervention']}){_reasons(c['discontinued_reasons'])}\n"
         else:
-            stopped = f"No {drug} given"
+            stopped = "" if study.is_pooled else f"No {drug} given\n"
+        allocated = f"{label}, all arms pooled" if study.is_pooled else f"Allocated to {in_prose(label)}"
         columns.append(
             [
-                put(x, 60, f"Allocated to {in_prose(label)} (n={c['allocated']}){received}"),
+                put(x, 60, f"{allocated} (n={c['allocated']}){received}"),
                 put(
                     x,
                     38,
-                    f"{stopped}\nDied (n={c['died']})\n"
+                    f"{stopped}Died (n={c['died']})\n"
                     f"Left the study alive (n={c['left_study']}){_reasons(c['left_study_reasons'])}",
                 ),
                 put(x, 9, f"{analysed} (n={c['analysed']})\n   Not in the analysis population (n={c['not_analysed']})"),
@@ -400,6 +403,28 @@ def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
     ax.set_xlim(0, None)
     ax.grid(axis="y", color="0.92")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def figure_accrual(accrual: pd.DataFrame, study: Study) -> Figure:
+    """Cumulative randomisations by calendar month (:func:`helpers.analysis.cohort.accrual`),
+    pooled over the arms, with the design's planned accrual (``design.n_patients`` evenly over
+    ``design.accrual_months`` from the first randomisation) when the study has a design."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    months = pd.to_datetime(accrual["month"])
+    ends = months + pd.offsets.MonthBegin(1)
+    x = [months.iloc[0], *ends] if len(months) else []
+    y = [0, *accrual["cum_randomised"]] if len(months) else []
+    ax.step(x, y, where="post", color="0.2", lw=1.8, label="Randomised")
+    if study.design is not None and len(months):
+        start = months.iloc[0]
+        end = start + pd.DateOffset(months=round(study.design.accrual_months))
+        ax.plot([start, end], [0, study.design.n_patients], ls="--", color="0.55", lw=1.2, label="Planned")
+    ax.set_ylabel("Patients randomised (cumulative)")
+    ax.set_xlabel("Month of randomisation")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left")
+    fig.autofmt_xdate()
     return fig
 
 

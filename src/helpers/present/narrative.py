@@ -18,12 +18,18 @@ from helpers.present.tables import fmt_num, fmt_p, fmt_pct, fmt_pct_ci, fmt_rati
 from helpers.study import Study, in_prose
 
 __all__ = [
+    "accrual_text",
+    "banner_text",
     "cohort_text",
     "data_review_text",
     "interim_decision_text",
     "interim_information_text",
     "join_words",
     "methods_text",
+    "open_cohort_text",
+    "open_methods_text",
+    "open_primary_text",
+    "open_safety_text",
     "relapse_text",
     "safety_text",
     "secondary_text",
@@ -64,6 +70,10 @@ def _sentence_list(labels: Sequence[str]) -> str:
 
 
 def cohort_text(r: RunResults, study: Study) -> str:
+    """The trial profile: screening, randomisation to each arm, follow-up; for the open report's
+    pooled study, :func:`open_cohort_text`."""
+    if study.is_pooled:
+        return open_cohort_text(r, study)
     flow = r.value("01_cohort", "consort")
     fu = _one(r.value("01_cohort", "median_follow_up"), "median follow-up", group="Overall")
     arms = flow["arms"]
@@ -92,6 +102,10 @@ def cohort_text(r: RunResults, study: Study) -> str:
 
 
 def relapse_text(r: RunResults, study: Study) -> str:
+    """The primary endpoint by arm and its comparisons; for the open report's pooled study,
+    :func:`open_primary_text`."""
+    if study.is_pooled:
+        return open_primary_text(r, study)
     endpoint = study.primary_endpoint
     cause = study.primary.cause
     event = in_prose(endpoint.causes[cause])
@@ -179,6 +193,9 @@ def secondary_text(r: RunResults, study: Study) -> str:
 
 
 def safety_text(r: RunResults, study: Study) -> str:
+    """Adverse events and exposure by arm; for the open report's pooled study, :func:`open_safety_text`."""
+    if study.is_pooled:
+        return open_safety_text(r, study)
     delivered = r.value("03_safety", "delivered")
     drug = study.study.drug
     parts = []
@@ -296,7 +313,10 @@ def data_review_text(r: RunResults) -> str:
 
 
 def methods_text(study: Study) -> str:
-    """The methods paragraph, naming the study's endpoints, comparisons and adjustment covariates."""
+    """The methods paragraph, naming the study's endpoints, comparisons and adjustment covariates;
+    for the open report's pooled study, :func:`open_methods_text`."""
+    if study.is_pooled:
+        return open_methods_text(study)
     primary = study.primary_endpoint
     cause = study.primary.cause
     survival_eps = [study.endpoint(c).label for c in study.secondary if study.endpoint(c).kind == "survival"]
@@ -334,6 +354,128 @@ def methods_text(study: Study) -> str:
         "population. Every estimator is checked in the test suite against reference values computed with R."
     )
     return text
+
+
+# -- the two reports of a run: closed (by arm) and open (pooled over the arms) ----------------------
+def banner_text(study: Study, report: str) -> str:
+    """The report's first paragraph, whom it is for: the study's ``reports.closed.banner`` or
+    ``reports.open.banner``."""
+    if report not in ("closed", "open"):
+        raise ValueError(f"{report=} is not a report; expected closed or open")
+    return f"**{getattr(study.reports, report).banner}**"
+
+
+def _month(value: str) -> str:
+    import datetime as dt
+
+    return dt.date.fromisoformat(str(value)[:10]).strftime("%B %Y")
+
+
+def accrual_text(r: RunResults, study: Study) -> str:
+    """Accrual over all patients (``01_cohort``'s ``accrual``), against the design's plan, and
+    where the completeness of the data is."""
+    rows = r.value("01_cohort", "accrual")
+    if not rows:
+        return "No patient was randomised before the data cutoff (@fig-accrual)."
+    total = int(rows[-1]["cum_randomised"])
+    text = (
+        f"{_plural(total, 'patient')} {'was' if total == 1 else 'were'} randomised from {_month(rows[0]['month'])} "
+        f"to {_month(rows[-1]['month'])} (@fig-accrual)"
+    )
+    if study.design is not None:
+        text += f"; the design plans {study.design.n_patients} over {study.design.accrual_months:g} months"
+    return (
+        text + ". @tbl-completeness gives, for every baseline variable and endpoint, the patients with a "
+        "value or a record."
+    )
+
+
+def _pooled(study: Study) -> str:
+    if not study.is_pooled:
+        raise ValueError("the open report's text needs the pooled study (Study.pooled())")
+    return study.arms[0].label
+
+
+def open_cohort_text(r: RunResults, study: Study) -> str:
+    """The trial profile of the open report: screening and randomisation, follow-up, pooled."""
+    group = _pooled(study)
+    flow = r.value("01_cohort", "consort")
+    fu = _one(r.value("01_cohort", "median_follow_up"), "median follow-up", group="Overall")
+    if flow.get("screening_delivered", True):
+        text = (
+            f"Of {flow['assessed']} patients assessed for eligibility, {flow['excluded']} were excluded and "
+            f"{flow['randomised']} were randomised (@fig-consort)."
+        )
+    else:
+        text = (
+            f"{_plural(flow['randomised'], 'patient')} were randomised (@fig-consort). The screening log was "
+            "not delivered, so the numbers assessed and excluded are not known."
+        )
+    outside = sum(int(a.get("not_analysed") or 0) for a in flow["arms"].values())
+    if outside and flow.get("population"):
+        text += (
+            f" {_plural(outside, 'randomised patient')} {'is' if outside == 1 else 'are'} not in the "
+            f"{flow['population']} population."
+        )
+    return (
+        f"{text} @tbl-baseline gives the baseline characteristics of {in_prose(group)}. Median follow-up "
+        f"(reverse Kaplan-Meier) was {fmt_num(study.time.to_units(fu['median']), 1)} {study.time.unit}."
+    )
+
+
+def open_primary_text(r: RunResults, study: Study) -> str:
+    """The primary endpoint in the open report: cumulative incidence over all patients at the
+    main landmark, and where the events of every endpoint are."""
+    group = _pooled(study)
+    endpoint = study.primary_endpoint
+    cause = study.primary.cause
+    at = study.time.main_landmark
+    cif = r.value("02_relapse", "cif_landmarks")
+
+    def at_landmark(c: int) -> str:
+        return _ci(_one(cif, "cumulative incidence", cause=c, time=at, group=group))
+
+    return (
+        f"At {study.time.landmark_label(at)} the cumulative incidence of {in_prose(endpoint.causes[cause])} "
+        f"over {in_prose(group)} was {at_landmark(cause)}, and that of {in_prose(endpoint.causes[3 - cause])}, "
+        f"the competing event, {at_landmark(3 - cause)} (@fig-cif-relapse, @tbl-cif-landmarks, @fig-cif-nrm). "
+        "@tbl-event-counts gives the events of every endpoint."
+    )
+
+
+def open_safety_text(r: RunResults, study: Study) -> str:
+    """The pooled safety overview of the open report."""
+    group = _pooled(study)
+    delivered = r.value("03_safety", "delivered")
+    if not delivered.get("adae"):
+        return (
+            "Adverse-event data (ADAE) were not delivered, so no adverse events are tabulated "
+            "(@tbl-teae-overview says so)."
+        )
+    overview = r.value("03_safety", "teae_overview")
+    row = _one(overview, "TEAE overview row", category="TEAE grade 3 or higher", group=group)
+    return (
+        f"Treatment-emergent adverse events of grade 3 or higher occurred in {fmt_pct(row['proportion'])} of "
+        f"the safety population (@tbl-teae-overview)."
+    )
+
+
+def open_methods_text(study: Study) -> str:
+    """The methods paragraph of the open report: what is pooled and how it is estimated."""
+    _pooled(study)
+    primary = study.primary_endpoint
+    cause = study.primary.cause
+    return (
+        "Every result of this report is pooled over the arms: the arms are merged into one group when the "
+        "data are read, before any analysis, and nothing is estimated or compared by arm. "
+        f"{primary.label} is analysed as a competing-risks endpoint with "
+        f"{in_prose(primary.causes[3 - cause])} as the competing event: the cumulative incidence function is "
+        "the Aalen-Johansen estimator with the variance of R's `cmprsk::cuminc` and log(-log) pointwise "
+        "confidence intervals. Follow-up is summarised by the reverse Kaplan-Meier method. Adverse events are "
+        "treatment-emergent events in the safety population; counts that concern only patients given "
+        "the study drug are left out. Missing baseline values are shown as Missing. Every estimator is "
+        "checked in the test suite against reference values computed with R."
+    )
 
 
 def interim_information_text(r: RunResults, study: Study) -> str:

@@ -570,3 +570,39 @@ def table_interim_decision(summary: Mapping[str, Any]) -> pd.DataFrame:
             ("Predictive power", fmt_pct(s["predictive_power"])),
         ]
     return pd.DataFrame(rows, columns=["Quantity", "Value"])
+
+
+def table_completeness(completeness: pd.DataFrame) -> pd.DataFrame:
+    """Data completeness (:func:`helpers.analysis.cohort.data_completeness`): one row per baseline
+    variable or endpoint, with the patients who have a value or a record, n (%), and those
+    without."""
+    kinds = {"variable": "Baseline variable", "endpoint": "Endpoint"}
+    return pd.DataFrame(
+        {
+            "Data": [kinds.get(k, str(k)) for k in completeness["kind"]],
+            "Item": list(completeness["label"]),
+            "Patients with a value or record, n (%)": [
+                fmt_n_pct(int(n), int(d)) for n, d in zip(completeness["n_known"], completeness["n_patients"])
+            ],
+            "Missing, n": [str(int(n)) for n in completeness["n_missing"]],
+        }
+    )
+
+
+def table_event_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """Events of every endpoint (:func:`helpers.analysis.endpoints.event_counts`): rows the event,
+    the competing event and censoring of each endpoint, one column per group, n (%) of the
+    patients with a record."""
+    rows = []
+    for _, e in counts.groupby("paramcd", sort=False):
+        first = e.iloc[0]
+        kinds = [("n_event", f"{first['event']}")]
+        if first["competing_event"]:
+            kinds.append(("n_competing", f"{first['competing_event']} (competing)"))
+        kinds.append(("n_censored", "Censored"))
+        for col, what in kinds:
+            row = {"Endpoint": str(first["endpoint"]), "Outcome": what}
+            for r in e.itertuples():
+                row[str(r.group)] = fmt_n_pct(int(getattr(r, col)), int(r.n_patients))
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from helpers import config
+from helpers.data.blind import pool_arms
 from helpers.data.contract import ContractError, InputFile, Trial, find_tables, load_trial
 from helpers.data.cutoff import as_cutoff
 from helpers.data.saved import load_saved_files, load_saved_trial, saved_trial_info
@@ -20,11 +21,19 @@ from helpers.present import figures
 from helpers.run.outputs import NotebookOutputs
 from helpers.study import Study, load_study
 
+#: The reports a run makes (make's REPORT): ``closed`` by arm, for the Data Monitoring Committee;
+#: ``open`` pooled over every arm, for the trial team (the notebooks see a pooled trial and study).
+REPORTS = ("closed", "open")
+
 
 @dataclass
 class NotebookRun:
     """A notebook's parameters, its study, its data (cutoff and population applied) and its
-    output writer. Each view of the data is read and validated when first used."""
+    output writer. Each view of the data is read and validated when first used.
+
+    In an open report (``report="open"``) :attr:`study` and every view of the data are pooled
+    over the arms (:meth:`helpers.study.Study.pooled`, :func:`helpers.data.blind.pool_arms`)
+    before the notebook sees them: no notebook can split them by arm."""
 
     name: str
     study_path: str
@@ -36,6 +45,8 @@ class NotebookRun:
     #: PATIENT_LISTINGS: also write patient-level listings (one row per patient, with USUBJID);
     #: without it a run writes aggregates only.
     patient_listings: bool = False
+    #: REPORT: ``closed`` (by arm) or ``open`` (every arm pooled; :data:`REPORTS`)
+    report: str = "closed"
     #: where :attr:`all_randomised` came from: ``"saved"`` by the validation step, or ``"read"``
     #: and validated here (empty until first used)
     trial_source: str = field(default="", init=False, repr=False)
@@ -50,12 +61,24 @@ class NotebookRun:
             "population": self.population,
             "seed": self.seed,
             "patient_listings": self.patient_listings,
+            "report": self.report,
         }
+
+    @property
+    def closed(self) -> bool:
+        """Whether this is the closed report, by arm (else the open, pooled one)."""
+        return self.report == "closed"
+
+    @cached_property
+    def definition(self) -> Study:
+        """The study definition as written (every arm): what the data are validated against."""
+        return load_study(self.study_path)
 
     @cached_property
     def study(self) -> Study:
-        """The study definition (arms, endpoints, labels, landmarks, ...)."""
-        return load_study(self.study_path)
+        """The study the analyses use (arms, endpoints, labels, landmarks, ...): the definition,
+        or in an open report its pooled view (one arm for every patient)."""
+        return self.definition if self.closed else self.definition.pooled()
 
     @cached_property
     def all_randomised(self) -> Trial:
@@ -65,11 +88,11 @@ class NotebookRun:
         and input files (:func:`saved_trial`); otherwise (JupyterLab, a notebook run by hand, a
         saved trial of other data) the data are read and validated here. Either way once per
         notebook: the populations below are selected from it."""
-        saved = saved_trial(self.out_dir, study=self.study, data_dir=self.data_dir, cutoff=self.cutoff)
+        saved = saved_trial(self.out_dir, study=self.definition, data_dir=self.data_dir, cutoff=self.cutoff)
         self.trial_source = "saved" if saved is not None else "read"
-        if saved is not None:
-            return saved
-        return load_trial(self.data_dir, study=self.study, cutoff=self.cutoff or None, population=None)
+        if saved is None:
+            saved = load_trial(self.data_dir, study=self.definition, cutoff=self.cutoff or None, population=None)
+        return saved if self.closed else pool_arms(saved)  # the open report: arms pooled before any use
 
     @cached_property
     def files(self) -> dict[str, InputFile]:
@@ -77,7 +100,7 @@ class NotebookRun:
         from the validation step's record when it is this run's (no table is read; the report
         needs nothing else), else from the trial."""
         if "all_randomised" not in self.__dict__:
-            folder = saved_trial_folder(self.out_dir, study=self.study, data_dir=self.data_dir, cutoff=self.cutoff)
+            folder = saved_trial_folder(self.out_dir, study=self.definition, data_dir=self.data_dir, cutoff=self.cutoff)
             if folder is not None:
                 try:
                     return load_saved_files(folder, data_dir=self.data_dir)
@@ -181,6 +204,7 @@ def setup(
     out_dir: str,
     seed: int,
     patient_listings: bool = False,
+    report: str = "closed",
     trial: bool = True,
 ) -> NotebookRun:
     """Load the study definition, validate and load the data, seed the random generators, set
@@ -189,14 +213,19 @@ def setup(
     Loading first means a study-definition or data-contract error is the first thing the
     notebook shows. ``trial=False`` leaves the data until first used (the report, which reads
     the analyses' results and needs only the input files' provenance, :attr:`NotebookRun.files`).
+    ``report`` is ``"closed"`` (by arm) or ``"open"`` (every arm pooled, :class:`NotebookRun`).
     """
-    run = NotebookRun(name, study, data_dir, cutoff, population.upper(), out_dir, int(seed), bool(patient_listings))
+    if report not in REPORTS:
+        raise ValueError(f"parameter {report=} is not a report; expected one of {', '.join(REPORTS)}")
+    run = NotebookRun(
+        name, study, data_dir, cutoff, population.upper(), out_dir, int(seed), bool(patient_listings), report
+    )
     run.population = run.population or run.study.default_population  # empty: the study's default
     random.seed(run.seed)
     np.random.seed(run.seed)  # noqa: NPY002 (libraries that draw from numpy's global generator)
     run.study  # noqa: B018 (fail early with the study-definition error)
     if trial:
         run.trial  # noqa: B018 (fail early with the contract error)
-    run.out  # noqa: B018
+    run.out.save()  # results.json records the parameters even of a notebook with nothing to show
     figures.set_style()
     return run

@@ -5,7 +5,8 @@ each variable's raw text (``$(value VAR)``, so a ``$`` is seen, not expanded) in
 folder with ``$(file ...)``, and runs ``python -m helpers.run.params sync FOLDER``, which
 
 * checks every value (:data:`VARIABLES`) and stops make with one clear message on the first bad one;
-* works out the run folder (``OUT_DIR``, by default ``reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]``);
+* works out the run folder (``OUT_DIR``, by default
+  ``reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]-<REPORT_FOLDER[REPORT]>``);
 * writes the run's state files, each only when its content changes, so that exactly what depends
   on a changed value re-runs and ``make -n report`` is exact:
 
@@ -45,6 +46,9 @@ SYNTHETIC_PARAMS = "data/.params-synthetic"
 LINKS_DIR = "reports/.links"
 DATA_EXTENSIONS = (".csv", ".parquet", ".xpt")
 RENDERERS = ("auto", "quarto", "nbconvert")
+#: REPORT values and the end of the default run folder's name: the closed report (by arm) says
+#: whom it is for, the open one (pooled over the arms) that it is open. One run folder per report.
+REPORT_FOLDER = {"closed": "dmc-closed", "open": "open"}
 #: Goals that need no run folder (their recipes use no user value).
 NO_RUN_GOALS = {"help", "clean", "distclean", "lock", "test", "test-fast", "lint", "lab", "data"}
 
@@ -194,6 +198,11 @@ VARIABLES: tuple[Var, ...] = (
         notebook="patient_listings",
         convert=lambda v: v == "1",
     ),
+    Var(
+        "REPORT",
+        lambda name, value: one_of(*REPORT_FOLDER)(name, value or "closed"),
+        notebook="report",
+    ),
     Var("RENDERER", one_of(*RENDERERS)),
     Var("OUT_DIR", out_dir),
     Var("PYTHON", command),
@@ -215,8 +224,9 @@ def _is_synthetic(data_dir: str, root: Path) -> bool:
 
 def default_out_dir(values: Mapping[str, str], root: Path) -> str:
     """``reports/synthetic`` for the synthetic trial, else ``reports/<folder>-<hash of its path>``;
-    then ``-cut<CUTOFF>`` and ``-<POPULATION>`` when one is named. A run on other data never writes into
-    the default run's folder."""
+    then ``-cut<CUTOFF>`` and ``-<POPULATION>`` when one is named, and the report's
+    :data:`REPORT_FOLDER` (``-dmc-closed``, ``-open``). A run on other data never writes into the
+    default run's folder, and the open report never shares a folder with the closed one."""
     data_dir = values["DATA_DIR"]
     if _is_synthetic(data_dir, root):
         name = "synthetic"
@@ -227,6 +237,7 @@ def default_out_dir(values: Mapping[str, str], root: Path) -> str:
         name += f"-cut{values['CUTOFF']}"
     if values.get("POPULATION"):
         name += f"-{values['POPULATION']}"
+    name += f"-{REPORT_FOLDER[values.get('REPORT') or 'closed']}"
     return f"reports/{name}"
 
 

@@ -15,6 +15,12 @@ Papermill traps handled here, each covered by ``tests/test_pipeline.py``:
 * the kernel would write every cell into the IPython history database in the home folder, and log
   a warning about TCP transport: :data:`KERNEL_ARGUMENTS` turn both off.
 
+One notebook serves both reports (make's ``REPORT``): a cell tagged ``closed-only`` (Jupyter cell
+tags, as ``parameters``) is left out of the open report's run, one tagged ``open-only`` out of the
+closed report's (:func:`cells_for_report`), before papermill executes the notebook; the render
+step of an open run then checks every output for arm names and comparisons
+(:func:`helpers.run.blinding.check_open_run`) and leaves no report when it finds one.
+
 Command line, as the Makefile calls it (every value comes from the run's state files, which
 ``python -m helpers.run.params`` wrote; no value passes through a shell)::
 
@@ -46,7 +52,9 @@ from helpers.files import atomic_write_bytes, sha256_file, sigterm_as_interrupt
 from helpers.run import params as make_params
 
 #: Parameters every notebook's ``parameters`` cell defines; the Makefile passes them all.
-PARAMETERS = ("study", "data_dir", "cutoff", "population", "out_dir", "seed", "patient_listings")
+PARAMETERS = ("study", "data_dir", "cutoff", "population", "out_dir", "seed", "patient_listings", "report")
+#: The cell tags that keep a cell out of the other report's run: report -> tag of the cells it leaves out.
+REPORT_TAGS = {"closed": "open-only", "open": "closed-only"}
 #: Kernel command-line options: no IPython history database (cell sources would be kept in the
 #: home folder), and no start-up warnings in the run's log (the kernel's TCP-without-encryption
 #: notice; the kernel listens on localhost only).
@@ -85,6 +93,8 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
                 f"parameter {key!r} is unknown; expected {', '.join(p for p in PARAMETERS if p != 'out_dir')}"
                 " (out_dir comes from --out-dir)"
             )
+        if key == "report" and value not in REPORT_TAGS:
+            raise ValueError(f"parameter report={value!r}; expected one of {', '.join(REPORT_TAGS)}")
         if key == "patient_listings":
             if value.lower() not in ("0", "1", "false", "true"):
                 raise ValueError(f"parameter patient_listings={value!r}; expected 0 or 1")
@@ -92,6 +102,16 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, Any]:
         else:
             params[key] = int(value) if key == "seed" else value
     return params
+
+
+def cells_for_report(nb: Any, report: str) -> Any:
+    """The notebook without the cells of the other report: ``report="open"`` leaves out the cells
+    tagged ``closed-only``, ``"closed"`` those tagged ``open-only`` (:data:`REPORT_TAGS`)."""
+    if report not in REPORT_TAGS:
+        raise ValueError(f"{report=} is not a report; expected one of {', '.join(REPORT_TAGS)}")
+    other = REPORT_TAGS[report]
+    nb.cells = [c for c in nb.cells if other not in c.get("metadata", {}).get("tags", [])]
+    return nb
 
 
 def _portable(path: str | Path, start: Path) -> str:
@@ -211,10 +231,11 @@ def run_notebook(
         if params.get(key):
             params[key] = _portable(params[key], source.parent)
     params["out_dir"] = _portable(given_out_dir, source.parent)
+    runnable = cells_for_report(nbformat.read(source, as_version=4), str(params.get("report") or "closed"))
     started = time.perf_counter()
     try:
         pm.execute_notebook(
-            str(source),
+            runnable,
             str(running),
             parameters=params,
             kernel_name=kernel_name,
@@ -338,7 +359,23 @@ def render_from_state(run: str | Path) -> dict[str, Path]:
     given = make_params.read_run_parameters(run)
     out_dir = _run_out_dir(run, given)
     renderer = (out_dir / config.MAKE_STATE_DIR / "renderer-choice").read_text().strip()
-    return report.render(out_dir, renderer)
+    paths = report.render(out_dir, renderer)
+    if given["notebook"].get("report") == "open":
+        check_blind(out_dir, given["notebook"]["study"])
+    return paths
+
+
+def check_blind(out_dir: Path, study_path: str | Path) -> None:
+    """Check every output of an open run (:func:`helpers.run.blinding.check_open_run`); when one
+    names an arm or a comparison, the report moves to ``.stale/`` and the error says where."""
+    from helpers.run import blinding
+    from helpers.study import load_study
+
+    try:
+        blinding.check_open_run(out_dir, load_study(study_path))
+    except blinding.BlindingError as error:
+        retire_outputs(out_dir, f"not blind: {error}")
+        raise blinding.BlindingError(f"{error}\n       the run's outputs were moved to {out_dir / STALE_DIR}") from None
 
 
 def make_synthetic(root: Path = config.PROJECT_ROOT) -> Path:
@@ -431,11 +468,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "validate":
                 return validate(args.run)
             if args.command == "render":
+                from helpers.run.blinding import BlindingError
                 from helpers.run.report import RenderError
 
                 try:
                     paths = render_from_state(args.run)
-                except (RenderError, ValueError) as error:
+                except (RenderError, BlindingError, ValueError) as error:
                     print(f"\nERROR: report rendering failed: {error}", file=sys.stderr)
                     return 1
                 for fmt, path in paths.items():

@@ -33,7 +33,7 @@ from helpers import config
 from helpers.files import atomic_write_bytes, sha256_file, sigterm_as_interrupt
 from helpers.run import params
 
-RUN_DIR = "reports/synthetic"
+RUN_DIR = "reports/synthetic-dmc-closed"
 HEADER = """\
 # SHA-256 of every output of the default synthetic run (make report with default parameters),
 # built from scratch with SOURCE_DATE_EPOCH={epoch}. Written by `make freeze`; `make verify`
