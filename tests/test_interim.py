@@ -249,6 +249,28 @@ def test_listed_look_cutoffs_make_the_cut_the_next_look_with_the_information_rec
     assert result.boundaries["efficacy_z"].iloc[0] > planned.boundaries["efficacy_z"].iloc[0]
 
 
+def test_a_final_analysis_before_an_interim_look_s_information_leaves_that_look_not_held(study):
+    # 97 relapses of 250 planned: the data as delivered end below the interim's 50%
+    large = with_design(study, planned_events=250)
+    result = interim.interim_analysis(_trial(str(SYNTHETIC), None), large)
+    pos = result.position
+    assert (pos.look, pos.final, pos.held) == (2, True, ())
+    npt.assert_allclose(pos.fractions, [97 / 250])
+    assert list(pos.table["status"]) == ["not held", "current"]
+    b = result.boundaries
+    assert np.isnan(b["efficacy_z"].iloc[0])
+    # a single look that spends all the alpha: the fixed design's 1.959964
+    npt.assert_allclose(b["efficacy_z"].iloc[1], 1.959964, atol=1e-6)
+    assert tables.table_interim_boundaries(b)["Efficacy boundary (z)"].tolist() == ["", "1.960"]
+
+
+def test_listed_look_cutoffs_count_at_the_final_analysis_too(study):
+    listed = with_design(study, look_cutoffs=(dt.date(2023, 6, 30),))
+    pos = interim.locate_look(_trial(str(SYNTHETIC), None), listed)
+    assert (pos.look, pos.final, pos.held) == (2, True, (1,))
+    npt.assert_allclose(pos.fractions, [41 / 121, 97 / 121])
+
+
 def test_a_cut_after_every_listed_look_is_an_error_naming_the_setting(study):
     full = with_design(study, look_cutoffs=(dt.date(2023, 6, 30), dt.date(2024, 3, 1)))
     with pytest.raises(ValueError, match=r"design.look_cutoffs lists 2 looks held before the cutoff 2025-01-01"):
