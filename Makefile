@@ -11,6 +11,7 @@ STRICT     ?= 0## 1 = every data finding is an error (stops the run)
 SEED       ?= 20201215## seed for anything random inside the analyses
 PATIENT_LISTINGS ?= 0## 1 = also write patient-level listings (one row per patient, with USUBJID) into the run folder
 REPORT     ?= closed## closed: by arm, for the Data Monitoring Committee only; open: pooled over the arms, for the trial team
+PORT       ?= 5006## make explore: the port it serves on, at 127.0.0.1 (0: any free port)
 RENDERER   ?= auto## report renderer: auto (quarto when on PATH, else nbconvert), quarto or nbconvert
 OUT_DIR    ?=## run folder; empty = reports/<data folder>[-cut<CUTOFF>][-<POPULATION>]-<dmc-closed|open>
 PYTHON     ?= python3## interpreter (>= 3.11) that creates the virtual environment
@@ -66,7 +67,7 @@ INPUTS    := $(STATE)/inputs.sha256 $(STATE)/params.json
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: help report test test-fast lint lab data lock clean distclean freeze verify
+.PHONY: help report test test-fast lint lab explore data lock clean distclean freeze verify
 
 help: ## list targets and the variables you can set
 	@echo "NCT04674345 analysis. Two commands on a fresh clone: 'make report', then 'make test'."
@@ -95,6 +96,9 @@ lint: $(INSTALLED) ## ruff (lint and format check) and mypy, as CI runs them
 
 lab: $(INSTALLED) $(KERNELSPEC) $(SYNTHETIC_DIR)/SHA256SUMS ## open JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+explore: $(STATE)/validated $(INSTALLED) ## serve the investigators' app on 127.0.0.1 and print its address (REPORT=open: pooled)
+	$(PY) -m helpers.explore --run '$(RUN)'
 
 data: $(SYNTHETIC_DIR)/SHA256SUMS ## write the synthetic trial (fixed seed) to data/synthetic
 

@@ -6,6 +6,8 @@
     analysis    helpers.analysis         the trial's analyses: study + trial in, tidy results out
     present     helpers.present          tables, figures, prose, reading results back
     run         helpers.run              parameters, papermill, outputs, provenance, report
+    explore     helpers.explore          the investigators' interactive app (make explore): the top
+                                         layer, built on every layer but synthetic
     synthetic   helpers.synthetic        the simulated trial: a data source, never imported by
                                          the analysis (it runs as `python -m helpers.synthetic`)
 
@@ -29,6 +31,7 @@ ALLOWED = {
     "analysis": {"foundation", "data", "stats", "analysis"},
     "present": {"foundation", "data", "stats", "analysis", "present"},
     "run": {"foundation", "data", "stats", "analysis", "present", "run"},
+    "explore": {"foundation", "data", "stats", "analysis", "present", "run", "explore"},
     "synthetic": {"foundation", "data", "synthetic"},
 }
 

@@ -83,7 +83,14 @@ def test_closed_report_says_on_its_first_page_that_it_is_for_the_committee_only(
 
 def test_closed_report_keeps_every_by_arm_section(runs):
     html = (runs["closed"] / "report.html").read_text(encoding="utf-8")
-    for label in ("tbl-relapse-effects", "tbl-secondary", "tbl-teae-terms", "tbl-exposure", "fig-forest-relapse"):
+    for label in (
+        "tbl-relapse-effects",
+        "tbl-secondary",
+        "tbl-teae-terms",
+        "tbl-exposure",
+        "fig-forest-relapse",
+        "tbl-interim-decision",
+    ):
         assert f'id="{label}"' in html, label
     leaks, _ = blinding.find_leaks(runs["closed"], STUDY)
     assert {x.found for x in leaks} >= {a.label for a in STUDY.arms} | {"hr", "p_value"}  # the check sees arms
@@ -104,10 +111,21 @@ def test_open_report_has_the_pooled_sections_and_says_what_is_left_out(runs):
         "tbl-cif-landmarks",
         "tbl-event-counts",
         "tbl-teae-overview",
+        "tbl-interim-information",
+        "tbl-interim-projection",
         "tbl-provenance-data",
     ):
         assert f'id="{label}"' in html, label
-    for label in ("tbl-relapse-effects", "tbl-secondary", "tbl-teae-terms", "tbl-exposure", "tbl-subgroups"):
+    for label in (
+        "tbl-relapse-effects",
+        "tbl-secondary",
+        "tbl-teae-terms",
+        "tbl-exposure",
+        "tbl-subgroups",
+        "tbl-interim-decision",
+        "tbl-interim-boundaries",
+        "fig-interim-boundaries",
+    ):
         assert f'id="{label}"' not in html, label
         assert not list(out.glob(f"*/{label}*")), label
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
@@ -125,6 +143,7 @@ def test_every_output_of_the_open_report_is_free_of_arms_and_comparisons(runs):
     kinds = {p.suffix for p in files}
     assert {".html", ".pdf", ".ipynb", ".csv", ".json", ".svg", ".png"} <= kinds
     assert {p.name for p in files if p.suffix == ".ipynb"} == {f"{n}.ipynb" for n in NOTEBOOKS}
+    assert "05_interim.ipynb" in {p.name for p in files}  # the interim section's pooled part is checked too
     assert len([p for p in files if p.name.endswith(".display.csv")]) >= 6
     leaks, unread = blinding.find_leaks(out, STUDY)
     assert leaks == []
@@ -132,7 +151,7 @@ def test_every_output_of_the_open_report_is_free_of_arms_and_comparisons(runs):
     for png in unread:
         assert png.with_suffix(".svg").exists(), png
     # the forbidden texts are the study's: arm codes, labels, short labels, the drug
-    terms = {what for what, _ in blinding.forbidden(STUDY)}
+    terms = {what for what, _, _ in blinding.forbidden(STUDY)}
     assert {a.code for a in STUDY.arms} | {a.label for a in STUDY.arms} | {a.short_label for a in STUDY.arms} <= terms
     assert "hr" in terms and "p_value" in terms
 

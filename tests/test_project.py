@@ -15,6 +15,8 @@ from helpers.run.pipeline import PARAMETERS
 
 ROOT = config.PROJECT_ROOT
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+#: The notebooks a run executes with papermill (all but the app's, which no run executes).
+RUN_NOTEBOOKS = [p for p in NOTEBOOKS if p.stem != config.EXPLORE_NOTEBOOK]
 
 
 def _norm(name: str) -> str:
@@ -74,7 +76,7 @@ def test_notebook_sources_are_committed_without_outputs(path):
     assert dirty == [], f"{path.name}: cells with outputs (run nbstripout)"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", RUN_NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_one_parameters_cell_that_papermill_can_read(path):
     nb = json.loads(path.read_text())
     tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
@@ -93,7 +95,11 @@ def test_notebooks_are_those_the_makefile_runs():
     makefile = (ROOT / "Makefile").read_text()
     listed = re.search(r"^NOTEBOOKS := (.*)$", makefile, re.M).group(1).split()
     assert listed == list(config.ANALYSIS_NOTEBOOKS)
-    assert sorted(p.stem for p in NOTEBOOKS) == [*config.ANALYSIS_NOTEBOOKS, config.REPORT_NOTEBOOK]
+    assert sorted(p.stem for p in NOTEBOOKS) == [
+        *config.ANALYSIS_NOTEBOOKS,
+        config.REPORT_NOTEBOOK,
+        config.EXPLORE_NOTEBOOK,
+    ]
 
 
 def test_makefile_registers_the_kernel_named_in_config():
@@ -128,7 +134,19 @@ def test_make_help_is_the_default_goal_and_lists_every_target():
     out = subprocess.run(
         ["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
     ).stdout
-    for target in ("report", "test", "test-fast", "lint", "lab", "data", "lock", "clean", "freeze", "verify"):
+    for target in (
+        "report",
+        "test",
+        "test-fast",
+        "lint",
+        "lab",
+        "explore",
+        "data",
+        "lock",
+        "clean",
+        "freeze",
+        "verify",
+    ):
         assert re.search(rf"^  {target}\s+\S", out, re.M), target
     for variable in ("DATA_DIR", "CUTOFF", "POPULATION", "OUT_DIR", "SEED"):
         assert re.search(rf"^  {variable}\s+\S", out, re.M), variable

@@ -144,7 +144,7 @@ def test_pooled_safety_overview_leaves_out_the_drug_actions(trial):
 
 def test_accrual_counts_each_month_from_the_first_to_the_last_with_empty_months():
     adsl = pd.DataFrame({"RANDDT": pd.to_datetime(["2021-01-15", "2021-01-31", "2021-03-02", "2021-03-30"])})
-    got = cohort.accrual(adsl)
+    got = cohort.monthly_accrual(adsl)
     assert [d.strftime("%Y-%m-%d") for d in got["month"]] == ["2021-01-01", "2021-02-01", "2021-03-01"]
     assert list(got["n_randomised"]) == [2, 0, 2] and list(got["cum_randomised"]) == [2, 2, 4]
 
@@ -276,15 +276,31 @@ def test_clean_open_run_passes_the_check(tmp_path):
         ("report.html", "<p>The hazard ratio was 0.61.</p>", r"hazard ratios?"),
         ("report.html", "<p>Gray's test p = 0.04</p>", r"p ?[=<>\u2264\u2265] ?[0-9.]"),
         ("notes.md", "Exposure to sorafenib", "Sorafenib"),
+        ("02_relapse.ipynb", None, "p_value"),
     ],
 )
 def test_check_finds_an_arm_or_a_comparison_slipped_into_any_output(tmp_path, file, content, found):
     run = _clean_run(tmp_path / "run")
-    (run / file).write_text(content, encoding="utf-8")
+    if content is None:  # a notebook whose code names a comparative statistic
+        nb = nbformat.read(run / file, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell('effects["p_value"]'))
+        nbformat.write(nb, run / file)
+    else:
+        (run / file).write_text(content, encoding="utf-8")
     leaks, _ = blinding.find_leaks(run, STUDY)
     assert found in {x.found for x in leaks} and {x.file for x in leaks} == {file}
     with pytest.raises(blinding.BlindingError, match=rf"not blind: .*\n  {file}: "):
         blinding.check_open_run(run, STUDY)
+
+
+def test_names_of_statistics_are_names_only_where_names_are(tmp_path):
+    """ "comparison" is a word of prose; as a column, key or in code it is the analyses' name."""
+    run = _clean_run(tmp_path / "run")
+    (run / "notes.md").write_text("The primary comparison is in the closed report only.", encoding="utf-8")
+    (run / "02_relapse" / "tbl-note.csv").write_text("note\nno comparison here\n", encoding="utf-8")
+    assert blinding.find_leaks(run, STUDY)[0] == []
+    (run / "02_relapse" / "tbl-note.csv").write_text("comparison\nx\n", encoding="utf-8")
+    assert [x.found for x in blinding.find_leaks(run, STUDY)[0]] == ["comparison"]
 
 
 def test_check_reads_notebook_outputs_and_parquet_tables(tmp_path):

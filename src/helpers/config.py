@@ -20,6 +20,8 @@ KERNEL_NAME = "nct04674345"  # the Makefile's KERNEL (a test keeps them equal)
 #: Analysis notebooks in run order; the report notebook comes last.
 ANALYSIS_NOTEBOOKS = ("01_cohort", "02_relapse", "03_safety", "04_subgroups", "05_interim")
 REPORT_NOTEBOOK = "90_report"
+#: The investigators' app in JupyterLab (``helpers.explore``); no run executes it.
+EXPLORE_NOTEBOOK = "explore"
 
 #: Layout of one run's output directory (``OUT_DIR``)::
 #:

@@ -15,6 +15,7 @@ import pandas as pd
 from helpers.study import Study
 
 __all__ = [
+    "ACCRUAL_COLUMNS",
     "FINDING_COLUMNS",
     "MISSING",
     "TOTAL",
@@ -252,7 +253,38 @@ def findings_frame(findings: Iterable[Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
-def accrual(adsl: pd.DataFrame, *, date_col: str = "RANDDT") -> pd.DataFrame:
+#: Columns of :func:`accrual`, in order.
+ACCRUAL_COLUMNS = ["group", "date", "n_randomised", "cum_randomised", "denominator"]
+
+
+def accrual(adsl: pd.DataFrame, study: Study, *, by_arm: bool = True, arm_col: str = "ARM") -> pd.DataFrame:
+    """Randomisations over calendar time: one row per group and randomisation date (``RANDDT``).
+
+    ``n_randomised`` counts the patients randomised that day, ``cum_randomised`` those randomised
+    up to and including it, ``denominator`` the group's patients. Groups: every arm of the study in
+    display order (an arm without patients has no rows), then ``"Total"``; ``by_arm=False`` gives
+    ``"Total"`` only (pooled, blind to arm). Columns: :data:`ACCRUAL_COLUMNS`.
+    """
+    groups = [(arm, adsl[adsl[arm_col] == arm]) for arm in arm_levels(adsl, study, arm_col)] if by_arm else []
+    groups.append((TOTAL, adsl))
+    parts = []
+    for group, d in groups:
+        daily = d["RANDDT"].dropna().value_counts().sort_index()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "date": daily.index.to_numpy(),
+                    "n_randomised": daily.to_numpy(dtype=int),
+                    "cum_randomised": daily.cumsum().to_numpy(dtype=int),
+                    "denominator": int(len(d)),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)[ACCRUAL_COLUMNS]
+
+
+def monthly_accrual(adsl: pd.DataFrame, *, date_col: str = "RANDDT") -> pd.DataFrame:
     """Randomisations per calendar month, from the first randomisation's month to the last's
     (months without one included): ``month`` (its first day), ``n_randomised``, ``cum_randomised``.
     Pooled over the arms."""

@@ -29,6 +29,7 @@ __all__ = [
     "event_counts",
     "relapse_effects",
     "secondary_summary",
+    "survival_effects",
     "time_ticks",
     "usable_covariates",
     "with_reference_arm",
@@ -286,6 +287,86 @@ def relapse_effects(
     return pd.DataFrame(rows)[EFFECT_COLUMNS]
 
 
+def _logrank_row(
+    data: pd.DataFrame,
+    key: str,
+    analysis: str,
+    comparison: str,
+    comparator: str | None,
+    reference: str | None,
+    duration_col: str,
+    event_col: str,
+    arm_col: str,
+) -> dict[str, Any]:
+    test = survival.logrank_test(data, duration_col, event_col, arm_col).iloc[0]
+    return {
+        "key": key,
+        "analysis": analysis,
+        "comparison": comparison,
+        "comparator_arm": comparator,
+        "reference_arm": reference,
+        "hr": np.nan,
+        "conf_low": np.nan,
+        "conf_high": np.nan,
+        "statistic": float(test["statistic"]),
+        "df": float(test["df"]),
+        "p_value": float(test["p_value"]),
+        "n_patients": int(len(data)),
+        "n_dropped": 0,
+        "left_out": "",
+        "note": str(test.get("note", "") or ""),
+    }
+
+
+def survival_effects(
+    data: pd.DataFrame,
+    study: Study,
+    *,
+    arm_col: str = "ARM",
+    duration_col: str = "AVAL",
+    event_col: str = "EVNTCD",
+) -> pd.DataFrame:
+    """Arm comparisons for a survival endpoint, in the rows and columns of :func:`relapse_effects`.
+
+    With more than two arms the first row is the k-sample log-rank test over all arms (``key``
+    ``logrank_all_arms``). Then for each comparator arm against the reference, fitted to the
+    patients of those two arms: the log-rank test (``logrank``, R ``survdiff``) and the Cox HR
+    (``cox``, R ``coxph``, Efron ties), as :func:`secondary_summary` computes them.
+    Columns: :data:`EFFECT_COLUMNS`.
+    """
+    data = with_reference_arm(data, study, arm_col)
+    ref = study.reference_arm.label
+    cols = (duration_col, event_col, arm_col)
+    rows: list[dict[str, Any]] = []
+    if len(study.arms) > 2:
+        rows.append(
+            _logrank_row(
+                data, "logrank_all_arms", f"Log-rank test, all {len(study.arms)} arms", ALL_ARMS, None, None, *cols
+            )
+        )
+    for comp in study.comparator_arms:
+        d = comparison_data(data, study, comp, arm_col)
+        comparison = study.comparison_label(comp)
+        rows.append(_logrank_row(d, "logrank", "Log-rank test", comparison, comp.label, ref, *cols))
+        summary = survival.cox(d, duration_col, event_col, [arm_col])
+        rows.append(
+            _model_row(
+                summary,
+                arm_term(comp, arm_col),
+                key="cox",
+                analysis="Cox HR",
+                comparison=comparison,
+                comparator_arm=comp.label,
+                reference_arm=ref,
+                n_patients=int(len(d)),
+                n_dropped=0,
+                left_out="",
+                note="",
+            )
+        )
+    return pd.DataFrame(rows)[EFFECT_COLUMNS]
+
+
 #: Columns of :func:`secondary_summary`, in order.
 SECONDARY_COLUMNS = [
     "paramcd",
@@ -427,7 +508,8 @@ def subgroup_data(data: pd.DataFrame, study: Study) -> pd.DataFrame:
         present = sorted(codes.dropna().unique())
         levels = dict(var.levels or {})
         order = [*levels.values(), *(c for c in present if c not in levels)]
-        decoded = codes.map(lambda c, levels=levels: levels.get(c, c) if pd.notna(c) else np.nan)
+        mapped = codes.map(levels)  # vectorised: a code the study does not list stays as it is
+        decoded = mapped.where(mapped.notna(), codes)
         out[col] = pd.Categorical(decoded, categories=order).remove_unused_categories()
     return out
 

@@ -371,8 +371,10 @@ def figure_not_delivered(what: str) -> Figure:
 
 def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
     """Percent of patients with each preferred term by arm, any grade (circles) and grade >= 3
-    (squares), terms in the table's order (``safety.teae_by_term``)."""
-    arms = [g for g in dict.fromkeys(terms["group"]) if g != "Total"]
+    (squares), terms in the table's order (``safety.teae_by_term``). Terms given for the Total
+    column only (pooled, blind to arm) draw that column."""
+    groups = list(dict.fromkeys(terms["group"]))
+    arms = [g for g in groups if g != "Total"] or groups
     colours = group_colours(arms, study)
     order = list(dict.fromkeys(terms["term"]))
     fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(order) + 1.5))
@@ -407,7 +409,30 @@ def figure_teae_terms(terms: pd.DataFrame, study: Study) -> Figure:
 
 
 def figure_accrual(accrual: pd.DataFrame, study: Study) -> Figure:
-    """Cumulative randomisations by calendar month (:func:`helpers.analysis.cohort.accrual`),
+    """Cumulative randomisations over calendar time (:func:`helpers.analysis.cohort.accrual`): one
+    step line per group, arms in their colours and Total in grey; with a design in the study, the
+    planned accrual (``design.n_patients`` evenly over ``design.accrual_months`` from the first
+    randomisation) as a dashed line."""
+    groups = list(dict.fromkeys(accrual["group"].astype(str)))
+    colours = {**group_colours(groups, study), "Total": "0.3"}
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for g in groups:
+        d = accrual[accrual["group"].astype(str) == g]
+        ax.step(pd.to_datetime(d["date"]), d["cum_randomised"], where="post", color=colours[g], label=g, lw=1.8)
+    if study.design is not None and len(accrual):
+        start = pd.Timestamp(pd.to_datetime(accrual["date"]).min())
+        end = start + pd.Timedelta(days=study.design.accrual_months * 365.25 / 12)
+        ax.plot([start, end], [0, study.design.n_patients], color="0.5", ls="--", lw=1, label="Planned")
+    ax.set_ylim(0, None)
+    ax.set_xlabel("Date of randomisation")
+    ax.set_ylabel("Patients randomised")
+    ax.legend(frameon=False, loc="upper left")
+    fig.autofmt_xdate()
+    return fig
+
+
+def figure_monthly_accrual(accrual: pd.DataFrame, study: Study) -> Figure:
+    """Cumulative randomisations by calendar month (:func:`helpers.analysis.cohort.monthly_accrual`),
     pooled over the arms, with the design's planned accrual (``design.n_patients`` evenly over
     ``design.accrual_months`` from the first randomisation) when the study has a design."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))

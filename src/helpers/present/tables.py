@@ -260,6 +260,29 @@ def table_cif_landmarks(landmarks: pd.DataFrame, study: Study, paramcd: str | No
     return pd.DataFrame(rows)
 
 
+def table_landmark_estimates(estimates: pd.DataFrame, study: Study, paramcd: str) -> pd.DataFrame:
+    """Estimates at landmark times of any endpoint, one row per cause (competing endpoints) and
+    time, one column per group in display order, ``"12.3% (8.1%, 17.4%)"``. ``estimates`` is
+    ``cumulative_incidence(..., times=...)`` or ``kaplan_meier(..., times=...)`` of ``paramcd``;
+    a time that is a landmark of the study takes its label, any other its value in the study's
+    time unit."""
+    endpoint = study.endpoint(paramcd)
+    keys = ["cause", "time"] if "cause" in estimates else ["time"]
+    rows = []
+    for key, d in estimates.groupby(keys, sort=True):
+        time = float(key[-1])
+        label = (
+            study.time.landmark_label(time)
+            if time in study.time.landmark_days
+            else f"{fmt_num(study.time.to_units(time), 1)} {study.time.unit}"
+        )
+        row = {"Event": endpoint.cause_label(int(key[0])) if "cause" in estimates else endpoint.label, "Time": label}
+        for r in _in_order(d, study.arm_labels):
+            row[str(r.group)] = fmt_pct_ci(r.estimate, r.conf_low, r.conf_high)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _note(x: object) -> str:
     return x if isinstance(x, str) else ""
 
@@ -269,15 +292,17 @@ def _count(n: int, word: str) -> str:
 
 
 def table_relapse_effects(effects: pd.DataFrame) -> pd.DataFrame:
-    """Test and model rows of :func:`helpers.analysis.endpoints.relapse_effects` as strings: the
-    comparison, the analysis, the (s)HR with its interval, the p-value, and the notes (patients
-    dropped, covariates left out) when there are any."""
+    """Test and model rows of :func:`helpers.analysis.endpoints.relapse_effects` (or
+    ``survival_effects``) as strings: the comparison, the analysis, the (s)HR with its interval
+    (none for a test), the p-value, and the notes (patients dropped, covariates left out) when
+    there are any."""
+    tests = ("gray", "gray_all_arms", "logrank", "logrank_all_arms")
     out = pd.DataFrame(
         {
             "Comparison": effects["comparison"],
             "Analysis": effects["analysis"],
             "Effect (95% CI)": [
-                fmt_ratio_ci(e, lo, hi) if k not in ("gray", "gray_all_arms") else ""
+                fmt_ratio_ci(e, lo, hi) if k not in tests else ""
                 for k, e, lo, hi in zip(effects["key"], effects["hr"], effects["conf_low"], effects["conf_high"])
             ],
             "P-value": [fmt_p(p) for p in effects["p_value"]],

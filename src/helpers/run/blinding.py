@@ -9,7 +9,8 @@ render step of an open run refuses to leave a report behind when it finds anythi
   (:attr:`helpers.study.Study.arm_terms`: arm codes as written, arm labels and short labels, the
   study drug and the treatment name in any case, as whole words);
 * the names of comparative statistics as the analyses write them (:data:`COMPARISON_KEYS`:
-  ``hr``, ``p_value``, ``comparator_arm``, ... as identifiers, in CSV headers, JSON keys, code);
+  ``hr``, ``p_value``, ``comparator_arm``, ...) where names are: JSON keys, the header of a CSV or
+  Parquet table, the code of a notebook (in prose "comparison" is a word like any other);
 * the words of a treatment effect or a boundary decision in prose (:data:`COMPARISON_WORDS`:
   "hazard ratio", "p-value", "p = 0.04", "Gray's test", "boundary crossed", ...).
 
@@ -99,21 +100,22 @@ class Leak:
         return f"{self.file}: {self.found!r} in ...{self.context}..."
 
 
-def forbidden(study: Study) -> list[tuple[str, re.Pattern[str]]]:
-    """``(what, pattern)`` of everything an open report must not hold, for ``study`` (the
-    definition as written, with its arms: not the pooled view)."""
+def forbidden(study: Study) -> list[tuple[str, re.Pattern[str], str]]:
+    """``(what, pattern, where)`` of everything an open report must not hold, for ``study`` (the
+    definition as written, with its arms: not the pooled view). ``where`` is ``"text"`` (all the
+    text of a file) or ``"names"`` (its keys, column names and code)."""
     if study.is_pooled:
         raise ValueError("forbidden() needs the study definition with its arms, not the open report's pooled view")
     codes = {a.code for a in study.arms}
     out = []
     for term in study.arm_terms:
         flags = 0 if term in codes else re.IGNORECASE
-        out.append((term, re.compile(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", flags)))
+        out.append((term, re.compile(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", flags), "text"))
     for key in COMPARISON_KEYS:
-        out.append((key, re.compile(rf"(?<![A-Za-z0-9_]){key}(?![A-Za-z0-9_])")))
+        out.append((key, re.compile(rf"(?<![A-Za-z0-9_]){key}(?![A-Za-z0-9_])"), "names"))
     for words in COMPARISON_WORDS:
         flags = 0 if words == r"s?HR" else re.IGNORECASE
-        out.append((words, re.compile(rf"(?<![A-Za-z0-9]){words}(?![A-Za-z])", flags)))
+        out.append((words, re.compile(rf"(?<![A-Za-z0-9]){words}(?![A-Za-z])", flags), "text"))
     return out
 
 
@@ -125,11 +127,14 @@ def _markup_text(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", text)) + " " + comments
 
 
-def _notebook_text(raw: str) -> str:
+def _notebook_text(raw: str) -> tuple[str, str]:
     nb = json.loads(raw)
     parts = [json.dumps(nb.get("metadata", {}), ensure_ascii=False)]
+    code = []
     for cell in nb.get("cells", []):
         parts.append("".join(cell.get("source", "")))
+        if cell.get("cell_type") == "code":
+            code.append(parts[-1])
         parts.append(json.dumps(cell.get("metadata", {}), ensure_ascii=False))
         for out in cell.get("outputs", []):
             parts.append("".join(out.get("text", "")))
@@ -140,11 +145,11 @@ def _notebook_text(raw: str) -> str:
                 value = "".join(data) if isinstance(data, list) else data
                 value = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 parts.append(_markup_text(value) if mime in ("text/html", "image/svg+xml") else value)
-    return "\n".join(parts)
+    return "\n".join(parts), "\n".join(code)
 
 
-def _json_text(raw: str) -> str:
-    """The JSON as written, plus every key on a line of its own (keys are checked as names)."""
+def _json_keys(raw: str) -> str:
+    """Every key of the JSON, one per line."""
     keys: list[str] = []
 
     def walk(x: Any) -> None:
@@ -157,7 +162,7 @@ def _json_text(raw: str) -> str:
                 walk(v)
 
     walk(json.loads(raw))
-    return raw + "\n" + "\n".join(keys)
+    return "\n".join(keys)
 
 
 def _pdf_text(path: Path) -> str | None:
@@ -170,32 +175,35 @@ def _pdf_text(path: Path) -> str | None:
     return done.stdout.decode("utf-8", errors="replace")
 
 
-def _file_text(path: Path) -> str | None:
-    """The text a reader could find in ``path``; None for a file with no text to read (an image,
-    or a PDF without pdftotext)."""
+def _file_text(path: Path) -> tuple[str, str] | None:
+    """``(text, names)``: the text a reader could find in ``path``, and its names (JSON keys, a
+    table's column names, a notebook's code); None for a file with no text to read (an image, or
+    a PDF without pdftotext)."""
     suffix = path.suffix.lower()
     if suffix in _IMAGES:
         return None
     if suffix == ".pdf":
-        return _pdf_text(path)
+        text = _pdf_text(path)
+        return None if text is None else (text, "")
     if suffix == ".parquet":
         import pandas as pd
 
         table = pd.read_parquet(path)
-        return table.to_csv(index=False)
+        return table.to_csv(index=False), "\n".join(map(str, table.columns))
     if suffix in (".docx", ".xlsx", ".pptx", ".odt", ".ods"):
         with zipfile.ZipFile(path) as z:
-            return "\n".join(
-                _markup_text(z.read(n).decode("utf-8", errors="replace")) for n in z.namelist() if n.endswith(".xml")
-            )
+            xml = [z.read(n).decode("utf-8", errors="replace") for n in z.namelist() if n.endswith(".xml")]
+        return "\n".join(_markup_text(x) for x in xml), ""
     raw = path.read_bytes().decode("utf-8", errors="replace")
     if suffix == ".ipynb":
         return _notebook_text(raw)
     if suffix in (".html", ".htm", ".svg", ".xml"):
-        return _markup_text(raw)
+        return _markup_text(raw), ""
     if suffix == ".json":
-        return _json_text(raw)
-    return raw
+        return raw, _json_keys(raw)
+    if suffix in (".csv", ".tsv"):
+        return raw, raw.split("\n", 1)[0]
+    return raw, ""
 
 
 def output_files(out_dir: str | Path) -> list[Path]:
@@ -204,8 +212,9 @@ def output_files(out_dir: str | Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not STATE_DIRS & set(p.relative_to(root).parts[:-1]))
 
 
-def output_texts(out_dir: str | Path) -> Iterator[tuple[Path, str | None]]:
-    """``(file, text)`` of every output of the run folder (:func:`output_files`)."""
+def output_texts(out_dir: str | Path) -> Iterator[tuple[Path, tuple[str, str] | None]]:
+    """``(file, (text, names))`` of every output of the run folder (:func:`output_files`); None
+    for a file without text."""
     for path in output_files(out_dir):
         yield path, _file_text(path)
 
@@ -216,11 +225,12 @@ def find_leaks(out_dir: str | Path, study: Study) -> tuple[list[Leak], list[Path
     root = Path(out_dir)
     patterns = forbidden(study)
     leaks, unread = [], []
-    for path, text in output_texts(root):
-        if text is None:
+    for path, read in output_texts(root):
+        if read is None:
             unread.append(path)
             continue
-        for what, pattern in patterns:
+        for what, pattern, where in patterns:
+            text = read[0] if where == "text" else read[1]
             for m in pattern.finditer(text):
                 context = re.sub(r"\s+", " ", text[max(0, m.start() - 40) : m.end() + 40])
                 leaks.append(Leak(path.relative_to(root).as_posix(), what, context))

@@ -14,6 +14,7 @@ folder with ``$(file ...)``, and runs ``python -m helpers.run.params sync FOLDER
   ``OUT_DIR/.make/renderer-choice``  the RENDERER asked for
   ``OUT_DIR/.make/inputs.sha256``    SHA-256 of every input file (content, not modification time)
   ``data/.params-synthetic``         N_PATIENTS and DATA_SEED of the synthetic trial
+  ``OUT_DIR/.make/explore.json``     REPORT and PORT, for ``make explore`` (nothing depends on it)
 
 The recipes then call ``python -m helpers.run.pipeline STEP --run RUN``, which reads those files.
 
@@ -49,6 +50,10 @@ RENDERERS = ("auto", "quarto", "nbconvert")
 #: REPORT values and the end of the default run folder's name: the closed report (by arm) says
 #: whom it is for, the open one (pooled over the arms) that it is open. One run folder per report.
 REPORT_FOLDER = {"closed": "dmc-closed", "open": "open"}
+#: REPORT's values.
+REPORT_MODES = tuple(REPORT_FOLDER)
+#: What ``make explore`` reads besides params.json (its own settings, REPORT and PORT).
+EXPLORE_FILE = "explore.json"
 #: Goals that need no run folder (their recipes use no user value).
 NO_RUN_GOALS = {"help", "clean", "distclean", "lock", "test", "test-fast", "lint", "lab", "data"}
 
@@ -146,6 +151,13 @@ def study_file(name: str, value: str) -> str:
     return value
 
 
+def port(name: str, value: str) -> str:
+    value = _text(name, value) or "5006"
+    if not re.fullmatch(r"\d{1,5}", value) or int(value) > 65535:
+        raise ParameterError(f"{name}={value!r} is not a port; expected a whole number 0-65535 (0: any free port)")
+    return value
+
+
 def command(name: str, value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._/+-]+", _text(name, value)):
         raise ParameterError(
@@ -203,6 +215,7 @@ VARIABLES: tuple[Var, ...] = (
         lambda name, value: one_of(*REPORT_FOLDER)(name, value or "closed"),
         notebook="report",
     ),
+    Var("PORT", port),
     Var("RENDERER", one_of(*RENDERERS)),
     Var("OUT_DIR", out_dir),
     Var("PYTHON", command),
@@ -357,6 +370,8 @@ def sync(raw: Mapping[str, str], goals: Sequence[str], root: Path) -> tuple[str,
     write_if_changed(state / "params.json", json.dumps(params, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     if "RENDERER" in values:
         write_if_changed(state / "renderer-choice", values["RENDERER"] + "\n")
+    explore = {"report": values.get("REPORT") or "closed", "port": int(values.get("PORT") or 5006)}
+    write_if_changed(state / EXPLORE_FILE, json.dumps(explore, sort_keys=True) + "\n")
     sync_inputs(run_dir, params)
     return out, run
 
