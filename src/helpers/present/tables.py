@@ -547,21 +547,31 @@ def table_interim_projection(projection: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _z(x: object, status: str) -> str:
+    """A boundary on the z scale; nothing for a look that was not held."""
+    return "" if status == "not held" else fmt_num(x, 3)  # type: ignore[arg-type]
+
+
 def table_interim_boundaries(boundaries: pd.DataFrame) -> pd.DataFrame:
     """Boundaries of every look (``helpers.analysis.interim.InterimAnalysis.boundaries``) on the z
     scale oriented to the planned effect, with their nominal p-values, at the information each
-    look had (planned for the looks to come)."""
+    look had (planned for the looks to come; blank for a look not held)."""
     out = pd.DataFrame(
         {
             "Look": [f"{k}{' (final)' if f else ''}" for k, f in zip(boundaries["look"], boundaries["final"])],
             "Status": boundaries["status"],
             "Information": [fmt_pct(x, 1) for x in boundaries["information_fraction"]],
-            "Efficacy boundary (z)": [fmt_num(x, 3) for x in boundaries["efficacy_z"]],
-            "Nominal p-value": [fmt_num(x, 4) for x in boundaries["nominal_p"]],
+            "Efficacy boundary (z)": [_z(x, st) for x, st in zip(boundaries["efficacy_z"], boundaries["status"])],
+            "Nominal p-value": [
+                "" if st == "not held" else fmt_num(x, 4)
+                for x, st in zip(boundaries["nominal_p"], boundaries["status"])
+            ],
         }
     )
     if boundaries["futility_z"].notna().any():
-        out.insert(4, "Futility boundary (z)", [fmt_num(x, 3) for x in boundaries["futility_z"]])
+        out.insert(
+            4, "Futility boundary (z)", [_z(x, st) for x, st in zip(boundaries["futility_z"], boundaries["status"])]
+        )
     return out
 
 
