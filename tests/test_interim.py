@@ -20,7 +20,11 @@ import pytest
 
 from helpers import config, synthetic
 from helpers.analysis import interim
+from helpers.analysis.design import planned_design
 from helpers.data.contract import load_trial
+from helpers.present import ard, narrative, tables
+from helpers.present.results import RunResults
+from helpers.run.outputs import NotebookOutputs
 from helpers.stats import group_sequential as gs
 from helpers.stats.competing_risks import gray_test, gray_z
 from helpers.stats.event_prediction import piecewise_rates, predict_event_days
@@ -134,6 +138,43 @@ def test_projected_median_is_near_the_expected_time_of_the_constant_hazard_model
     assert got["probability_reached"] == 1.0 and got["note"] == ""
 
 
+def test_projected_median_for_patients_to_come_is_near_the_expected_calendar_time():
+    """Patients still to enter and piecewise hazards: the simulated median against the calendar time
+    at which the expected events reach the target (helpers.stats.group_sequential.calendar_time,
+    checked against rpact's analysisTime there)."""
+    rng = np.random.default_rng(3)
+    n = 4000  # a large history: the posterior of the hazards is tight
+    # hazards 0.004 (event), 0.002 (competing) before day 100, 0.001 and 0.001 after; dropout 0.0005
+    early = rng.exponential(1 / 0.0065, n)
+    late = 100 + rng.exponential(1 / 0.0025, n)
+    t = np.where(early < 100, early, late)
+    u = rng.random(n)
+    code = np.where(t < 100, np.select([u < 0.004 / 0.0065, u < 0.006 / 0.0065], [1, 2], 3), 0)
+    code = np.where(t >= 100, np.select([u < 0.4, u < 0.8], [1, 2], 3), code)
+    follow = np.minimum(t, 400.0)
+    data = pd.DataFrame({"t": follow, "e": np.where(t <= 400, code, 0)})
+    rates = piecewise_rates(data, "t", "e", breaks=[100]).pivot(index="start", columns="cause", values="rate")
+    got = predict_event_days(
+        data,
+        "t",
+        "e",
+        cause=1,
+        at_risk=[],
+        targets=[60],
+        observed=0,
+        breaks=[100],
+        n_new=300,
+        accrual=(n, n / 2.0),
+        seed=11,
+        n_sim=2000,
+    ).iloc[0]
+    arm = gs.ArmHazards(1.0, event=rates[1].to_numpy(), competing=rates[2].to_numpy(), dropout=rates[3].to_numpy())
+    expected = gs.calendar_time(
+        60, n_patients=300, accrual_time=[0.0, 150.0], accrual_intensity=[1.0], arms=[arm], hazard_time=[0.0, 100.0]
+    )
+    npt.assert_allclose(got["days"], expected, rtol=0.05)
+
+
 def test_projection_with_patients_to_come_reaches_later_than_without():
     data = _constant_hazard_data()
     common = dict(cause=1, targets=[150], observed=0, seed=3, n_sim=500)
@@ -208,6 +249,29 @@ def test_listed_look_cutoffs_make_the_cut_the_next_look_with_the_information_rec
     assert result.boundaries["efficacy_z"].iloc[0] > planned.boundaries["efficacy_z"].iloc[0]
 
 
+def test_a_final_analysis_before_an_interim_look_s_information_leaves_that_look_not_held(study):
+    # 97 relapses of 250 planned: the data as delivered end below the interim's 50%
+    large = with_design(study, planned_events=250)
+    result = interim.interim_analysis(_trial(str(SYNTHETIC), None), large)
+    pos = result.position
+    assert (pos.look, pos.final, pos.held) == (2, True, ())
+    npt.assert_allclose(pos.fractions, [97 / 250])
+    assert list(pos.table["status"]) == ["not held", "current"]
+    b = result.boundaries
+    assert np.isnan(b["efficacy_z"].iloc[0])
+    # a single look that spends all the alpha: the fixed design's 1.959964
+    npt.assert_allclose(b["efficacy_z"].iloc[1], 1.959964, atol=1e-6)
+    shown = tables.table_interim_boundaries(ard.ard_interim_boundaries(b, "ITT"))
+    assert shown["Efficacy boundary (z)"].tolist() == ["", "1.960"]
+
+
+def test_listed_look_cutoffs_count_at_the_final_analysis_too(study):
+    listed = with_design(study, look_cutoffs=(dt.date(2023, 6, 30),))
+    pos = interim.locate_look(_trial(str(SYNTHETIC), None), listed)
+    assert (pos.look, pos.final, pos.held) == (2, True, (1,))
+    npt.assert_allclose(pos.fractions, [41 / 121, 97 / 121])
+
+
 def test_a_cut_after_every_listed_look_is_an_error_naming_the_setting(study):
     full = with_design(study, look_cutoffs=(dt.date(2023, 6, 30), dt.date(2024, 3, 1)))
     with pytest.raises(ValueError, match=r"design.look_cutoffs lists 2 looks held before the cutoff 2025-01-01"):
@@ -237,7 +301,7 @@ def test_an_overrun_final_analysis_spends_the_alpha_left_over_the_events_observe
     npt.assert_allclose(b["information_fraction"], [0.5, 97 / 80])
     # two looks at 40 and 97 events: the final boundary spends the rest of 0.025 a side with the
     # correlation sqrt(40/97) (helpers.stats.group_sequential.update, checked against rpact there)
-    expected = gs.update(interim.group_sequential_design(small), [0.5, 97 / 80], final=True)
+    expected = gs.update(planned_design(small).design, [0.5, 97 / 80], final=True)
     npt.assert_allclose(b["efficacy_z"], expected.efficacy, rtol=1e-12)
 
 
@@ -332,3 +396,48 @@ def test_the_projection_model_is_stated_from_the_pooled_data():
     model = interim.projection_model(trial, study, interim.locate_look(trial, study), seed=5)
     assert model["breaks"] == [365, 730] and model["n_patients"] == 346
     assert model["primary_events"] == 63 and model["n_randomised"] + model["n_new"] == 346
+
+
+def test_the_report_prose_quotes_the_look_the_projection_and_the_decision(tmp_path):
+    """The cells of notebooks/05_interim.ipynb at a cut, then the report's two paragraphs."""
+    study, trial = load_study(), _trial(str(SYNTHETIC), "2024-03-01")
+    out = NotebookOutputs(tmp_path, "05_interim", {})
+    position = interim.locate_look(trial, study)
+    information = ard.ard_interim_information(position.table, "ITT", interim.information_summary(position))
+    out.table(
+        "tbl-interim-information",
+        position.table,
+        display=tables.table_interim_information(information),
+        ard=information,
+    )
+    projection = interim.projected_looks(trial, study, position, seed=5, n_sim=400)
+    model = interim.projection_model(trial, study, position, seed=5, n_sim=400)
+    projection_rows = ard.ard_interim_projection(projection, "ITT", model)
+    out.table(
+        "tbl-interim-projection",
+        projection,
+        display=tables.table_interim_projection(projection_rows),
+        ard=projection_rows,
+    )
+    result = interim.interim_analysis(trial, study, position)
+    decision_rows = ard.ard_interim_decision(result.summary, "ITT")
+    shown = tables.table_interim_decision(decision_rows)
+    out.table("tbl-interim-decision", result.summary, display=shown, ard=decision_rows)
+    r = RunResults(tmp_path)
+
+    text = narrative.interim_information_text(r, study)
+    assert text.startswith(
+        "This is look 1 of 2 (interim analysis) of the group-sequential design: 63 of the 121 planned events of "
+        "relapse by the data cutoff 2024-03-01, 52.1% of the planned information (@tbl-interim-information)."
+    )
+    date = projection["date"].iloc[0].date().isoformat()
+    assert f"the final analysis (121 events) is expected around {date}" in text
+    assert "simulates 400 trials with seed 5" in text and "changing at 365 and 730 days" in text
+    assert text.endswith("; all 346 patients are randomised.")
+
+    decision = narrative.interim_decision_text(r, study)
+    values = dict(zip(shown["Quantity"], shown["Value"]))
+    assert values["Conditional power, planned effect"] == "63.4%"  # R: monitoring.json, 0.63421
+    for quantity in ("Statistic (z)", "Efficacy boundary (z)", "Conditional power, current trend", "Predictive power"):
+        assert values[quantity] in decision
+    assert "Decision: **no boundary crossed: continue**." in decision

@@ -5,20 +5,23 @@ Which look a data cut is (:func:`locate_look`):
 
 1. No data cutoff (the data as delivered), or as many primary events as planned or more: the
    **final analysis**.
-2. Otherwise, when ``design.look_cutoffs`` lists the cutoff dates of the looks already held, the
-   looks with a cutoff before this one were held and this cut is the next look (a cutoff equal to
-   a listed date is that look again); the information of each held look is recomputed from the
-   data: its primary events by its cutoff over the planned events.
-3. Without ``look_cutoffs``, this cut is the planned look whose information fraction is nearest
-   the observed one (the earlier one on a tie), and the earlier looks are taken at their planned
-   fractions.
+2. When ``design.look_cutoffs`` lists the cutoff dates of the looks already held, the looks with a
+   cutoff before this one (all of them at the final analysis) were held, and an interim cut is the
+   next look (a cutoff equal to a listed date is that look again); the information of each held
+   look is recomputed from the data: its primary events by its cutoff over the planned events.
+3. Without ``look_cutoffs``, an interim cut is the planned look whose information fraction is
+   nearest the observed one (the earlier one on a tie), and the earlier looks are taken as held at
+   their planned fractions; at the final analysis the earlier looks planned below the information
+   observed were held, at their planned fractions, and the others were not (the final analysis
+   came first).
 4. A cut that is the last planned look is the final analysis.
 
 At the final analysis the final look spends all the alpha left, whatever its information
 (underrun); with more primary events than planned (overrun), ``design.overrun`` must say what to
 do: ``spend-remaining`` spends the alpha left at the final look and takes the correlations of the
 looks over the events observed at the final analysis
-(:func:`helpers.stats.group_sequential.update`). Without it the analysis stops with an error naming ``design.overrun``.
+(:func:`helpers.stats.group_sequential.update`). Without it the analysis stops with an error
+naming ``design.overrun``.
 
 The primary statistic (``design.statistic``) compares the first comparator arm with the reference
 arm on the primary endpoint and cause: ``gray``, the signed square root of Gray's statistic
@@ -45,6 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from helpers.analysis.design import planned_design
 from helpers.analysis.endpoints import arm_term, comparison_data
 from helpers.data.contract import Trial
 from helpers.stats import competing_risks as cr
@@ -157,7 +161,9 @@ class LookPosition:
 
     ``look`` (1-based) of ``looks``; ``final`` whether it is the final analysis; ``events`` primary
     events observed and ``planned_events`` at the final analysis; ``information_fraction`` their
-    ratio; ``fractions`` the information fractions of looks 1..``look`` over the planned events
+    ratio; ``held`` the earlier looks held (a final analysis that comes before a planned interim
+    look's information leaves that look "not held"); ``fractions`` the information fractions of
+    the looks held and this one over the planned events
     (the last above 1 at an overrun final analysis); ``overrun`` whether more events were observed
     than planned (always the final analysis); ``table`` one row per planned look (:data:`LOOK_COLUMNS`).
     """
@@ -169,6 +175,7 @@ class LookPosition:
     events: int
     planned_events: int
     information_fraction: float
+    held: tuple[int, ...]
     fractions: tuple[float, ...]
     overrun: bool
     table: pd.DataFrame
@@ -192,28 +199,37 @@ def locate_look(trial: Trial, study: Study) -> LookPosition:
     cutoff = trial.cutoff
     events = primary_events(trial, study)
     observed = events / planned
-    held: list[pd.Timestamp] = []
-    basis = ["planned fraction"] * n_looks
-    if cutoff is None or events >= planned:
-        look = n_looks
-    elif design.look_cutoffs:
-        dates = [pd.Timestamp(d) for d in design.look_cutoffs]
-        held = [d for d in dates if d < cutoff]
-        look = len(held) + 1
-        if look > n_looks:
+    dates = [pd.Timestamp(d) for d in design.look_cutoffs]
+    listed = [d for d in dates if cutoff is None or d < cutoff]
+    final = cutoff is None or events >= planned
+    if dates:
+        look = n_looks if final else len(listed) + 1
+        if len(listed) >= n_looks or (final and len(listed) > n_looks - 1):
+            when = f"before the cutoff {cutoff.date()}" if cutoff is not None else "in all"
             raise ValueError(
-                f"design.look_cutoffs lists {len(held)} looks held before the cutoff {cutoff.date()}, "
-                f"as many as the design has (information_fractions {fractions}): no look is left for this cut"
+                f"design.look_cutoffs lists {len(listed)} looks held {when}, as many as the design has "
+                f"(information_fractions {fractions}): no look is left for this cut"
             )
+        held = list(range(1, len(listed) + 1))
+    elif final:
+        # the final analysis: the earlier looks planned below the information observed were held
+        look = n_looks
+        held = [k for k in range(1, n_looks) if fractions[k - 1] < observed]
     else:
         look = 1 + int(np.argmin([abs(observed - f) for f in fractions]))
+        held = list(range(1, look))
     final = look == n_looks
-    info = [float(f) for f in fractions[: look - 1]]
-    held_events: list[float] = [np.nan] * (look - 1)
-    for j, d in enumerate(held[: look - 1]):
-        held_events[j] = float(primary_events(trial, study, at=d))
-        info[j] = held_events[j] / planned
-        basis[j] = f"events by {d.date()}"
+    info: dict[int, float] = {}
+    held_events: dict[int, float] = {}
+    basis: dict[int, str] = {}
+    held_cutoff: dict[int, pd.Timestamp] = {}
+    for k in held:
+        if dates:
+            d = listed[k - 1]
+            held_events[k] = float(primary_events(trial, study, at=d))
+            info[k], basis[k], held_cutoff[k] = held_events[k] / planned, f"events by {d.date()}", d
+        else:
+            info[k], basis[k] = float(fractions[k - 1]), "planned fraction"
     overrun = events > planned  # then the final analysis (rule 1)
     if overrun and design.overrun is None:
         where = study.source.name if study.source is not None else "the study definition"
@@ -222,25 +238,28 @@ def locate_look(trial: Trial, study: Study) -> LookPosition:
             f"design.overrun is not set in {where}; set design.overrun (spend-remaining) to say "
             "how the final analysis spends the alpha left"
         )
-    used = [*info, observed]
-    if look > 1 and used[-1] <= used[-2]:
+    used = [*(info[k] for k in held), observed]
+    if held and used[-1] <= used[-2]:
         raise ValueError(
             f"the cut at {cutoff.date() if cutoff is not None else 'the data as delivered'} has {events} primary "
-            f"events (information fraction {observed:.3f}), not more than look {look - 1} "
+            f"events (information fraction {observed:.3f}), not more than look {held[-1]} "
             f"({used[-2]:.3f}); check design.look_cutoffs and design.information_fractions"
         )
     look_events = planned_look_events(design)
     rows = []
     for j in range(n_looks):
         k = j + 1
-        ev: float
-        if k < look:
-            ev = held_events[j]
-            frac, b, cut = info[j], basis[j], (held[j] if j < len(held) else pd.NaT)
+        ev: float = np.nan
+        frac, cut = np.nan, pd.NaT
+        if k in info:
+            ev, frac, b, cut, status = held_events.get(k, np.nan), info[k], basis[k], held_cutoff.get(k, pd.NaT), "held"
         elif k == look:
-            ev, frac, b, cut = float(events), observed, "this analysis", cutoff if cutoff is not None else pd.NaT
+            ev, frac, b, status = float(events), observed, "this analysis", "current"
+            cut = cutoff if cutoff is not None else pd.NaT
+        elif k < look:
+            b, status = "not held: the final analysis came first", "not held"
         else:
-            ev, frac, b, cut = np.nan, np.nan, "to come", pd.NaT
+            b, status = "to come", "to come"
         rows.append(
             {
                 "look": k,
@@ -250,7 +269,7 @@ def locate_look(trial: Trial, study: Study) -> LookPosition:
                 "events": ev,
                 "information_fraction": frac,
                 "basis": b,
-                "status": "held" if k < look else ("current" if k == look else "to come"),
+                "status": status,
                 "final": k == n_looks,
             }
         )
@@ -262,6 +281,7 @@ def locate_look(trial: Trial, study: Study) -> LookPosition:
         events=events,
         planned_events=planned,
         information_fraction=observed,
+        held=tuple(held),
         fractions=tuple(used),
         overrun=overrun,
         table=pd.DataFrame(rows, columns=LOOK_COLUMNS),
@@ -522,33 +542,6 @@ def _decision(z: float, efficacy: float, futility: float, sided: int, final: boo
     return "continue", "no boundary crossed: continue"
 
 
-def group_sequential_design(study: Study) -> gs.GroupSequentialDesign:
-    """The study's planned group-sequential design (boundaries at the planned fractions)."""
-    d = design_of(study)
-    fut = d.futility
-    return gs.design(
-        d.information_fractions,
-        alpha=d.alpha,
-        sided=d.sided,
-        power=d.power,
-        alpha_spending=d.alpha_spending.function,
-        alpha_parameter=d.alpha_spending.parameter,
-        futility_spending=fut.spending.function if fut is not None else None,
-        futility_parameter=fut.spending.parameter if fut is not None else None,
-        binding=fut.binding if fut is not None else False,
-    )
-
-
-def planned_drift(study: Study) -> float:
-    """E[Z] at the planned primary events under the planned effect, on the scale oriented to it:
-    ``|log HR| sqrt(p (1 - p) D)`` with ``p`` the comparator's share of the two arms' allocation
-    (Schoenfeld 1983; Latouche, Porcher and Chevret 2004 for a subdistribution HR)."""
-    d = design_of(study)
-    ref, comp = study.reference_arm, study.comparator_arms[0]
-    p = comp.allocation / (comp.allocation + ref.allocation)
-    return abs(math.log(d.hazard_ratio)) * math.sqrt(p * (1 - p) * d.planned_events)
-
-
 def interim_analysis(trial: Trial, study: Study, position: LookPosition | None = None) -> InterimAnalysis:
     """The committee's analysis of this data cut (see the module docstring for the look rule).
 
@@ -563,7 +556,8 @@ def interim_analysis(trial: Trial, study: Study, position: LookPosition | None =
     ``exp(log_hr -/+ c_k se)`` with ``c_k`` this look's efficacy boundary (coverage ``rci_level``
     over all looks together). At an interim look, conditional power (B-value method, Lan and Wittes
     1988) is the probability of crossing a later efficacy boundary given the current ``z_planned``,
-    under the planned effect (drift :func:`planned_drift`) and under the current trend (drift
+    under the planned effect (the drift of :func:`helpers.analysis.design.planned_design`:
+    ``|log HR| sqrt(p (1 - p) planned_events)``) and under the current trend (drift
     ``z / sqrt(t)``), and predictive power averages it over the drift's posterior under a flat
     prior; both NaN at the final analysis.
     """
@@ -571,17 +565,18 @@ def interim_analysis(trial: Trial, study: Study, position: LookPosition | None =
     position = locate_look(trial, study) if position is None else position
     stat = primary_statistic(trial, study)
     s = stat.iloc[0]
-    gsd = group_sequential_design(study)
+    planned = planned_design(study)
+    gsd = planned.design
     t_now = position.fractions[-1]
     to_come = [(k, f) for k, f in enumerate(design.information_fractions, start=1) if k > position.look and f > t_now]
     bounds = gs.update(gsd, [*position.fractions, *(f for _, f in to_come)], final=True)
-    by_look = dict(zip([*range(1, position.look + 1), *(k for k, _ in to_come)], range(bounds.looks)))
+    by_look = dict(zip([*position.held, position.look, *(k for k, _ in to_come)], range(bounds.looks)))
     rows = []
     for r in position.table.itertuples():
         i = by_look.get(int(r.look))
         eff = bounds.efficacy[i] if i is not None else np.nan
         fut = bounds.futility[i] if i is not None and bounds.futility is not None else np.nan
-        frac = position.fractions[i] if i is not None and i < position.look else r.planned_fraction
+        frac = position.fractions[i] if i is not None and i < len(position.fractions) else r.planned_fraction
         rows.append(
             {
                 "look": int(r.look),
@@ -610,7 +605,8 @@ def interim_analysis(trial: Trial, study: Study, position: LookPosition | None =
         "hr": float(s["hr"]),
         "note": s["note"],
     }
-    summary.update(_monitoring(s, position, bounds, planned_drift(study), study, float(now["efficacy_z"])))
+    drift = float(planned.summary["drift"].iloc[0])
+    summary.update(_monitoring(s, position, bounds, drift, study, float(now["efficacy_z"])))
     return InterimAnalysis(
         position=position,
         statistic=stat,

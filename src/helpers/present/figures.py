@@ -642,8 +642,8 @@ def figure_interim_boundaries(looks: pd.DataFrame, summary: Mapping[str, Any], s
     ax.set_xlim(0, max(1.0, float(np.nanmax(x))) * 1.05)
     ax.set_xlabel("Information fraction (primary events observed / planned)")
     ax.set_ylabel("Standardised test statistic (z)")
-    for lk, xi in zip(looks["look"], x):
-        if np.isfinite(xi):
+    for lk, xi, e in zip(looks["look"], x, eff):
+        if np.isfinite(xi) and np.isfinite(e):
             ax.annotate(f"look {lk}", (xi, 0), xytext=(0, -12), textcoords="offset points", ha="center", fontsize=8)
     comparator = str(summary["comparator_arm"])
     favours_comp, favours_ref = favours_labels(study, comparator)

@@ -501,28 +501,40 @@ def interim_information_text(r: RunResults, study: Study) -> str:
     projection = [x for x in a.records("tbl-interim-projection") if "look" in x]
     if not projection:
         return text + " No look is left after it, so no date is projected."
-    dates = join_words(
-        [
-            f"{interim_look_label(int(p['look']), int(info['looks']), p['final'] == 'true')} "
-            f"({p['planned_events']} events) around "
-            f"{p['date'] if p['date'] != 'NE' else 'no date (not reached)'} ({p['conf_level']} prediction interval "
-            f"{p['date_low']} to {p['date_high']})"
-            for p in projection
-        ]
-    )
+
+    def when(p: dict[str, Any]) -> str:
+        look = "the final analysis" if p["final"] == "true" else f"look {p['look']}"
+        if p["date"] == "NE":
+            return f"{look} ({p['planned_events']} events) is not reached in most simulated trials"
+        high = (
+            p["date_high"]
+            if p["date_high"] != "NE"
+            else f"not reached (reached in {p['probability_reached']} of simulated trials)"
+        )
+        return (
+            f"{look} ({p['planned_events']} events) is expected around {p['date']} "
+            f"({p['conf_level']} prediction interval {p['date_low']} to {high})"
+        )
+
+    dates = join_words([when(p) for p in projection])
     model = a.record("tbl-interim-projection", projection=None)
     causes = study.primary_endpoint.causes
     competing = in_prose(causes[3 - study.primary.cause])
     breaks = model["breaks"].split(", ") if model["breaks"] else []
+    accrual = (
+        f", enrolling the {model['n_new']} patients still to come at the observed accrual rate (drawn likewise) "
+        f"until {model['n_patients']} are randomised"
+        if model["n_new"] != "0"
+        else f"; all {model['n_patients']} patients are randomised"
+    )
     pieces = f"changing at {join_words(breaks)} days after randomisation" if breaks else "one piece"
     return text + (
-        f" Projected from the data of all arms pooled, the trial reaches {dates} (@tbl-interim-projection). "
+        f" Projected from the data of all arms pooled, {dates} (@tbl-interim-projection). "
         f"The projection simulates {model['n_sim']} trials with seed {model['seed']}: the cause-specific hazards "
         f"of {event}, of {competing} and of dropout (leaving the study without either) are piecewise constant "
         f"({pieces}) and fitted to the pooled data; each simulated trial draws them from their posterior "
-        "under Jeffreys' prior (Gamma with shape events + 1/2 and rate person-time), follows the patients still at risk from their current follow-up and enrols the "
-        f"{model['n_new']} patients still to come at the observed accrual rate (drawn likewise), until "
-        f"{model['n_patients']} are randomised."
+        "under Jeffreys' prior (Gamma with shape events + 1/2 and rate person-time) and follows the patients "
+        f"still at risk from their current follow-up{accrual}."
     )
 
 

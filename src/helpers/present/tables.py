@@ -755,23 +755,28 @@ def table_interim_projection(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _held(r: dict[str, Any], stat: str) -> str:
+    """A boundary's text; nothing for a look that was not held."""
+    return "" if r["status"] == "not held" else str(r[stat])
+
+
 def table_interim_boundaries(rows: pd.DataFrame) -> pd.DataFrame:
     """Boundaries of every look (``helpers.analysis.interim.InterimAnalysis.boundaries``, ARD
     :func:`helpers.present.ard.ard_interim_boundaries`) on the z scale oriented to the planned
     effect, with their nominal p-values, at the information each look had (planned for the looks
-    to come)."""
+    to come; blank for a look not held)."""
     recs = [r for r in _records(rows) if "look" in r]
     out = pd.DataFrame(
         {
             "Look": [_look(r) for r in recs],
             "Status": [r["status"] for r in recs],
             "Information": [r["information_fraction"] for r in recs],
-            "Efficacy boundary (z)": [r["efficacy_z"] for r in recs],
-            "Nominal p-value": [r["nominal_p"] for r in recs],
+            "Efficacy boundary (z)": [_held(r, "efficacy_z") for r in recs],
+            "Nominal p-value": [_held(r, "nominal_p") for r in recs],
         }
     )
     if any(r["futility_z"] != "NE" for r in recs):
-        out.insert(4, "Futility boundary (z)", [r["futility_z"] for r in recs])
+        out.insert(4, "Futility boundary (z)", [_held(r, "futility_z") for r in recs])
     return out
 
 
