@@ -42,6 +42,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -384,14 +385,23 @@ def make_synthetic(root: Path = config.PROJECT_ROOT) -> Path:
     ``data/.params-synthetic``, through a temporary folder, with a ``SHA256SUMS`` file."""
     options = json.loads((root / make_params.SYNTHETIC_PARAMS).read_text())
     final = root / make_params.SYNTHETIC_DIR
-    tmp = final.with_name(final.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    args = [str(a) for k, v in sorted(options.items()) for a in (k, v)]
-    subprocess.run([sys.executable, "-m", "helpers.synthetic", "--out", str(tmp), *args], check=True)
-    sums = "".join(f"{sha256_file(f)}  {f.name}\n" for f in make_params.input_files(tmp))
-    (tmp / "SHA256SUMS").write_text(sums)
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.replace(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # a folder of its own: two makes writing the same trial at once (the tests' servers, a user's
+    # second terminal) never delete each other's files; the data are the same bytes either way
+    tmp = Path(tempfile.mkdtemp(prefix=final.name + ".tmp-", dir=final.parent))
+    try:
+        args = [str(a) for k, v in sorted(options.items()) for a in (k, v)]
+        subprocess.run([sys.executable, "-m", "helpers.synthetic", "--out", str(tmp), *args], check=True)
+        sums = "".join(f"{sha256_file(f)}  {f.name}\n" for f in make_params.input_files(tmp))
+        (tmp / "SHA256SUMS").write_text(sums)
+        shutil.rmtree(final, ignore_errors=True)
+        try:
+            tmp.replace(final)
+        except OSError:
+            if not (final / "SHA256SUMS").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 
